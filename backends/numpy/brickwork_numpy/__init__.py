@@ -1,0 +1,1 @@
+"""brickwork's NumPy backend: every kernel of ``brickwork.hookspecs`` on the CPU."""

@@ -1,0 +1,1 @@
+"""NumPy kernel modules; each declares ``BRICKWORK_BACKEND = "numpy"``."""

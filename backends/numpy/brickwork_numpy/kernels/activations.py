@@ -1,0 +1,139 @@
+"""Activations, softmax and log-softmax, written to make few passes over memory."""
+import numpy as np
+
+from brickwork.plugin import hookimpl
+
+BRICKWORK_BACKEND = "numpy"
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+def _sigmoid(x):
+    # exp of a non-positive number never overflows: use e^-|x| on both sides.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus(x):
+    return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+
+def softmax(x, axis):
+    y = x - x.max(axis=axis, keepdims=True)
+    np.exp(y, out=y)
+    y /= y.sum(axis=axis, keepdims=True)
+    return y
+
+
+def log_softmax(x, axis):
+    y = x - x.max(axis=axis, keepdims=True)
+    y -= np.log(np.exp(y).sum(axis=axis, keepdims=True))
+    return y
+
+
+def apply_activation(x, name, inplace=False):
+    """Activation ``name`` of ``x``; may overwrite ``x`` when ``inplace``."""
+    if name == "linear":
+        return x if inplace else x.copy()
+    if name == "relu":
+        return np.maximum(x, 0, out=x if inplace else None)
+    if name == "relu6":
+        return np.clip(x, 0, 6, out=x if inplace else None)
+    if name == "tanh":
+        return np.tanh(x, out=x if inplace else None)
+    if name == "sigmoid":
+        return _sigmoid(x)
+    if name == "elu":
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+    if name == "selu":
+        neg = SELU_ALPHA * np.expm1(np.minimum(x, 0))
+        return (SELU_SCALE * np.where(x > 0, x, neg)).astype(x.dtype, copy=False)
+    if name == "softplus":
+        return _softplus(x)
+    if name == "softsign":
+        return x / (1 + np.abs(x))
+    if name == "silu":
+        return x * _sigmoid(x)
+    if name == "exponential":
+        return np.exp(x, out=x if inplace else None)
+    if name == "hard_sigmoid":
+        return np.clip(x * (1.0 / 6.0) + 0.5, 0, 1).astype(x.dtype, copy=False)
+    if name == "hard_silu":
+        return x * np.clip(x * (1.0 / 6.0) + 0.5, 0, 1).astype(x.dtype, copy=False)
+    if name == "softmax":
+        return softmax(x, -1)
+    if name == "log_softmax":
+        return log_softmax(x, -1)
+    raise ValueError(f"numpy backend: unknown activation {name!r}")
+
+
+def activation_grad_from_output(dy, y, name):
+    """``dx`` for activations whose derivative is a function of the output."""
+    if name == "linear":
+        return dy
+    if name == "relu":
+        return dy * (y > 0)
+    if name == "relu6":
+        return dy * ((y > 0) & (y < 6))
+    if name == "tanh":
+        return dy * (1 - y * y)
+    if name == "sigmoid":
+        return dy * y * (1 - y)
+    if name == "elu":
+        return dy * np.where(y > 0, 1, y + 1).astype(y.dtype, copy=False)
+    if name == "selu":
+        return dy * np.where(y > 0, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA).astype(y.dtype, copy=False)
+    if name == "softplus":
+        return dy * -np.expm1(-y)
+    if name == "softsign":
+        a = 1 - np.abs(y)
+        return dy * a * a
+    if name == "exponential":
+        return dy * y
+    if name == "hard_sigmoid":
+        return dy * (((y > 0) & (y < 1)) * (1.0 / 6.0)).astype(y.dtype, copy=False)
+    if name == "softmax":
+        return softmax_backward(dy, y, -1)
+    if name == "log_softmax":
+        return log_softmax_backward(dy, y, -1)
+    raise ValueError(f"numpy backend: activation {name!r} is not differentiable from its output")
+
+
+@hookimpl
+def activation_forward(x, activation):
+    return apply_activation(x, activation)
+
+
+@hookimpl
+def activation_backward(dy, x, y, activation):
+    if activation == "silu":
+        s = _sigmoid(x)
+        return dy * s * (1 + x * (1 - s))
+    if activation == "hard_silu":
+        inside = (x > -3) & (x < 3)
+        slope = np.where(inside, x * (1.0 / 3.0) + 0.5, (x >= 3).astype(x.dtype))
+        return dy * slope.astype(x.dtype, copy=False)
+    return activation_grad_from_output(dy, y, activation)
+
+
+@hookimpl
+def softmax_forward(x, axis):
+    return softmax(x, axis)
+
+
+@hookimpl
+def softmax_backward(dy, y, axis):
+    dx = dy * y
+    dx -= y * dx.sum(axis=axis, keepdims=True)
+    return dx
+
+
+@hookimpl
+def log_softmax_forward(x, axis):
+    return log_softmax(x, axis)
+
+
+@hookimpl
+def log_softmax_backward(dy, y, axis):
+    return dy - np.exp(y) * dy.sum(axis=axis, keepdims=True)

@@ -1,0 +1,191 @@
+"""Reverse-mode automatic differentiation on a tape.
+
+Operations in ``brickwork.ops`` return plain backend arrays unless a
+``GradientTape`` is recording and one of their inputs is tracked (a
+``Tensor`` the tape produced, or a trainable ``Variable``). Only then do they
+return a ``Tensor`` and append a node to the tape, so inference pays nothing.
+
+The tape is a list of nodes in creation order, which is already a
+topological order: the backward pass walks it once, in reverse.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class _TapeState(threading.local):
+    def __init__(self):
+        self.tapes: list[GradientTape] = []
+        self.paused = 0
+
+
+_state = _TapeState()
+_ops = None  # brickwork.ops, set when it is imported (it imports this module)
+
+
+class TensorOperators:
+    """Python operators for Tensor and Variable, routed through ``brickwork.ops``."""
+
+    __array_ufunc__ = None  # make ``ndarray + tensor`` defer to our __radd__
+    __slots__ = ()
+
+    def __add__(self, other): return _ops.add(self, other)
+    def __radd__(self, other): return _ops.add(other, self)
+    def __sub__(self, other): return _ops.subtract(self, other)
+    def __rsub__(self, other): return _ops.subtract(other, self)
+    def __mul__(self, other): return _ops.multiply(self, other)
+    def __rmul__(self, other): return _ops.multiply(other, self)
+    def __truediv__(self, other): return _ops.divide(self, other)
+    def __rtruediv__(self, other): return _ops.divide(other, self)
+    def __matmul__(self, other): return _ops.matmul(self, other)
+    def __rmatmul__(self, other): return _ops.matmul(other, self)
+    def __pow__(self, other): return _ops.power(self, other)
+    def __rpow__(self, other): return _ops.power(other, self)
+    def __neg__(self): return _ops.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ops.abs(self)
+    def __getitem__(self, key): return _ops.getitem(self, key)
+    def __lt__(self, other): return _ops.less(self, other)
+    def __le__(self, other): return _ops.less_equal(self, other)
+    def __gt__(self, other): return _ops.greater(self, other)
+    def __ge__(self, other): return _ops.greater_equal(self, other)
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(_ops.convert_to_numpy(self), dtype=dtype)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def numpy(self):
+        return _ops.convert_to_numpy(self)
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
+
+
+class Tensor(TensorOperators):
+    """A backend array produced while a tape records, linked to its node."""
+
+    __slots__ = ("data", "_keras_mask", "__weakref__")
+
+    def __init__(self, data):
+        self.data = data
+        self._keras_mask = None
+
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+
+    def __repr__(self):
+        return f"<brickwork.Tensor shape={self.shape} dtype={self.dtype}>"
+
+
+def is_recording() -> bool:
+    return bool(_state.tapes) and not _state.paused
+
+
+def is_tracked(value) -> bool:
+    """Whether gradients flow into ``value`` on the tapes now recording."""
+    if type(value) is Tensor:
+        return True
+    return getattr(value, "_tracked_by_tape", False)
+
+
+def needs_grad(*values) -> bool:
+    return bool(_state.tapes) and not _state.paused and any(is_tracked(v) for v in values)
+
+
+def record(output_data, inputs, vjp) -> Tensor:
+    """Wrap ``output_data`` in a Tensor and note how to differentiate it.
+
+    ``vjp(g)`` maps the gradient of the output to a tuple holding one gradient
+    (or None) per entry of ``inputs``.
+    """
+    out = Tensor(output_data)
+    node = (out, inputs, vjp)
+    for tape in _state.tapes:
+        tape._nodes.append(node)
+    return out
+
+
+class GradientTape:
+    """Records operations so that gradients can be taken, as ``tf.GradientTape``.
+
+    >>> with GradientTape() as tape:
+    ...     loss = ops.mean(ops.square(layer(x) - y))
+    >>> grads = tape.gradient(loss, layer.trainable_weights)
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self.persistent = persistent
+        self._nodes = []
+        self._watched = []
+
+    def __enter__(self):
+        _state.tapes.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _state.tapes.remove(self)
+        for variable in self._watched:
+            variable._watch_count -= 1
+        self._watched = []
+
+    def watch(self, variable) -> None:
+        """Track a Variable that is not trainable (trainable ones always are)."""
+        variable._watch_count += 1
+        self._watched.append(variable)
+
+    def stop_recording(self):
+        return _Paused()
+
+    def gradient(self, target, sources):
+        """Gradients of the scalar (or summed) ``target`` with respect to
+        ``sources`` (a Variable, a Tensor, or a list of them). Unconnected
+        sources get None."""
+        single = not isinstance(sources, (list, tuple))
+        source_list = [sources] if single else list(sources)
+        xp = _ops.backend_xp()
+        grads = {}
+        keep = {id(s) for s in source_list}  # intermediate sources keep their gradient
+        if is_tracked(target):
+            target_data = _ops.data_of(target)
+            grads[id(target)] = xp.ones_like(target_data)
+        with _Paused():
+            for out, inputs, vjp in reversed(self._nodes):
+                g = grads.get(id(out)) if id(out) in keep else grads.pop(id(out), None)
+                if g is None:
+                    continue
+                for value, grad in zip(inputs, vjp(g)):
+                    if grad is None or not is_tracked(value):
+                        continue
+                    key = id(value)
+                    previous = grads.get(key)
+                    grads[key] = grad if previous is None else previous + grad
+        result = [grads.get(id(s)) for s in source_list]
+        if not self.persistent:
+            self._nodes = []
+        return result[0] if single else result
+
+
+class _Paused:
+    def __enter__(self):
+        _state.paused += 1
+
+    def __exit__(self, *exc):
+        _state.paused -= 1
+
+
+def stop_recording():
+    """Context manager: operations inside are not recorded on any tape."""
+    return _Paused()

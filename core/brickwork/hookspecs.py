@@ -1,0 +1,316 @@
+"""Hook specifications: the contract between brickwork and its backends.
+
+Reading this file tells a backend author everything they must implement.
+
+There are two kinds of hooks:
+
+* **Registration hooks** (``brickwork_*``) are called by the plugin manager on
+  every plugin that implements them.
+* **Kernel hooks** are the compute kernels. A module holding kernel hookimpls
+  names the backend it serves in a module attribute ``BRICKWORK_BACKEND =
+  "<name>"``. When a backend is selected, brickwork resolves each kernel spec
+  once into a plain function reference (the *kernel table*); a kernel call
+  then costs one Python call, not a pluggy hook walk. Kernels are called
+  positionally, in the order the spec lists its parameters, so an
+  implementation must declare exactly the spec's parameters, in order, with no
+  defaults (the conformance suite checks this).
+
+Conventions for every kernel:
+
+* Arrays are the backend's own arrays (``numpy.ndarray``, ``cupy.ndarray``);
+  floating arrays are float32 unless stated otherwise, and the result has the
+  dtype of the main floating input. Kernels accept float64 as well, which is
+  what the float64 reference checks use.
+* Backward kernels receive the upstream gradient first (``dy``) and return
+  gradients in the order of the forward inputs they differentiate.
+* Kernels never modify their inputs, except the optimizer ``*_update``
+  kernels, which update their state arrays in place (documented per kernel).
+* ``activation`` arguments name one of ``KERNEL_ACTIVATIONS``.
+
+Override resolution: a backend's own kernel modules form the base; any other
+plugin whose ``BRICKWORK_BACKEND`` names that backend overrides single kernels.
+Among overrides, pluggy's call order decides (``tryfirst``, then the most
+recently registered plugin).
+"""
+from __future__ import annotations
+
+from brickwork.plugin import hookspec
+
+#: Activations that kernels taking an ``activation`` argument must implement,
+#: with Keras 3's definitions and default parameters:
+#: linear(x)=x; relu(x)=max(x,0); relu6(x)=min(max(x,0),6); sigmoid(x)=1/(1+e^-x);
+#: tanh; elu(x)=x if x>0 else e^x-1; selu(x)=1.0507009873554805*elu_a(x) with
+#: a=1.6732632423543772; softplus(x)=log(1+e^x); softsign(x)=x/(1+|x|);
+#: silu(x)=x*sigmoid(x); exponential(x)=e^x; hard_sigmoid(x)=clip(x/6+1/2, 0, 1);
+#: hard_silu(x)=x*hard_sigmoid(x); softmax and log_softmax act over the last axis.
+KERNEL_ACTIVATIONS = (
+    "linear", "relu", "relu6", "sigmoid", "tanh", "elu", "selu", "softplus",
+    "softsign", "silu", "exponential", "hard_sigmoid", "hard_silu",
+    "softmax", "log_softmax",
+)
+
+#: The subset of ``KERNEL_ACTIVATIONS`` whose derivative can be computed from
+#: the activation's output alone; only these may be fused into a layer kernel
+#: whose backward pass receives the output but not the pre-activation.
+OUTPUT_DIFFERENTIABLE_ACTIVATIONS = tuple(
+    name for name in KERNEL_ACTIVATIONS if name not in ("silu", "hard_silu")
+)
+
+
+# -------------------------------------------------------------------------
+# Registration hooks
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def brickwork_backend():
+    """Describe a backend this plugin supplies.
+
+    :returns: a :class:`brickwork.plugin.BackendInfo`, or None.
+
+    Called once per plugin when the plugin manager starts. The backend's
+    kernel modules are imported only when the backend is selected.
+    """
+
+
+# -------------------------------------------------------------------------
+# Random numbers
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def random_generator(seed):
+    """Make a random generator on the backend's device.
+
+    :param seed: an int, or None for fresh OS entropy.
+    :returns: an object with the methods of ``numpy.random.Generator`` that
+        brickwork uses: ``random(size, dtype)`` (uniform in [0, 1)),
+        ``standard_normal(size, dtype)``, ``integers(low, high, size)`` and
+        ``permutation(n)``, each returning backend arrays.
+    """
+
+
+# -------------------------------------------------------------------------
+# Dense (fully connected) layer
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def dense_forward(x, kernel, bias, activation):
+    """``activation(x @ kernel + bias)``, with bias and activation fused.
+
+    :param x: ``(..., in)``.
+    :param kernel: ``(in, out)`` (Keras layout).
+    :param bias: ``(out,)`` or None.
+    :param activation: a name from ``OUTPUT_DIFFERENTIABLE_ACTIVATIONS``.
+    :returns: ``y`` of shape ``(..., out)``.
+    """
+
+
+@hookspec
+def dense_backward(dy, x, kernel, y, activation, need_dx):
+    """Gradients of :func:`dense_forward`.
+
+    :param dy: ``(..., out)``, gradient with respect to ``y``.
+    :param x: the forward input ``(..., in)``.
+    :param kernel: ``(in, out)``.
+    :param y: the forward output; the activation is differentiated from it.
+    :param activation: the forward activation name.
+    :param need_dx: False when no gradient with respect to ``x`` is needed
+        (the first layer), so the kernel can skip that matrix product.
+    :returns: ``(dx, dkernel, dbias)``; ``dx`` is None when ``need_dx`` is
+        False. ``dbias`` is always returned (callers drop it without bias).
+    """
+
+
+# -------------------------------------------------------------------------
+# Activations and softmax
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def activation_forward(x, activation):
+    """Apply an activation elementwise (softmax/log_softmax over the last axis).
+
+    :param x: any shape.
+    :param activation: a name from ``KERNEL_ACTIVATIONS``.
+    :returns: ``y`` with the shape of ``x``.
+    """
+
+
+@hookspec
+def activation_backward(dy, x, y, activation):
+    """Gradient of :func:`activation_forward`.
+
+    :param dy: gradient with respect to ``y``.
+    :param x: the forward input.
+    :param y: the forward output.
+    :returns: ``dx``, same shape as ``x``.
+    """
+
+
+@hookspec
+def softmax_forward(x, axis):
+    """Numerically stable softmax along ``axis`` (an int, may be negative).
+
+    :returns: ``y`` with the shape of ``x``; slices along ``axis`` sum to 1.
+    """
+
+
+@hookspec
+def softmax_backward(dy, y, axis):
+    """Gradient of :func:`softmax_forward`: ``y * (dy - sum(dy * y, axis))``.
+
+    :returns: ``dx``, same shape as ``y``.
+    """
+
+
+@hookspec
+def log_softmax_forward(x, axis):
+    """Numerically stable ``log(softmax(x))`` along ``axis``.
+
+    :returns: ``y`` with the shape of ``x``.
+    """
+
+
+@hookspec
+def log_softmax_backward(dy, y, axis):
+    """Gradient of :func:`log_softmax_forward` given its output ``y``:
+    ``dy - exp(y) * sum(dy, axis)``.
+
+    :returns: ``dx``, same shape as ``y``.
+    """
+
+
+# -------------------------------------------------------------------------
+# Fused losses
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def softmax_crossentropy_forward(logits, target, sparse):
+    """Cross-entropy of ``softmax(logits)`` against a target, fused.
+
+    :param logits: ``(..., classes)``.
+    :param target: when ``sparse`` is False, probabilities of the logits'
+        shape (one-hot or smoothed); when True, integer class indices of shape
+        ``logits.shape[:-1]``.
+    :returns: ``(loss, probs)``: ``loss`` of shape ``logits.shape[:-1]`` is
+        ``-sum(target * log_softmax(logits), -1)``; ``probs`` is the softmax,
+        kept for the backward pass.
+    """
+
+
+@hookspec
+def softmax_crossentropy_backward(dloss, probs, target, sparse):
+    """Gradient of :func:`softmax_crossentropy_forward` with respect to the
+    logits: ``dloss[..., None] * (probs * sum(target, -1) - target)``.
+
+    :param dloss: ``logits.shape[:-1]``.
+    :returns: ``dlogits``, shape of ``probs``.
+    """
+
+
+@hookspec
+def sigmoid_crossentropy_forward(logits, target):
+    """Elementwise binary cross-entropy of ``sigmoid(logits)`` against
+    ``target`` in [0, 1], computed stably as
+    ``max(z, 0) - z * t + log(1 + exp(-|z|))``.
+
+    :returns: ``loss`` with the shape of ``logits``.
+    """
+
+
+@hookspec
+def sigmoid_crossentropy_backward(dloss, logits, target):
+    """Gradient of :func:`sigmoid_crossentropy_forward`:
+    ``dloss * (sigmoid(logits) - target)``.
+
+    :returns: ``dlogits``.
+    """
+
+
+# -------------------------------------------------------------------------
+# Dropout
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def dropout_forward(x, rate, noise_shape, generator):
+    """Inverted dropout: keep each unit with probability ``1 - rate`` and
+    scale kept units by ``1 / (1 - rate)``.
+
+    :param x: any shape.
+    :param rate: float in [0, 1).
+    :param noise_shape: a tuple broadcastable to ``x.shape`` (a 1 shares one
+        draw along that axis).
+    :param generator: from :func:`random_generator`.
+    :returns: ``(y, mask)``, where ``mask`` has ``noise_shape`` and holds 0 or
+        ``1 / (1 - rate)`` in ``x``'s dtype.
+    """
+
+
+@hookspec
+def dropout_backward(dy, mask):
+    """Gradient of :func:`dropout_forward`: ``dy * mask`` (mask broadcast).
+
+    :returns: ``dx``.
+    """
+
+
+# -------------------------------------------------------------------------
+# Optimizer updates (in place, Keras 3 update rules)
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nesterov):
+    """One SGD step, in place on ``variable`` (and ``momentum_buffer``).
+
+    With ``momentum == 0``: ``variable -= learning_rate * gradient`` and
+    ``momentum_buffer`` is None. Otherwise
+    ``m = momentum * m - learning_rate * gradient``, then
+    ``variable += momentum * m - learning_rate * gradient`` when ``nesterov``,
+    else ``variable += m``.
+
+    :param learning_rate, momentum: Python floats.
+    :returns: None.
+    """
+
+
+@hookspec
+def adam_update(variable, gradient, first_moment, second_moment, max_second_moment,
+                learning_rate, beta_1, beta_2, epsilon, step):
+    """One Adam step, in place, as Keras 3 computes it (``step`` counts from 1)::
+
+        alpha = learning_rate * sqrt(1 - beta_2**step) / (1 - beta_1**step)
+        m += (gradient - m) * (1 - beta_1)
+        v += (gradient**2 - v) * (1 - beta_2)
+        if max_second_moment is not None:   # amsgrad
+            v_hat = maximum(v_hat, v); v_used = v_hat
+        variable -= alpha * m / (sqrt(v_used) + epsilon)
+
+    :returns: None.
+    """
+
+
+@hookspec
+def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradient,
+                   learning_rate, rho, momentum, epsilon):
+    """One RMSprop step, in place, as Keras 3 computes it::
+
+        velocity = rho * velocity + (1 - rho) * gradient**2
+        if average_gradient is not None:     # centered
+            average_gradient = rho * average_gradient + (1 - rho) * gradient
+            denominator = velocity - average_gradient**2 + epsilon
+        else:
+            denominator = velocity + epsilon
+        increment = learning_rate * gradient / sqrt(denominator)
+        if momentum_buffer is not None:      # momentum > 0
+            momentum_buffer = momentum * momentum_buffer + increment
+            variable -= momentum_buffer
+        else:
+            variable -= increment
+
+    :returns: None.
+    """

@@ -1,0 +1,98 @@
+"""Conversion helpers and the shared plumbing of every differentiable op."""
+from __future__ import annotations
+
+import numpy as np
+
+from brickwork import autodiff
+from brickwork import backend as _backend
+from brickwork.autodiff import Tensor, needs_grad, record
+from brickwork.dtypes import standardize_dtype
+from brickwork.variables import Variable
+
+
+def backend_xp():
+    """The array namespace of the backend in use (numpy, cupy, ...)."""
+    return _backend.get_backend().xp
+
+
+def kernels():
+    """The kernel table of the backend in use."""
+    return _backend.get_backend().kernels
+
+
+def data_of(value):
+    """The backend array behind a Tensor or Variable; other values unchanged."""
+    if type(value) is Tensor:
+        return value.data
+    if isinstance(value, Variable):
+        return value._value
+    return value
+
+
+def convert_to_tensor(x, dtype=None):
+    """A backend array from an array-like (NumPy, CuPy, list, scalar).
+
+    Tensors and Variables keep their identity on the tape when no dtype
+    change is asked for.
+    """
+    if isinstance(x, (Tensor, Variable)):
+        return x if dtype is None or standardize_dtype(dtype) == x.dtype else cast(x, dtype)
+    xp = backend_xp()
+    if dtype is not None:
+        dtype = standardize_dtype(dtype)
+    if xp is not np and isinstance(x, np.ndarray):
+        return xp.asarray(x, dtype=dtype)
+    if xp is np and hasattr(x, "get") and not isinstance(x, np.ndarray):
+        x = x.get()  # a CuPy array reaching the NumPy backend
+    return xp.asarray(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    x = data_of(x)
+    if hasattr(x, "get") and not isinstance(x, np.ndarray):
+        return x.get()
+    return np.asarray(x)
+
+
+def cast(x, dtype):
+    dtype = standardize_dtype(dtype)
+    data = data_of(x)
+    out = data.astype(dtype) if hasattr(data, "astype") else backend_xp().asarray(data, dtype=dtype)
+    if not needs_grad(x) or np.dtype(dtype).kind != "f":
+        return out
+    source_dtype = data.dtype
+    return record(out, (x,), lambda g: (g.astype(source_dtype),))
+
+
+def stop_gradient(x):
+    return data_of(x)
+
+
+def shape(x):
+    return tuple(data_of(x).shape)
+
+
+def dtype_of(x):
+    return standardize_dtype(data_of(x).dtype)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting."""
+    if grad.shape == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def shape_of_data(value):
+    return getattr(value, "shape", ())
+
+
+__all__ = ["backend_xp", "kernels", "data_of", "convert_to_tensor", "convert_to_numpy",
+           "cast", "stop_gradient", "shape", "dtype_of", "unbroadcast", "needs_grad",
+           "record", "autodiff"]

@@ -1,0 +1,37 @@
+"""What a plugin author imports: the pluggy markers and the backend descriptor.
+
+A backend package imports nothing else of brickwork (DESIGN.md, rule 2).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pluggy
+
+PROJECT_NAME = "brickwork"
+ENTRY_POINT_GROUP = "brickwork"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """Describes one backend to the plugin manager.
+
+    name: the name users select (``"numpy"``, ``"cupy"``).
+    array_module: import path of the Array-API namespace the backend computes with.
+    kernel_modules: import paths of modules holding this backend's kernel
+        hookimpls; they are imported and registered only when the backend is
+        selected, so a backend whose library is missing still imports cleanly.
+    unavailable_reason: returns None when the backend can run here, or a short
+        reason such as "cupy not installed" or "no CUDA device".
+    device_name: returns a human-readable name of the device it computes on.
+    """
+
+    name: str
+    array_module: str
+    kernel_modules: tuple[str, ...]
+    unavailable_reason: Callable[[], str | None] = field(default=lambda: None)
+    device_name: Callable[[], str] = field(default=lambda: "cpu")

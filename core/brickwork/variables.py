@@ -1,0 +1,113 @@
+"""Variables: named, mutable backend arrays owned by layers and optimizers."""
+from __future__ import annotations
+
+import numpy as np
+
+from brickwork import backend as _backend
+from brickwork.autodiff import TensorOperators
+from brickwork.dtypes import standardize_dtype
+
+
+class Variable(TensorOperators):
+    """A mutable array with a name, as ``keras.Variable``.
+
+    The value lives on the backend selected when the variable is created (or
+    last moved); ``assign`` updates it in place so that references held by
+    optimizers stay valid.
+    """
+
+    __slots__ = ("_value", "name", "path", "trainable", "regularizer", "constraint",
+                 "_watch_count", "_shape", "_dtype", "__weakref__")
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None,
+                 regularizer=None, constraint=None, autocast=True, aggregation="none",
+                 synchronization="auto"):
+        self.name = name or "variable"
+        self.path = self.name
+        self.trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self._watch_count = 0
+        if callable(initializer):
+            if shape is None:
+                raise ValueError(f"Variable {self.name!r}: a callable initializer needs a `shape`")
+            value = initializer(tuple(shape), dtype=standardize_dtype(dtype))
+        else:
+            value = initializer
+        array = _to_host_array(value, dtype)
+        if shape is not None and tuple(array.shape) != tuple(shape):
+            raise ValueError(f"Variable {self.name!r}: initial value has shape {array.shape}, "
+                             f"expected {tuple(shape)}")
+        self._shape = tuple(array.shape)
+        self._dtype = array.dtype.name
+        self._value = _backend.get_backend().xp.asarray(array)
+
+    @property
+    def _tracked_by_tape(self):
+        return self.trainable or self._watch_count > 0
+
+    @property
+    def value(self):
+        """The backend array (shared, not a copy)."""
+        return self._value
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self._shape, dtype=np.int64))
+
+    def assign(self, value):
+        """Overwrite the value in place; the shape must not change."""
+        data = getattr(value, "data", value)
+        data = getattr(data, "_value", data)
+        if tuple(getattr(data, "shape", np.shape(data))) != self._shape:
+            raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape "
+                             f"{tuple(np.shape(data))}, expected {self._shape}")
+        xp = _backend.get_backend().xp
+        self._value[...] = xp.asarray(data, dtype=self._value.dtype)
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self._value + _plain(value))
+
+    def assign_sub(self, value):
+        return self.assign(self._value - _plain(value))
+
+    def numpy(self):
+        value = self._value
+        return value.get() if hasattr(value, "get") else np.array(value)
+
+    def _move_to(self, xp):
+        """Re-home the value on another array namespace (backend switch)."""
+        self._value = xp.asarray(self.numpy())
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self._shape}, dtype={self._dtype}>"
+
+
+def _plain(value):
+    value = getattr(value, "data", value)
+    return getattr(value, "_value", value)
+
+
+def _to_host_array(value, dtype):
+    """A NumPy array of ``dtype`` from any array-like (CuPy arrays included)."""
+    value = _plain(value)
+    if hasattr(value, "get") and not isinstance(value, np.ndarray):
+        value = value.get()
+    if dtype is None:
+        dtype = getattr(value, "dtype", None)
+        if dtype is None:
+            dtype = "float32"
+    return np.array(value, dtype=standardize_dtype(dtype))
