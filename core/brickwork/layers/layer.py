@@ -1,0 +1,539 @@
+"""The Layer base class, with Keras 3 semantics.
+
+A layer creates its weights in ``build(input_shape)`` (through
+``add_weight``), computes in ``call`` with ``brickwork.ops``, and is used by
+calling it: on arrays it computes; on symbolic ``KerasTensor``s it records a
+graph node for the functional API.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from brickwork import call_context, dtype_policies, initializers, ops, tree
+from brickwork.autodiff import stop_recording
+from brickwork.dtypes import is_float_dtype, standardize_dtype
+from brickwork.layers.input_spec import InputSpec
+from brickwork.naming import auto_name, to_snake_case
+from brickwork.symbolic import KerasTensor, Node, is_symbolic
+from brickwork.variables import Variable
+
+_BASE_INIT_ARGS = ("activity_regularizer", "trainable", "dtype", "autocast", "name")
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+# Attributes holding graph bookkeeping or back-references, never sub-layers.
+_UNTRACKED_ATTRIBUTES = frozenset({"_inbound_nodes", "_outbound_nodes", "_auto_config",
+                                   "_build_shapes", "_compile_state", "_parent"})
+
+
+def _capture_auto_config(cls, args, kwargs):
+    """Constructor arguments, if all plain, for the default ``get_config``."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    config = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        parameter = inspect.signature(cls.__init__).parameters[name]
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            config.update(value)
+        elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
+            config[name] = value
+    if all(isinstance(v, _PLAIN_TYPES) for v in tree.flatten(config)):
+        return config
+    return None
+
+
+def _is_shape(value) -> bool:
+    return isinstance(value, (tuple, list)) and all(
+        d is None or isinstance(d, (int, np.integer)) for d in value)
+
+
+def _map_shapes(fn, shapes):
+    """Apply ``fn`` to each shape in a shape or a (nested) list of shapes."""
+    if _is_shape(shapes):
+        return fn(tuple(shapes))
+    return [_map_shapes(fn, s) for s in shapes]
+
+
+def _shape_of(value):
+    return tuple(value.shape)
+
+
+class Layer:
+    """Base class of every layer; subclass it for custom layers."""
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        object.__setattr__(instance, "_auto_config", _capture_auto_config(cls, args, kwargs))
+        return instance
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
+                 autocast=True, name=None, **kwargs):
+        setattr_ = object.__setattr__
+        setattr_(self, "_trainable_variables", [])
+        setattr_(self, "_non_trainable_variables", [])
+        setattr_(self, "_tracker_ready", True)
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_size = kwargs.pop("batch_size", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        kwargs.pop("input_length", None)  # Keras 2 Embedding argument, accepted and unused
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{kwargs}")
+        if batch_input_shape is not None:
+            self._input_shape_arg = tuple(batch_input_shape)
+        elif input_shape is not None or input_dim is not None:
+            shape = tuple(input_shape) if input_shape is not None else (input_dim,)
+            self._input_shape_arg = (batch_size,) + shape
+        else:
+            self._input_shape_arg = None
+        if not isinstance(trainable, bool):
+            raise TypeError(f"Layer {name!r}: `trainable` must be a bool, got {trainable!r}")
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self._trainable = trainable
+        self.dtype_policy = dtype_policies.get(dtype)
+        self.autocast = autocast
+        self.built = False
+        self._build_shapes = None
+        self._losses = []
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self.input_spec = None
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
+        from brickwork import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        signature = inspect.signature(self.call).parameters
+        self._call_has_training_arg = "training" in signature
+        self._call_has_mask_arg = "mask" in signature
+
+    # -- attribute tracking ---------------------------------------------------
+
+    def __setattr__(self, name, value):
+        if not self.__dict__.get("_tracker_ready") and isinstance(value, (Variable, Layer)):
+            raise RuntimeError(
+                f"It looks like you are subclassing `Layer` and forgot to call "
+                f"`super().__init__()` in {type(self).__name__}.__init__; call it first.")
+        if isinstance(value, Variable):
+            self._track_variable(value)
+        object.__setattr__(self, name, value)
+
+    def _track_variable(self, variable):
+        target = self._trainable_variables if variable.trainable else self._non_trainable_variables
+        if not any(v is variable for v in self._trainable_variables + self._non_trainable_variables):
+            target.append(variable)
+
+    @property
+    def _layers(self):
+        """Direct sub-layers, in the order they were assigned."""
+        found, seen = [], set()
+        for key, value in self.__dict__.items():
+            if key in _UNTRACKED_ATTRIBUTES:
+                continue
+            for item in self._layer_candidates(value):
+                if item is not self and id(item) not in seen:
+                    seen.add(id(item))
+                    found.append(item)
+        return found
+
+    @staticmethod
+    def _layer_candidates(value):
+        if isinstance(value, Layer):
+            return [value]
+        if isinstance(value, (list, tuple)):
+            return [v for v in value if isinstance(v, Layer)]
+        if isinstance(value, dict):
+            return [v for v in value.values() if isinstance(v, Layer)]
+        return []
+
+    def _flatten_layers(self, include_self=True):
+        layers = [self] if include_self else []
+        for layer in self._layers:
+            layers.extend(layer._flatten_layers(include_self=True))
+        return layers
+
+    # -- weights ----------------------------------------------------------------
+
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Create a weight of this layer (in ``build`` or ``__init__``)."""
+        if args and isinstance(args[0], str):
+            raise ValueError(f"Layer {self.name!r}: `name` must be passed to add_weight as a "
+                             f"keyword argument")
+        positional = dict(zip(("shape", "initializer", "dtype"), args))
+        shape = positional.get("shape", shape)
+        initializer = positional.get("initializer", initializer)
+        dtype = standardize_dtype(positional.get("dtype", dtype) or self.dtype_policy.variable_dtype)
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        if initializer is None:
+            initializer = "glorot_uniform" if is_float_dtype(dtype) else "zeros"
+        from brickwork import constraints, regularizers
+        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype,
+                            trainable=trainable, name=name or "variable",
+                            regularizer=regularizers.get(regularizer),
+                            constraint=constraints.get(constraint))
+        variable.path = f"{self.name}/{variable.name}"
+        self._track_variable(variable)  # listed by its own trainability
+        if not self._trainable:
+            variable.trainable = False  # a frozen layer's weights are frozen too
+        return variable
+
+    add_variable = add_weight
+
+    @property
+    def weights(self):
+        """Own weights in creation order (trainable first), then sub-layers'."""
+        result, seen = [], set()
+        for variable in self._trainable_variables + self._non_trainable_variables:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                result.append(variable)
+        for layer in self._layers:
+            for variable in layer.weights:
+                if id(variable) not in seen:
+                    seen.add(id(variable))
+                    result.append(variable)
+        return result
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for variable in self._trainable_variables:
+            variable.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in ``weights`` order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Set every weight from NumPy arrays; nothing changes if any does not fit."""
+        variables = self.weights
+        weights = list(weights)
+        if len(weights) != len(variables):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer {self.name!r} with a weight list "
+                f"of length {len(weights)}, but the layer was expecting {len(variables)} weights.")
+        arrays = [np.asarray(ops.convert_to_numpy(w)) for w in weights]
+        for variable, array in zip(variables, arrays):
+            if tuple(array.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"Layer {self.name!r} weight shape {variable.shape} is not compatible with "
+                    f"provided weight shape {tuple(array.shape)} (weight {variable.path!r}).")
+        for variable, array in zip(variables, arrays):
+            variable.assign(array)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer {self.name!r}, but "
+                             f"the layer isn't built. Call it on data, or call `build()` first.")
+        return int(sum(v.size for v in self.weights))
+
+    # -- dtypes -------------------------------------------------------------------
+
+    @property
+    def dtype(self):
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype_policy.variable_dtype
+
+    # -- building -----------------------------------------------------------------
+
+    def build(self, input_shape):
+        """Create weights; the default creates none."""
+        self.built = True
+
+    def _maybe_build(self, first_input):
+        if self.built:
+            return
+        shapes = tree.map_structure(_shape_of, first_input)
+        self._build_shapes = shapes
+        self.build(shapes)
+        self.built = True
+
+    def build_from_config(self, config):
+        shape = config.get("input_shape") if config else None
+        if shape is not None and not self.built:
+            shape = _map_shapes(tuple, shape)
+            self._build_shapes = shape
+            self.build(shape)
+            self.built = True
+
+    def get_build_config(self):
+        if self._build_shapes is None:
+            return None
+        return {"input_shape": _map_shapes(list, self._build_shapes)}
+
+    # -- calling ------------------------------------------------------------------
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def __call__(self, *args, **kwargs):
+        if not self.__dict__.get("_tracker_ready"):
+            raise RuntimeError(f"{type(self).__name__}.__init__ did not call "
+                               f"`super().__init__()`; call it first.")
+        if is_symbolic((args, kwargs)):
+            return self._symbolic_call(args, kwargs)
+        if args:
+            args = (self._convert_inputs(args[0]),) + args[1:]
+        first = args[0] if args else next(iter(kwargs.values()))
+        self._check_input(first)
+        self._maybe_build(first)
+        training = kwargs.pop("training", None)
+        if self._call_has_mask_arg and "mask" not in kwargs:
+            mask = tree.map_structure(lambda t: getattr(t, "_keras_mask", None), first)
+            if any(m is not None for m in tree.flatten(mask)):
+                kwargs["mask"] = mask
+        elif not self._call_has_mask_arg and kwargs.get("mask") is not None:
+            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) does not support "
+                             f"masking, but was passed a `mask`.")
+        if call_context.depth() == 0:
+            for layer in self._flatten_layers():
+                layer._losses = []
+        with call_context.enter(training) as resolved:
+            if self._call_has_training_arg and resolved is not None:
+                kwargs["training"] = resolved
+            outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            for output in tree.flatten(outputs):
+                batch = ops.shape(output)[0] if ops.shape(output) else 1
+                self.add_loss(ops.divide(self.activity_regularizer(output), batch))
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        """Backend arrays of the compute dtype (floating inputs are cast)."""
+        compute_dtype = self.compute_dtype
+
+        def convert(value):
+            if value is None or isinstance(value, (KerasTensor, Variable)):
+                return value
+            if type(value).__name__ == "Tensor":
+                if self.autocast and is_float_dtype(value.dtype) and value.dtype != compute_dtype:
+                    return ops.cast(value, compute_dtype)
+                return value
+            array = ops.convert_to_tensor(value)
+            if self.autocast and array.dtype.kind == "f" and array.dtype.name != compute_dtype:
+                array = array.astype(compute_dtype)
+            return array
+        return tree.map_structure(convert, inputs)
+
+    def _check_input(self, first):
+        spec = self.input_spec
+        if spec is None:
+            return
+        specs = spec if isinstance(spec, (list, tuple)) else [spec]
+        values = tree.flatten(first) if len(specs) > 1 else [first]
+        for s, value in zip(specs, values):
+            if s is not None and hasattr(value, "shape"):
+                s.check(self.name, tuple(value.shape))
+
+    def _symbolic_call(self, args, kwargs):
+        first = args[0] if args else next(iter(kwargs.values()))
+        self._check_input(first)
+        self._maybe_build(first)
+        outputs = self.compute_output_spec(*args, **kwargs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    # -- shapes -------------------------------------------------------------------
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape; the default runs ``call`` on zeros."""
+        spec = self._probe_output_spec((_map_shapes(KerasTensor, input_shape),), {})
+        return tree.map_structure(lambda t: t.shape, spec)
+
+    def compute_output_spec(self, *args, **kwargs):
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            first = args[0] if args else next(iter(kwargs.values()))
+            input_shape = (first.shape if isinstance(first, KerasTensor)
+                           else tree.map_structure(lambda t: t.shape, first))
+            output_shape = self.compute_output_shape(input_shape)
+            return self._specs_from_shapes(output_shape)
+        return self._probe_output_spec(args, kwargs)
+
+    def _specs_from_shapes(self, shapes):
+        return _map_shapes(lambda s: KerasTensor(s, dtype=self.compute_dtype), shapes)
+
+    def _probe_output_spec(self, args, kwargs):
+        """Run ``call`` on zeros twice (unknown dims as 2, then 3); output
+        dims that differ between the runs are unknown (None)."""
+        saved = [(v, v.numpy()) for v in self.weights]
+        try:
+            runs = [self._run_on_zeros(args, kwargs, size) for size in (2, 3)]
+        finally:
+            for variable, value in saved:
+                variable.assign(value)
+
+        def merge(a, b):
+            shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
+            return KerasTensor(shape, dtype=standardize_dtype(a.dtype))
+        return tree.pack_like(runs[0], [merge(a, b) for a, b in
+                                        zip(tree.flatten(runs[0]), tree.flatten(runs[1]))])
+
+    def _run_on_zeros(self, args, kwargs, unknown_size):
+        def zeros(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            shape = tuple(unknown_size if d is None else d for d in value.shape)
+            return ops.zeros(shape, value.dtype)
+        args, kwargs = tree.map_structure(zeros, (args, kwargs))
+        if self._call_has_training_arg:
+            kwargs.setdefault("training", False)
+        with stop_recording(), call_context.enter(False):
+            return self.call(*args, **kwargs)
+
+    # -- masks --------------------------------------------------------------------
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask if self.supports_masking else None
+
+    # -- losses -------------------------------------------------------------------
+
+    def add_loss(self, loss):
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added during the last call, plus weight-regularization penalties."""
+        collected = []
+        for layer in self._flatten_layers():
+            collected.extend(layer._losses)
+        for variable in self.weights:
+            if variable.regularizer is not None and variable.trainable:
+                collected.append(variable.regularizer(variable))
+        return collected
+
+    # -- graph connectivity (functional API) ------------------------------------
+
+    def _node_attribute(self, node_index, attribute, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} is not connected, no {what} to return. "
+                                 f"Call it on a symbolic input (brickwork.Input) first.")
+        if not -len(self._inbound_nodes) <= node_index < len(self._inbound_nodes):
+            raise ValueError(f"Asked to get {what} at node {node_index}, but layer "
+                             f"{self.name!r} has only {len(self._inbound_nodes)} inbound nodes.")
+        values = getattr(self._inbound_nodes[node_index], attribute)
+        return values[0] if len(values) == 1 else list(values)
+
+    def get_input_at(self, node_index):
+        return self._node_attribute(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index):
+        return self._node_attribute(node_index, "output_tensors", "output")
+
+    def get_input_shape_at(self, node_index):
+        return tree.map_structure(lambda t: t.shape, self.get_input_at(node_index))
+
+    def get_output_shape_at(self, node_index):
+        return tree.map_structure(lambda t: t.shape, self.get_output_at(node_index))
+
+    @property
+    def input(self):
+        return self.get_input_at(0)
+
+    @property
+    def output(self):
+        return self.get_output_at(0)
+
+    def _shared_shape(self, getter, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name!r} has never been called and thus has "
+                                 f"no defined {what} shape.")
+        shapes = [getter(i) for i in range(len(self._inbound_nodes))]
+        if any(s != shapes[0] for s in shapes[1:]):
+            raise AttributeError(
+                f"The layer {self.name!r} has multiple inbound nodes with different {what} "
+                f"shapes, so its {what} shape is ill-defined; use "
+                f"`get_{what}_shape_at(node_index)`.")
+        return shapes[0]
+
+    @property
+    def input_shape(self):
+        return self._shared_shape(self.get_input_shape_at, "input")
+
+    @property
+    def output_shape(self):
+        return self._shared_shape(self.get_output_shape_at, "output")
+
+    # -- configuration ------------------------------------------------------------
+
+    def get_config(self):
+        config = {"name": self.name}
+        if type(self).get_config is Layer.get_config:
+            if self._auto_config is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} has constructor arguments that are not plain "
+                    f"Python values, so its config cannot be generated: override `get_config()`.")
+            config.update({k: v for k, v in self._auto_config.items() if k not in _BASE_INIT_ARGS})
+        config["trainable"] = self.trainable
+        config["dtype"] = dtype_policies.serialize(self.dtype_policy)
+        if self.activity_regularizer is not None:
+            from brickwork import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = dtype_policies.get(config["dtype"])
+        try:
+            return cls(**config)
+        except Exception as exc:
+            raise TypeError(f"Error when deserializing class {cls.__name__!r} using "
+                            f"config={config}.\n\nException encountered: {exc}") from exc
+
+    # -- saving (the `.keras` weights store) --------------------------------------
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        variables = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) != len(variables):
+            raise ValueError(
+                f"Layer {self.name!r} expected {len(variables)} variables, but received "
+                f"{len(store.keys())} variables during loading. Expected: "
+                f"{[v.name for v in variables]}")
+        for i, variable in enumerate(variables):
+            variable.assign(np.asarray(store[str(i)]))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+__all__ = ["Layer", "InputSpec"]

@@ -1,0 +1,43 @@
+"""Regularization layers: Dropout."""
+from __future__ import annotations
+
+from brickwork import ops
+from brickwork.layers.layer import Layer
+from brickwork.random import SeedGenerator
+
+
+def check_rate(layer_name, rate):
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
+        raise ValueError(f"Invalid value received for argument `rate` of layer {layer_name!r}: "
+                         f"expected a float in [0, 1), received rate={rate!r}")
+    return float(rate)
+
+
+class Dropout(Layer):
+    """Inverted dropout: during training, zero each unit with probability
+    ``rate`` and scale the rest by ``1 / (1 - rate)``; identity otherwise."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_rate(self.name, rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self.seed_generator = SeedGenerator(seed) if self.rate > 0 else None
+        self.supports_masking = True
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        shape = ops.shape(inputs)
+        noise_shape = shape if self.noise_shape is None else tuple(
+            size if wanted is None else wanted for wanted, size in zip(self.noise_shape, shape))
+        return ops.dropout(inputs, self.rate, noise_shape, self.seed_generator.backend_generator())
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed,
+                       "noise_shape": None if self.noise_shape is None else list(self.noise_shape)})
+        return config

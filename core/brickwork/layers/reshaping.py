@@ -1,0 +1,82 @@
+"""Reshaping layers: Flatten, Reshape."""
+from __future__ import annotations
+
+import math
+
+from brickwork import ops
+from brickwork.layers.layer import Layer
+
+
+def _check_data_format(layer_name, data_format):
+    data_format = data_format or "channels_last"
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"Layer {layer_name!r}: `data_format` must be 'channels_last' or "
+                         f"'channels_first', got {data_format!r}")
+    return data_format
+
+
+class Flatten(Layer):
+    """Flattens every axis but the batch axis; ``(batch,)`` becomes ``(batch, 1)``."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _check_data_format(self.name, data_format)
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        if self.data_format == "channels_first" and len(shape) > 2:
+            inputs = ops.transpose(inputs, (0, *range(2, len(shape)), 1))
+        return ops.reshape(inputs, (shape[0], math.prod(shape[1:])))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        size = None if any(d is None for d in rest) else math.prod(rest)
+        return (input_shape[0], size)
+
+    def get_config(self):
+        config = super().get_config()
+        config["data_format"] = self.data_format
+        return config
+
+
+class Reshape(Layer):
+    """Reshapes all but the batch axis to ``target_shape`` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in target_shape) > 1 or any(d == 0 or d < -1 for d in target_shape):
+            raise ValueError(f"Reshape layer {self.name!r}: `target_shape` may hold positive "
+                             f"sizes and at most one -1, got {target_shape}")
+        self.target_shape = target_shape
+
+    def _resolve(self, input_shape):
+        known = [d for d in self.target_shape if d != -1]
+        rest = input_shape[1:]
+        if any(d is None for d in rest):
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        total = math.prod(rest)
+        if -1 in self.target_shape:
+            if total % math.prod(known):
+                raise ValueError(self._mismatch(input_shape))
+            return tuple(total // math.prod(known) if d == -1 else d for d in self.target_shape)
+        if math.prod(known) != total:
+            raise ValueError(self._mismatch(input_shape))
+        return self.target_shape
+
+    def _mismatch(self, input_shape):
+        return (f"Reshape layer {self.name!r}: cannot reshape input of shape "
+                f"{tuple(input_shape)} (without the batch axis: {tuple(input_shape[1:])}) to "
+                f"target_shape {self.target_shape}")
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        return ops.reshape(inputs, (shape[0],) + self._resolve(shape))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self._resolve(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["target_shape"] = list(self.target_shape)
+        return config
