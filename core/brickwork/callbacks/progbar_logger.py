@@ -1,0 +1,46 @@
+from brickwork.callbacks.callback import Callback
+from brickwork.progbar import Progbar
+
+
+class ProgbarLogger(Callback):
+    """Prints a progress bar per epoch (fit) or per run (evaluate, predict)."""
+
+    def __init__(self):
+        super().__init__()
+        self.progbar = None
+
+    def _start(self):
+        verbose = self.params.get("verbose", 1)
+        self.progbar = Progbar(self.params.get("steps"), verbose=verbose)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.params.get("verbose", 1) and self.params.get("epochs", 1) > 1:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}")
+        self._start()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.progbar.update(batch + 1, logs, finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.progbar.update(self.progbar_steps(), logs, finalize=True)
+
+    def progbar_steps(self):
+        return self.params.get("steps") or 1
+
+    def on_test_begin(self, logs=None):
+        self._start()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.progbar.update(batch + 1, logs, finalize=False)
+
+    def on_test_end(self, logs=None):
+        self.progbar.update(self.progbar_steps(), logs, finalize=True)
+
+    def on_predict_begin(self, logs=None):
+        self._start()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.progbar.update(batch + 1, finalize=False)
+
+    def on_predict_end(self, logs=None):
+        self.progbar.update(self.progbar_steps(), finalize=True)

@@ -1,0 +1,154 @@
+"""The functional API: a model defined by a graph of layer calls."""
+from __future__ import annotations
+
+from brickwork import tree
+from brickwork.layers.core import InputLayer
+from brickwork.layers.layer import Layer
+from brickwork.models.model import Model
+from brickwork.symbolic import KerasTensor
+
+
+def _nodes_in_order(inputs, outputs, model_name):
+    """Every node between the inputs and the outputs, parents before children."""
+    input_ids = {id(t) for t in inputs}
+    ordered, visiting, done = [], set(), set()
+
+    def visit(tensor, consumer):
+        history = tensor._keras_history
+        if history is None:
+            raise ValueError(f"Model {model_name!r}: output {tensor!r} was not produced by a "
+                             f"layer call on a brickwork.Input.")
+        node = history.layer._inbound_nodes[history.node_index]
+        if id(node) in done:
+            return
+        if id(node) in visiting:
+            raise ValueError(f"Model {model_name!r}: the layer graph has a cycle at layer "
+                             f"{history.layer.name!r}")
+        if node.is_input and id(tensor) not in input_ids:
+            raise ValueError(
+                f"Graph disconnected: cannot get a value for tensor {tensor!r} at layer "
+                f"{consumer!r}: it comes from input {history.layer.name!r}, which is not "
+                f"among the model's inputs.")
+        visiting.add(id(node))
+        if id(tensor) not in input_ids:
+            for parent in node.input_tensors:
+                visit(parent, history.layer.name)
+        visiting.discard(id(node))
+        done.add(id(node))
+        ordered.append(node)
+
+    for output in outputs:
+        visit(output, "the outputs")
+    return ordered
+
+
+class Functional(Model):
+    """``Model(inputs, outputs)``: several inputs and outputs, shared layers."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        for tensor in tree.flatten(inputs):
+            history = getattr(tensor, "_keras_history", None)
+            if not isinstance(tensor, KerasTensor) or not isinstance(
+                    getattr(history, "layer", None), InputLayer):
+                raise ValueError(f"Model {self.name!r}: every input must be a tensor from "
+                                 f"brickwork.Input(), got {tensor!r}")
+        for tensor in tree.flatten(outputs):
+            if not isinstance(tensor, KerasTensor):
+                raise ValueError(f"Model {self.name!r}: outputs must be symbolic tensors "
+                                 f"from layer calls, got {tensor!r}")
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self.inputs = tree.flatten(inputs)
+        self.outputs = tree.flatten(outputs)
+        self._nodes = _nodes_in_order(self.inputs, self.outputs, self.name)
+        layers = []
+        for node in self._nodes:
+            if all(node.layer is not seen for seen in layers):
+                layers.append(node.layer)
+        self._functional_layers = layers
+        self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
+        self.built = True
+
+    @property
+    def layers(self):
+        return list(self._functional_layers)
+
+    @property
+    def input_names(self):
+        return [t._keras_history.layer.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        return [t._keras_history.layer.name for t in self.outputs]
+
+    def _flat_call_inputs(self, inputs):
+        """Match call inputs to the model's Input tensors (list, dict or single)."""
+        if isinstance(inputs, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r}: missing inputs {missing}; "
+                                 f"expected keys {self.input_names}, got {sorted(inputs)}")
+            return [inputs[n] for n in self.input_names]
+        flat = tree.flatten(inputs)
+        if len(flat) != len(self.inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s) "
+                             f"{[t.shape for t in self.inputs]}, but received {len(flat)}.")
+        return flat
+
+    def _check_input_shapes(self, values):
+        for i, (tensor, value) in enumerate(zip(self.inputs, values)):
+            shape = tuple(getattr(value, "shape", ()))
+            expected = tensor.shape
+            fits = len(shape) == len(expected) and all(
+                e is None or e == a for e, a in zip(expected, shape))
+            if not fits:
+                raise ValueError(
+                    f"Input {i} ({tensor._keras_history.layer.name!r}) of model {self.name!r} is "
+                    f"incompatible: expected shape {expected}, found shape {shape}")
+
+    def call(self, inputs, training=None, mask=None):
+        flat_inputs = self._flat_call_inputs(inputs)
+        self._check_input_shapes(flat_inputs)
+        values = {id(t): v for t, v in zip(self.inputs, flat_inputs)}
+        masks = {}
+        if mask is not None:
+            masks.update({id(t): m for t, m in zip(self.inputs, tree.flatten(mask))})
+        for node in self._nodes:
+            if node.is_input:
+                continue
+            layer = node.layer
+
+            def fill(item):
+                return values[id(item)] if isinstance(item, KerasTensor) else item
+            args, kwargs = tree.map_structure(fill, node.arguments)
+            args = list(args)
+            first_mask = tree.map_structure(
+                lambda t: masks.get(id(t)) if isinstance(t, KerasTensor) else None,
+                node.call_args[0] if node.call_args else None)
+            has_mask = any(m is not None for m in tree.flatten(first_mask))
+            if has_mask and layer._call_has_mask_arg and "mask" not in kwargs:
+                kwargs["mask"] = first_mask
+            outputs = layer(*args, **kwargs)
+            flat_outputs = tree.flatten(outputs)
+            for tensor, value in zip(node.output_tensors, flat_outputs):
+                values[id(tensor)] = value
+            if has_mask or type(layer).compute_mask is not Layer.compute_mask:
+                output_mask = layer.compute_mask(args[0] if args else None,
+                                                 first_mask if has_mask else None)
+                for tensor, m in zip(node.output_tensors, tree.flatten(output_mask)
+                                     if output_mask is not None else []):
+                    masks[id(tensor)] = m
+        return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self.outputs])
+
+    def compute_output_spec(self, *args, **kwargs):
+        return tree.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+
+    def get_config(self):
+        from brickwork.models.functional_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from brickwork.models.functional_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects)

@@ -1,0 +1,71 @@
+"""``Model``: a Layer that can be trained, evaluated, summarized and saved.
+
+``Model(inputs, outputs)`` returns a functional model; subclassing ``Model``
+and defining ``call`` gives a subclassed model.
+"""
+from __future__ import annotations
+
+from brickwork.layers.layer import Layer
+from brickwork.trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs)
+                             or (len(args) == 1 and "outputs" in kwargs)):
+            from brickwork.models.functional import Functional
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        Trainer.__init__(self)
+
+    @property
+    def layers(self):
+        return self._layers
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in ``layers``."""
+        if name is not None and index is not None:
+            raise ValueError("Provide either a layer name or a layer index, not both: "
+                             f"received name={name!r}, index={index!r}")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model {self.name!r} was asked for layer index {index}, but "
+                                 f"it has only {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name!r}. Existing layers are: "
+                             f"{[layer.name for layer in self.layers]}.")
+        raise ValueError("Provide either a layer name or a layer index to `get_layer`.")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print the Keras-style table of layers, output shapes and parameters."""
+        from brickwork.models.summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def get_config(self):
+        if type(self).get_config is Model.get_config and self._auto_config is None:
+            return {"name": self.name, "trainable": self.trainable}
+        return Layer.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config:
+            from brickwork.models.functional import Functional
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
+    def to_json(self, **kwargs):
+        import json
+        from brickwork.saving.serialization import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)

@@ -1,0 +1,105 @@
+"""A Keras-style progress bar (``keras.utils.Progbar``)."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+_BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
+_BAR_WIDTH = 20
+_MIN_INTERVAL = 0.05
+
+
+def _format_value(value, strict_positive):
+    value = float(value)
+    large = value > 1e-3 if strict_positive else abs(value) > 1e-3
+    return f"{value:.4f}" if large else f"{value:.4e}"
+
+
+def _format_time_per_step(seconds):
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+class Progbar:
+    """Shows ``step/target`` with a bar, timing and the running values.
+
+    verbose=1 redraws one line in place; verbose=2 prints one line when the
+    target is reached.
+    """
+
+    def __init__(self, target, width=_BAR_WIDTH, verbose=1, interval=_MIN_INTERVAL,
+                 stateful_metrics=None, unit_name="step", stream=None):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self.stream = stream
+        self._start = time.time()
+        self._last_update = 0.0
+        self._previous_width = 0
+        self._time_after_first_step = None
+        self._values = {}
+        out = self._out()
+        self._dynamic = (getattr(out, "isatty", lambda: False)() or "ipykernel" in sys.modules
+                         or "posix" in sys.modules or "PYCHARM_HOSTED" in os.environ)
+
+    def _out(self):
+        return self.stream or sys.stdout
+
+    def update(self, current, values=None, finalize=None):
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        self._values.update(values or {})
+        now = time.time()
+        if current == 1 and self._time_after_first_step is None:
+            self._time_after_first_step = now
+        per_step = self._time_per_step(current, now)
+        if self.verbose == 1:
+            if not finalize and now - self._last_update < self.interval:
+                return
+            self._write_dynamic(current, now, per_step, finalize)
+        elif self.verbose == 2 and finalize:
+            self._write_line(current, now, per_step)
+        self._last_update = now
+
+    def _time_per_step(self, current, now):
+        if current > 1 and self._time_after_first_step is not None:
+            return (now - self._time_after_first_step) / (current - 1)
+        return (now - self._start) / max(current, 1)
+
+    def _values_text(self, strict_positive):
+        return "".join(f" - {key}: {_format_value(value, strict_positive)}"
+                       for key, value in self._values.items())
+
+    def _write_dynamic(self, current, now, per_step, finalize):
+        counter = f"{current:{len(str(self.target))}d}/{self.target}" if self.target else f"{current}"
+        filled = int(self.width * current / self.target) if self.target else 0
+        bar = f"{_GREEN}{'━' * filled}{_RESET}{_GREY}{'━' * (self.width - filled)}{_RESET}"
+        if finalize:
+            clock = f"{now - self._start:.0f}s"
+        else:
+            remaining = per_step * (self.target - current) if self.target else 0
+            clock = f"{remaining:.0f}s"
+        text = (f"{_BOLD}{counter}{_RESET} {bar} {_BOLD}{clock}{_RESET} "
+                f"{_format_time_per_step(per_step)}{self._values_text(False)}")
+        visible = (f"{counter} {'━' * self.width} {clock} {_format_time_per_step(per_step)}"
+                   f"{self._values_text(False)}")
+        if len(visible) < self._previous_width:
+            text += " " * (self._previous_width - len(visible))
+        prefix = ("\b" * self._previous_width + "\r") if self._dynamic else "\n"
+        out = self._out()
+        out.write(prefix + text + ("\n" if finalize else ""))
+        out.flush()
+        self._previous_width = max(len(visible), self._previous_width)
+
+    def _write_line(self, current, now, per_step):
+        counter = f"{current:{len(str(self.target))}d}/{self.target}"
+        out = self._out()
+        out.write(f"{counter} - {now - self._start:.0f}s - {_format_time_per_step(per_step)}"
+                  f"{self._values_text(True)}\n")
+        out.flush()

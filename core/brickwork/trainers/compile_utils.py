@@ -1,0 +1,112 @@
+"""What ``compile`` builds: per-output losses and metrics, matched to outputs."""
+from __future__ import annotations
+
+from brickwork import ops, tree
+
+
+def _per_output(spec, output_names, what):
+    """Expand a compile argument to one entry per output (list, dict or single)."""
+    count = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(f"compile: {what} given for unknown output(s) {unknown}; the "
+                             f"model's outputs are {output_names}")
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and count > 1:
+        if len(spec) != count:
+            raise ValueError(f"compile: {what} is a list of {len(spec)} entries, but the model "
+                             f"has {count} outputs {output_names}")
+        return list(spec)
+    return [spec] * count
+
+
+class CompileLoss:
+    """Total loss of a (multi-output) model: weighted sum of per-output losses."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        from brickwork import losses
+        self.output_names = output_names
+        self.losses = [None if item is None else losses.get(item)
+                       for item in _per_output(loss, output_names, "loss")]
+        weights = [1.0] * len(output_names) if loss_weights is None else _per_output(
+            loss_weights, output_names, "loss_weights")
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Returns ``(total, per_output)``; ``per_output`` names each output's loss."""
+        trues, preds = tree.flatten(y_true), tree.flatten(y_pred)
+        weights = tree.flatten(sample_weight) if sample_weight is not None else [None]
+        if len(weights) < len(preds):
+            weights = weights[:1] * len(preds)
+        total, per_output = None, {}
+        for name, loss_fn, weight, y_t, y_p, s_w in zip(
+                self.output_names, self.losses, self.weights, trues, preds, weights):
+            if loss_fn is None:
+                continue
+            value = loss_fn(y_t, y_p, sample_weight=s_w)
+            per_output[f"{name}_loss"] = value
+            scaled = value if weight == 1.0 else ops.multiply(value, weight)
+            total = scaled if total is None else ops.add(total, scaled)
+        return total, per_output
+
+
+class CompileMetrics:
+    """Metrics per output, built on the first batch (``"accuracy"`` needs shapes)."""
+
+    def __init__(self, metrics, weighted_metrics, output_names):
+        self._specs = (_per_output(metrics, output_names, "metrics") if metrics else
+                       [None] * len(output_names),
+                       _per_output(weighted_metrics, output_names, "weighted_metrics")
+                       if weighted_metrics else [None] * len(output_names))
+        self.output_names = output_names
+        self.built = False
+        self.unweighted, self.weighted = [], []
+
+    def _resolve(self, spec, y_true, y_pred, output_name):
+        from brickwork import metrics
+        items = spec if isinstance(spec, (list, tuple)) else ([] if spec is None else [spec])
+        resolved = []
+        for item in items:
+            if isinstance(item, str) and item in ("accuracy", "acc"):
+                metric = metrics.resolve_accuracy(y_true, y_pred, name=item)
+            elif isinstance(item, str) and item in ("crossentropy", "ce"):
+                metric = metrics.resolve_crossentropy(y_true, y_pred, name=item)
+            else:
+                metric = metrics.get(item)
+            if len(self.output_names) > 1:
+                metric.name = f"{output_name}_{metric.name}"
+            resolved.append(metric)
+        return resolved
+
+    def build(self, y_true, y_pred):
+        trues, preds = tree.flatten(y_true), tree.flatten(y_pred)
+        for specs, target in ((self._specs[0], self.unweighted), (self._specs[1], self.weighted)):
+            for name, spec, y_t, y_p in zip(self.output_names, specs, trues, preds):
+                target.append(self._resolve(spec, y_t, y_p, name))
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [m for group in self.unweighted + self.weighted for m in group]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self.built:
+            self.build(y_true, y_pred)
+        trues, preds = tree.flatten(y_true), tree.flatten(y_pred)
+        for group, y_t, y_p in zip(self.unweighted, trues, preds):
+            for metric in group:
+                metric.update_state(y_t, y_p)
+        weights = tree.flatten(sample_weight) if sample_weight is not None else [None]
+        if len(weights) < len(preds):
+            weights = weights[:1] * len(preds)
+        for group, y_t, y_p, s_w in zip(self.weighted, trues, preds, weights):
+            for metric in group:
+                metric.update_state(y_t, y_p, sample_weight=s_w)
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def result(self):
+        return {metric.name: metric.result() for metric in self.metrics}

@@ -1,0 +1,305 @@
+"""``compile``, ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods."""
+from __future__ import annotations
+
+import numpy as np
+
+from brickwork import ops, tree
+from brickwork.autodiff import GradientTape
+from brickwork.trainers import data as data_utils
+from brickwork.trainers.compile_utils import CompileLoss, CompileMetrics
+
+
+def _to_python(value):
+    array = ops.convert_to_numpy(value)
+    return float(array) if array.ndim == 0 else array
+
+
+class Trainer:
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._compile_config = None
+
+    # -- compile ------------------------------------------------------------------
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure the model for training (everything is validated before
+        anything on the model changes)."""
+        from brickwork import metrics as metrics_module
+        from brickwork import optimizers
+        output_names = self._output_names_for_compile()
+        resolved_optimizer = optimizers.get(optimizer)
+        compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
+        self.optimizer = resolved_optimizer
+        self._compile_loss = compile_loss
+        self._compile_metrics = compile_metrics
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "weighted_metrics": weighted_metrics}
+        self.compiled = True
+
+    def _output_names_for_compile(self):
+        outputs = getattr(self, "outputs", None)
+        if outputs and len(outputs) > 1:
+            return [t._keras_history.layer.name for t in outputs]
+        names = getattr(self, "output_names", None)
+        return list(names) if names and len(names) > 1 else ["output"]
+
+    def get_compile_config(self):
+        if not self.compiled or self._compile_config is None:
+            return None
+        from brickwork.saving.serialization import serialize_keras_object
+        return {k: serialize_keras_object(v) for k, v in self._compile_config.items()}
+
+    def compile_from_config(self, config):
+        from brickwork import losses, optimizers
+        config = dict(config)
+        if isinstance(config.get("optimizer"), dict):
+            config["optimizer"] = optimizers.deserialize(config["optimizer"])
+        if isinstance(config.get("loss"), dict):
+            config["loss"] = losses.deserialize(config["loss"])
+        self.compile(**config)
+
+    def _assert_compiled(self, method):
+        if not self.compiled or (method != "predict" and self._compile_loss is None
+                                 and not self.losses and method != "evaluate"):
+            raise RuntimeError(f"You must call `compile()` (with a `loss`) before calling "
+                               f"`{method}()` on model {self.name!r}.")
+
+    @property
+    def metrics(self):
+        found = [self._loss_tracker] if self._loss_tracker is not None else []
+        if self._compile_metrics is not None:
+            found.extend(self._compile_metrics.metrics)
+        return found
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # -- one step -----------------------------------------------------------------
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Compiled loss plus every loss the layers added (regularization)."""
+        total, per_output = (None, {})
+        if self._compile_loss is not None:
+            total, per_output = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            total = extra if total is None else ops.add(total, extra)
+        if total is None:
+            raise ValueError(f"Model {self.name!r} has no loss to optimize: pass `loss` to "
+                             f"compile(), or add losses in the model with `add_loss()`.")
+        return total, per_output
+
+    def _prepare_batch(self, x, y, sample_weight):
+        convert = lambda a: None if a is None else ops.convert_to_tensor(a)  # noqa: E731
+        y = tree.map_structure(convert, y)
+        y = tree.map_structure(
+            lambda a: a.astype("float32") if a is not None and a.dtype.kind == "f"
+            and a.dtype.name != "float32" else a, y)
+        return tree.map_structure(convert, x), y, tree.map_structure(convert, sample_weight)
+
+    def _batch_size_of(self, x):
+        return int(tree.flatten(x)[0].shape[0])
+
+    def train_step(self, x, y, sample_weight=None):
+        variables = self._trainable_for_step
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss, per_output = self.compute_loss(x, y, y_pred, sample_weight)
+        if variables:
+            grads = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(list(zip(grads, variables)))
+        return self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
+
+    def test_step(self, x, y, sample_weight=None):
+        y_pred = self(x, training=False)
+        loss, per_output = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
+
+    def _update_metrics(self, x, y, y_pred, sample_weight, loss, per_output):
+        batch = self._batch_size_of(x)
+        self._loss_tracker.update_state(ops.data_of(loss), sample_weight=batch)
+        for name, value in per_output.items():
+            tracker = self._output_loss_trackers(per_output).get(name)
+            if tracker is not None:
+                tracker.update_state(ops.data_of(value), sample_weight=batch)
+        y_pred = tree.map_structure(ops.data_of, y_pred)
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self._logs()
+
+    def _output_loss_trackers(self, per_output):
+        """Per-output loss means, for models with several outputs."""
+        trackers = getattr(self, "_per_output_trackers", None)
+        if trackers is None:
+            from brickwork import metrics as metrics_module
+            trackers = {name: metrics_module.Mean(name=name) for name in per_output} \
+                if len(per_output) > 1 else {}
+            self._per_output_trackers = trackers
+        return trackers
+
+    def _logs(self):
+        logs = {"loss": self._loss_tracker.result()}
+        for name, tracker in getattr(self, "_per_output_trackers", {}).items():
+            logs[name] = tracker.result()
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            logs.update(self._compile_metrics.result())
+        return {key: _to_python(logs[key]) for key in sorted(logs)}
+
+    def _reset_all_metrics(self):
+        self.reset_metrics()
+        for tracker in getattr(self, "_per_output_trackers", {}).values():
+            tracker.reset_state()
+
+    # -- fit ------------------------------------------------------------------------
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` epochs; returns a ``History``."""
+        from brickwork.callbacks import CallbackList
+        self._assert_compiled("fit")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        batch_size = 32 if batch_size is None else batch_size
+        validation = None
+        if validation_data is not None:
+            validation = data_utils.unpack_validation_data(validation_data)
+        elif validation_split:
+            (x, y, sample_weight), validation = data_utils.split_validation(
+                x, y, sample_weight, validation_split)
+        if class_weight is not None:
+            sample_weight = data_utils.class_weight_to_sample_weights(y, class_weight)
+        dataset = data_utils.ArrayDataset(x, y, sample_weight, batch_size)
+        steps = dataset.num_batches if steps_per_epoch is None else min(steps_per_epoch,
+                                                                         dataset.num_batches)
+        callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=self, verbose=1 if verbose == "auto" else verbose,
+                                     epochs=epochs, steps=steps)
+        self._trainable_for_step = self.trainable_weights
+        if self.optimizer is not None and self._trainable_for_step:
+            self.optimizer.build(self._trainable_for_step)
+        shuffle_rng = np.random.default_rng(_draw_shuffle_seed()) if shuffle else None
+        self.stop_training = False
+        callback_list.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._reset_all_metrics()
+            callback_list.on_epoch_begin(epoch)
+            order = shuffle_rng.permutation(dataset.num_samples) if shuffle_rng is not None else None
+            for step, batch in enumerate(dataset.batches(order)):
+                if step >= steps:
+                    break
+                callback_list.on_train_batch_begin(step)
+                logs = self.train_step(*self._prepare_batch(*batch))
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(*validation[:2], sample_weight=validation[2],
+                                         batch_size=validation_batch_size or batch_size,
+                                         steps=validation_steps, verbose=0, return_dict=True)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                epoch_logs = {k: epoch_logs[k] for k in sorted(epoch_logs)}
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    # -- evaluate / predict -----------------------------------------------------
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Loss and metrics on the given data, in batches."""
+        from brickwork.callbacks import CallbackList
+        self._assert_compiled("evaluate")
+        dataset = data_utils.ArrayDataset(x, y, sample_weight, 32 if batch_size is None else batch_size)
+        num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=1 if verbose == "auto" else verbose, epochs=1,
+                                     steps=num_steps)
+        self._reset_all_metrics()
+        callback_list.on_test_begin()
+        logs = {}
+        for step, batch in enumerate(dataset.batches()):
+            if step >= num_steps:
+                break
+            callback_list.on_test_batch_begin(step)
+            logs = self.test_step(*self._prepare_batch(*batch))
+            callback_list.on_test_batch_end(step, logs)
+        callback_list.on_test_end(logs)
+        return logs if return_dict else self._flatten_logs(logs)
+
+    def _flatten_logs(self, logs):
+        names = [m.name for m in self.metrics]
+        values = [logs[n] for n in names if n in logs]
+        values += [logs[k] for k in sorted(logs) if k not in names]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs for ``x``, computed in batches, as NumPy arrays."""
+        from brickwork.callbacks import CallbackList
+        dataset = data_utils.ArrayDataset(x, None, None, 32 if batch_size is None else batch_size)
+        num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=1 if verbose == "auto" else verbose, epochs=1,
+                                     steps=num_steps)
+        callback_list.on_predict_begin()
+        chunks = []
+        for step, (xb, _, _) in enumerate(dataset.batches()):
+            if step >= num_steps:
+                break
+            callback_list.on_predict_batch_begin(step)
+            chunks.append(self.predict_on_batch(xb))
+            callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
+        callback_list.on_predict_end()
+        if not chunks:
+            raise ValueError("Expected input data to predict on, but `x` has no samples.")
+        flat = [tree.flatten(c) for c in chunks]
+        joined = [np.concatenate(parts, axis=0) for parts in zip(*flat)]
+        return tree.pack_like(chunks[0], joined)
+
+    def predict_on_batch(self, x):
+        x = tree.map_structure(ops.convert_to_tensor, x)
+        outputs = self(x, training=False)
+        return tree.map_structure(ops.convert_to_numpy, outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled("train_on_batch")
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("Arguments `sample_weight` and `class_weight` cannot be "
+                                 "specified at the same time.")
+            sample_weight = data_utils.class_weight_to_sample_weights(y, class_weight)
+        self._trainable_for_step = self.trainable_weights
+        self._reset_all_metrics()
+        logs = self.train_step(*self._prepare_batch(x, y, sample_weight))
+        return logs if return_dict else self._flatten_logs(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        self._reset_all_metrics()
+        logs = self.test_step(*self._prepare_batch(x, y, sample_weight))
+        return logs if return_dict else self._flatten_logs(logs)
+
+
+def _draw_shuffle_seed():
+    from brickwork.random import draw_seed
+    return draw_seed()
