@@ -42,6 +42,24 @@ def _nodes_in_order(inputs, outputs, model_name):
     return ordered
 
 
+def _layers_by_depth(nodes):
+    """Layers ordered as Keras lists them: deepest (inputs) first, then by
+    first appearance; a layer's depth is that of its deepest node."""
+    depth = {}
+    for node in reversed(nodes):  # children come before their parents here
+        depth.setdefault(id(node), 0)
+        for parent in node.parent_nodes:
+            depth[id(parent)] = max(depth.get(id(parent), 0), depth[id(node)] + 1)
+    layer_depth, first_seen, layers = {}, {}, []
+    for position, node in enumerate(nodes):
+        key = id(node.layer)
+        if key not in first_seen:
+            first_seen[key] = position
+            layers.append(node.layer)
+        layer_depth[key] = max(layer_depth.get(key, 0), depth[id(node)])
+    return sorted(layers, key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
+
+
 class Functional(Model):
     """``Model(inputs, outputs)``: several inputs and outputs, shared layers."""
 
@@ -62,11 +80,7 @@ class Functional(Model):
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
         self._nodes = _nodes_in_order(self.inputs, self.outputs, self.name)
-        layers = []
-        for node in self._nodes:
-            if all(node.layer is not seen for seen in layers):
-                layers.append(node.layer)
-        self._functional_layers = layers
+        self._functional_layers = _layers_by_depth(self._nodes)
         self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
         self.built = True
 
