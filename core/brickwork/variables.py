@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import backend as _backend
-from brickwork.autodiff import TensorOperators
+from brickwork.autodiff import Tensor, TensorOperators
 from brickwork.dtypes import standardize_dtype
 
 
@@ -69,8 +69,7 @@ class Variable(TensorOperators):
 
     def assign(self, value):
         """Overwrite the value in place; the shape must not change."""
-        data = getattr(value, "data", value)
-        data = getattr(data, "_value", data)
+        data = _plain(value)
         if tuple(getattr(data, "shape", np.shape(data))) != self._shape:
             raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape "
                              f"{tuple(np.shape(data))}, expected {self._shape}")
@@ -97,8 +96,12 @@ class Variable(TensorOperators):
 
 
 def _plain(value):
-    value = getattr(value, "data", value)
-    return getattr(value, "_value", value)
+    """The array behind a Tensor or Variable; anything else unchanged."""
+    if type(value) is Tensor:
+        return value.data
+    if isinstance(value, Variable):
+        return value._value
+    return value
 
 
 def _to_host_array(value, dtype):

@@ -21,17 +21,27 @@ def _per_output(spec, output_names, what):
     return [spec] * count
 
 
+def _needs_shapes(spec):
+    return isinstance(spec, str) and spec.lower() in ("crossentropy", "ce")
+
+
 class CompileLoss:
     """Total loss of a (multi-output) model: weighted sum of per-output losses."""
 
     def __init__(self, loss, loss_weights, output_names):
-        from brickwork import losses
         self.output_names = output_names
-        self.losses = [None if item is None else losses.get(item)
+        # Resolved now so that unknown names fail at compile time; only
+        # "crossentropy" waits for the first batch, whose shapes pick the kind.
+        self.losses = [self._resolve(item) if not _needs_shapes(item) else item
                        for item in _per_output(loss, output_names, "loss")]
         weights = [1.0] * len(output_names) if loss_weights is None else _per_output(
             loss_weights, output_names, "loss_weights")
         self.weights = [1.0 if w is None else float(w) for w in weights]
+
+    @staticmethod
+    def _resolve(spec, y_true=None, y_pred=None):
+        from brickwork import losses
+        return None if spec is None else losses.get_compile_loss(spec, y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Returns ``(total, per_output)``; ``per_output`` names each output's loss."""
@@ -40,10 +50,12 @@ class CompileLoss:
         if len(weights) < len(preds):
             weights = weights[:1] * len(preds)
         total, per_output = None, {}
-        for name, loss_fn, weight, y_t, y_p, s_w in zip(
-                self.output_names, self.losses, self.weights, trues, preds, weights):
+        for i, (name, loss_fn, weight, y_t, y_p, s_w) in enumerate(zip(
+                self.output_names, self.losses, self.weights, trues, preds, weights)):
             if loss_fn is None:
                 continue
+            if _needs_shapes(loss_fn):
+                loss_fn = self.losses[i] = self._resolve(loss_fn, y_t, y_p)
             value = loss_fn(y_t, y_p, sample_weight=s_w)
             per_output[f"{name}_loss"] = value
             scaled = value if weight == 1.0 else ops.multiply(value, weight)
@@ -68,12 +80,7 @@ class CompileMetrics:
         items = spec if isinstance(spec, (list, tuple)) else ([] if spec is None else [spec])
         resolved = []
         for item in items:
-            if isinstance(item, str) and item in ("accuracy", "acc"):
-                metric = metrics.resolve_accuracy(y_true, y_pred, name=item)
-            elif isinstance(item, str) and item in ("crossentropy", "ce"):
-                metric = metrics.resolve_crossentropy(y_true, y_pred, name=item)
-            else:
-                metric = metrics.get(item)
+            metric = metrics.get_compile_metric(item, y_true, y_pred)
             if len(self.output_names) > 1:
                 metric.name = f"{output_name}_{metric.name}"
             resolved.append(metric)
