@@ -119,10 +119,6 @@ def test_unusable_backend_is_listed_with_its_reason(plugins):
         backend.set_backend("quantum")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG backend.py list_backends: info.unavailable_reason() is called outside the "
-    "try block, so a backend whose availability probe raises breaks list_backends() "
-    "instead of being listed as unusable"))
 def test_backend_whose_availability_probe_raises_is_listed_unusable(plugins):
     def probe():
         raise RuntimeError("driver exploded")
@@ -263,10 +259,6 @@ def test_invalid_plugin_is_reported_and_skipped(plugins, hook_name, hook, compla
     assert backend.get_backend().kernels.dense_forward is original
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG plugin_manager.py PluginManager.register: _collect_backends() calls the plugin's "
-    "brickwork_backend() outside the try block, so a plugin whose hook raises propagates "
-    "the exception (and stays registered) instead of being reported and skipped"))
 def test_plugin_whose_backend_hook_raises_is_reported_and_skipped(plugins):
     @hookimpl
     def brickwork_backend():
@@ -333,10 +325,6 @@ def test_installed_override_plugin_wins_over_the_backend_it_overrides(tmp_path):
     assert result.stdout.split() == ["brickwork_fast_dense", "brickwork_numpy.kernels.dense", "1002.0"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG plugin_manager.py PluginManager.register/_collect_backends: an installed plugin "
-    "whose brickwork_backend() hook raises makes the plugin manager's start-up raise, so "
-    "every use of brickwork fails (DESIGN.md rule 5)"))
 def test_installed_plugin_whose_backend_hook_raises_does_not_break_brickwork(tmp_path):
     write_entry_point_plugin(tmp_path, "raising-plugin", "raising", "brickwork_raising_plugin", """
         from brickwork.plugin import hookimpl

@@ -224,44 +224,12 @@ _BINARY_TARGET = _r.uniform(size=(3, 4))
 _MATRIX = _r.normal(size=(3, 4))
 GRADIENT_CASES = cases()
 
-#: Library bugs found by these tests (case id -> what is wrong); strict xfails.
-GRADIENT_BUGS = {
-    "matmul-1d-1d": "BUG ops/math.py matmul vjp: xp.expand_dims(g, -2) on the 0-d gradient "
-                    "of a 1-D @ 1-D product raises AxisError",
-    "transpose-negative-axes": "BUG ops/array.py transpose vjp: np.argsort(axes) without "
-                               "normalizing negative axes gives the wrong inverse permutation "
-                               "(gradient of transpose(x, (0, -1, 1)) has shape (4, 2, 3), not (2, 3, 4))",
-    "getitem-list-repeats": "BUG ops/array.py getitem: _is_fancy only recognises arrays, so a "
-                            "Python-list key takes the `grad[key] = g` path and repeated "
-                            "indices do not accumulate",
-    "take-last-axis-2d-indices": "BUG ops/array.py take vjp: range(axis, axis + idx.ndim) is wrong "
-                                 "for a negative axis with multi-dimensional indices",
-    "take-list-indices": "BUG ops/array.py take vjp: idx.ndim / idx.reshape on Python-list "
-                         "indices raise AttributeError (take's forward accepts lists)",
-}
-#: Float32 variables whose gradients come back float64.
-FLOAT32_BUGS = {
-    "power-scalar-base": "BUG ops/math.py power vjp: safe_log = xp.log(xp.where(x > 0, x, 1)) "
-                         "of a Python-scalar base is a float64 0-d array, so the gradient of "
-                         "2.0 ** v is float64 for a float32 v",
-    "operator-rtruediv-rpow": "BUG ops/math.py power vjp (see power-scalar-base): 2 ** v "
-                              "gives a float64 gradient for a float32 v",
-}
-
-
-def with_bugs(params, bugs, skip=()):
-    """``params`` with a strict xfail on each known bug, leaving out ``skip``."""
-    return [pytest.param(*p.values, id=p.id,
-                         marks=[pytest.mark.xfail(strict=True, reason=bugs[p.id])] if p.id in bugs else [])
-            for p in params if p.id not in skip]
-
-
-@pytest.mark.parametrize("fn, arrays", with_bugs(GRADIENT_CASES, GRADIENT_BUGS))
+@pytest.mark.parametrize("fn, arrays", GRADIENT_CASES)
 def test_gradient_matches_finite_differences(backend_name, fn, arrays, rng):
     check_gradients(fn, arrays, rng)
 
 
-@pytest.mark.parametrize("fn, arrays", with_bugs(GRADIENT_CASES, FLOAT32_BUGS, skip=GRADIENT_BUGS))
+@pytest.mark.parametrize("fn, arrays", GRADIENT_CASES)
 def test_float32_variables_get_float32_gradients(backend_name, fn, arrays, rng):
     w = rng.normal(size=np.shape(N(fn(*[T(a) for a in arrays]))))
     _, grads64 = tape_gradients(fn, arrays, w, dtype=np.float64)
@@ -324,10 +292,6 @@ def test_non_trainable_variable_gets_no_gradient_unless_watched(backend_name):
     assert tape.gradient(loss, frozen) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG autodiff.py GradientTape: __exit__ resets the watch counts and gradient() "
-    "asks is_tracked() again, so a watched non-trainable variable gets None when "
-    "gradient() is called after the `with` block (the tf.GradientTape idiom)"))
 def test_watched_variable_gradient_taken_after_the_tape_closes(backend_name):
     frozen = V(np.array([1.0, 2.0]), trainable=False)
     with GradientTape() as tape:
@@ -375,9 +339,6 @@ def test_ops_return_plain_arrays_when_nothing_needs_gradients(backend_name, fn, 
         assert is_plain_backend_value(out), f"got {type(out)} from plain arrays"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ops/nn.py activation_by_name: 'linear' returns its input unchanged, so a "
-    "Variable comes back as the Variable instead of a backend array"))
 def test_linear_activation_returns_a_plain_array(backend_name):
     out = ops.activation_by_name(V(np.ones(3)), "linear")
     assert is_plain_backend_value(out)

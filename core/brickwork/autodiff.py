@@ -130,6 +130,7 @@ class GradientTape:
         self.persistent = persistent
         self._nodes = []
         self._watched = []
+        self._watched_ids = set()
 
     def __enter__(self):
         _state.tapes.append(self)
@@ -145,6 +146,7 @@ class GradientTape:
         """Track a Variable that is not trainable (trainable ones always are)."""
         variable._watch_count += 1
         self._watched.append(variable)
+        self._watched_ids.add(id(variable))
 
     def stop_recording(self):
         return _Paused()
@@ -158,7 +160,10 @@ class GradientTape:
         xp = _ops.backend_xp()
         grads = {}
         keep = {id(s) for s in source_list}  # intermediate sources keep their gradient
-        if is_tracked(target):
+
+        def tracked(value):
+            return is_tracked(value) or id(value) in self._watched_ids
+        if tracked(target):
             target_data = _ops.data_of(target)
             grads[id(target)] = xp.ones_like(target_data)
         with _Paused():
@@ -167,7 +172,7 @@ class GradientTape:
                 if g is None:
                     continue
                 for value, grad in zip(inputs, vjp(g)):
-                    if grad is None or not is_tracked(value):
+                    if grad is None or not tracked(value):
                         continue
                     key = id(value)
                     previous = grads.get(key)

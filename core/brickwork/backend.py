@@ -77,7 +77,10 @@ class _Registry:
         if info is None:
             known = ", ".join(sorted(manager.backends)) or "none"
             raise BackendError(f"unknown backend {name!r}; known backends: {known}")
-        reason = info.unavailable_reason()
+        try:
+            reason = info.unavailable_reason()
+        except Exception as exc:
+            reason = f"availability check failed: {type(exc).__name__}: {exc}"
         if reason:
             raise BackendError(f"backend {name!r} is not usable here: {reason}")
         manager.ensure_kernel_modules(info)
@@ -129,8 +132,11 @@ def list_backends() -> list[BackendStatus]:
     """Every installed backend, whether it can run here and why not."""
     statuses = []
     for name, info in sorted(_registry.manager.backends.items()):
-        reason = info.unavailable_reason()
         device, missing = None, ()
+        try:
+            reason = info.unavailable_reason()
+        except Exception as exc:
+            reason = f"availability check failed: {type(exc).__name__}: {exc}"
         if not reason:
             try:
                 loaded = _registry.load(name)

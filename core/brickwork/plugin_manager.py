@@ -89,12 +89,12 @@ class PluginManager:
                        if impl.spec is None]
             if unknown:
                 raise pluggy.PluginValidationError(plugin, f"unknown hook(s) {sorted(unknown)}")
+            self._collect_backends(plugin, record)
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
-            self._report_failure(record, f"registration failed: {exc}")
+            self._report_failure(record, f"registration failed: {type(exc).__name__}: {exc}")
             return False
-        self._collect_backends(plugin, record)
         return True
 
     def unregister(self, name: str) -> None:

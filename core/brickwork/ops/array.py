@@ -20,7 +20,7 @@ def transpose(a, axes=None):
     out = backend_xp().transpose(x, axes)
     if not needs_grad(a):
         return out
-    inverse = None if axes is None else tuple(np.argsort(axes))
+    inverse = None if axes is None else tuple(np.argsort([a % x.ndim for a in axes]))
     return record(out, (a,), lambda g: (backend_xp().transpose(g, inverse),))
 
 
@@ -82,19 +82,25 @@ def getitem(a, key):
 
 
 def _plain_key(key):
+    """Index parts as backend arrays (lists become integer or boolean arrays)."""
+    def plain(part):
+        part = data_of(part)
+        return backend_xp().asarray(part) if isinstance(part, list) else part
     if isinstance(key, tuple):
-        return tuple(data_of(k) for k in key)
-    return data_of(key)
+        return tuple(plain(k) for k in key)
+    return plain(key)
 
 
 def _is_fancy(key):
     parts = key if isinstance(key, tuple) else (key,)
-    return any(hasattr(p, "shape") and getattr(p, "ndim", 0) > 0 for p in parts)
+    return any(getattr(p, "ndim", 0) > 0 for p in parts)
 
 
 def take(a, indices, axis=None):
     xp = backend_xp()
-    x, idx = data_of(a), data_of(indices)
+    x, idx = data_of(a), xp.asarray(data_of(indices))
+    if axis is not None:
+        axis = axis % x.ndim
     out = xp.take(x, idx, axis=axis)
     if not needs_grad(a):
         return out

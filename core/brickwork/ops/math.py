@@ -60,7 +60,7 @@ def power(a, b):
         gx = unbroadcast(g * y * x ** (y - 1), shape_of_data(x))
         gy = None
         if is_tracked(b):
-            safe_log = xp.log(xp.where(x > 0, x, 1))
+            safe_log = xp.log(xp.where(x > 0, x, 1)).astype(out.dtype)
             gy = unbroadcast(g * out * safe_log, shape_of_data(y))
         return gx, gy
     return record(out, (a, b), vjp)
@@ -261,10 +261,10 @@ def matmul(a, b):
         xm = x if x.ndim > 1 else x[None, :]
         ym = y if y.ndim > 1 else y[:, None]
         gm = g
-        if x.ndim == 1:
-            gm = xp.expand_dims(gm, -2)
         if y.ndim == 1:
             gm = xp.expand_dims(gm, -1)
+        if x.ndim == 1:
+            gm = xp.expand_dims(gm, -2)
         gx = gy = None
         if want_x:
             gx = unbroadcast(xp.matmul(gm, xp.swapaxes(ym, -1, -2)), xm.shape).reshape(x.shape)

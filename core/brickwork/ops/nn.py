@@ -28,7 +28,7 @@ def activation_by_name(x, name):
     if name not in KERNEL_ACTIVATIONS:
         raise ValueError(f"unknown kernel activation {name!r}; known: {', '.join(KERNEL_ACTIVATIONS)}")
     if name == "linear":
-        return x
+        return x if needs_grad(x) else data_of(x)
     k = kernels()
     xd = data_of(x)
     y = k.activation_forward(xd, name)
