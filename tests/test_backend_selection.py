@@ -336,3 +336,13 @@ def test_installed_plugin_whose_backend_hook_raises_does_not_break_brickwork(tmp
     result = run_python(CHECK_BRICKWORK_WORKS.format(entry="raising"), extra_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "backend numpy" in result.stdout and "backend probe exploded" in result.stdout
+
+
+def test_info_command_reports_backends_and_plugins():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "brickwork", "info"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("brickwork ")
+    assert "numpy      usable on cpu; kernels" in out
+    assert "brickwork_numpy.plugin: backends numpy" in out

@@ -65,8 +65,10 @@ def test_dense_rejects_bad_units_and_wrong_input_width():
 
 
 def test_dense_rejects_non_numeric_input():
-    with pytest.raises((TypeError, ValueError)):
-        layers.Dense(2)(np.array([["a", "b"]]))
+    with pytest.raises(TypeError, match="'head'.*Dense.*dtype <U1.*numeric.*\\(1, 2\\)"):
+        layers.Dense(2, name="head")(np.array([["a", "b"]]))
+    with pytest.raises(TypeError, match="complex128"):
+        layers.Dense(2)(np.array([[1 + 2j, 2]]))
 
 
 def test_dense_config_equals_keras():

@@ -63,6 +63,10 @@ def _shape_of(value):
 class Layer:
     """Base class of every layer; subclass it for custom layers."""
 
+    #: NumPy dtype kinds this layer's inputs may have (bool, ints, floats);
+    #: a layer that takes strings or complex numbers widens it.
+    input_dtype_kinds = "biuf"
+
     def __new__(cls, *args, **kwargs):
         instance = super().__new__(cls)
         object.__setattr__(instance, "_auto_config", _capture_auto_config(cls, args, kwargs))
@@ -345,6 +349,11 @@ class Layer:
                     return ops.cast(value, compute_dtype)
                 return value
             array = ops.convert_to_tensor(value)
+            if array.dtype.kind not in self.input_dtype_kinds:
+                raise TypeError(
+                    f"Layer {self.name!r} ({type(self).__name__}) cannot take inputs of dtype "
+                    f"{array.dtype}: expected a numeric (bool, integer or floating) array of "
+                    f"shape {tuple(array.shape)}")
             if self.autocast and array.dtype.kind == "f" and array.dtype.name != compute_dtype:
                 array = array.astype(compute_dtype)
             return array
