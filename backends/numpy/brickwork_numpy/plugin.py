@@ -1,14 +1,14 @@
 """Entry point ``numpy`` in the ``brickwork`` group: describes the backend."""
+import pkgutil
+
 from brickwork.plugin import BackendInfo, hookimpl
 
-KERNEL_MODULES = (
-    "brickwork_numpy.kernels.random",
-    "brickwork_numpy.kernels.activations",
-    "brickwork_numpy.kernels.dense",
-    "brickwork_numpy.kernels.losses",
-    "brickwork_numpy.kernels.dropout",
-    "brickwork_numpy.kernels.optimizers",
-)
+from brickwork_numpy import kernels
+
+# Every module of the kernels package holds hookimpls; listing them without
+# importing them keeps `import brickwork` cheap.
+KERNEL_MODULES = tuple(f"{kernels.__name__}.{m.name}" for m in pkgutil.iter_modules(kernels.__path__)
+                       if not m.name.startswith("_"))
 
 
 @hookimpl
