@@ -1,0 +1,1 @@
+"""asv benchmarks for brickwork; every benchmark is parametrized by backend."""
