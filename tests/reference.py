@@ -8,14 +8,17 @@ these functions, and check backward kernels and tape gradients against
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
 
 #: Points where some activation's derivative jumps; finite-difference inputs
-#: keep away from them (relu at 0, relu6 at 0 and 6, hard_sigmoid/hard_silu at +-3).
-ACTIVATION_KINKS = (-3.0, 0.0, 3.0, 6.0)
+#: keep away from them (relu at 0, relu6 at 0 and 6, hard_sigmoid/hard_silu at +-3,
+#: hard_tanh at +-1).
+ACTIVATION_KINKS = (-3.0, -1.0, 0.0, 1.0, 3.0, 6.0)
 
 
 def f64(a):
@@ -60,6 +63,19 @@ def log_softmax(x, axis=-1):
     return f64(x) - logsumexp(x, axis=axis)
 
 
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def gelu(x):
+    x = f64(x)
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def gelu_approximate(x):
+    x = f64(x)
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+
+
 ACTIVATIONS = {
     "linear": lambda x: f64(x).copy(),
     "relu": lambda x: np.maximum(f64(x), 0.0),
@@ -76,6 +92,12 @@ ACTIVATIONS = {
     "hard_silu": lambda x: f64(x) * hard_sigmoid(x),
     "softmax": lambda x: softmax(x, -1),
     "log_softmax": lambda x: log_softmax(x, -1),
+    "celu": elu,
+    "hard_tanh": lambda x: np.clip(f64(x), -1.0, 1.0),
+    "log_sigmoid": lambda x: -softplus(-f64(x)),
+    "gelu": gelu,
+    "gelu_approximate": gelu_approximate,
+    "mish": lambda x: f64(x) * np.tanh(softplus(x)),
 }
 
 

@@ -30,7 +30,8 @@ Conventions for every kernel:
 Override resolution: a backend's own kernel modules form the base; any other
 plugin whose ``BRICKWORK_BACKEND`` names that backend overrides single kernels.
 Among overrides, pluggy's call order decides (``tryfirst``, then the most
-recently registered plugin).
+recently registered plugin); two plugins overriding one kernel are reported
+as a clash. ``docs/plugins.md`` is the plugin author's guide.
 """
 from __future__ import annotations
 
@@ -38,22 +39,28 @@ from brickwork.plugin import hookspec
 
 #: Activations that kernels taking an ``activation`` argument must implement,
 #: with Keras 3's definitions and default parameters:
-#: linear(x)=x; relu(x)=max(x,0); relu6(x)=min(max(x,0),6); sigmoid(x)=1/(1+e^-x);
-#: tanh; elu(x)=x if x>0 else e^x-1; selu(x)=1.0507009873554805*elu_a(x) with
-#: a=1.6732632423543772; softplus(x)=log(1+e^x); softsign(x)=x/(1+|x|);
-#: silu(x)=x*sigmoid(x); exponential(x)=e^x; hard_sigmoid(x)=clip(x/6+1/2, 0, 1);
+#: linear(x)=x; relu(x)=max(x,0); relu6(x)=min(max(x,0),6); hard_tanh(x)=clip(x,-1,1);
+#: sigmoid(x)=1/(1+e^-x); tanh; elu(x)=x if x>0 else e^x-1; celu(x) with alpha=1
+#: (the same function as elu); selu(x)=1.0507009873554805*elu_a(x) with
+#: a=1.6732632423543772; softplus(x)=log(1+e^x); log_sigmoid(x)=-softplus(-x);
+#: softsign(x)=x/(1+|x|); silu(x)=x*sigmoid(x); gelu(x)=x*Phi(x) with Phi the
+#: standard normal CDF, 0.5*(1+erf(x/sqrt(2))); gelu_approximate(x)=
+#: 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3))); mish(x)=x*tanh(softplus(x));
+#: exponential(x)=e^x; hard_sigmoid(x)=clip(x/6+1/2, 0, 1);
 #: hard_silu(x)=x*hard_sigmoid(x); softmax and log_softmax act over the last axis.
 KERNEL_ACTIVATIONS = (
     "linear", "relu", "relu6", "sigmoid", "tanh", "elu", "selu", "softplus",
     "softsign", "silu", "exponential", "hard_sigmoid", "hard_silu",
     "softmax", "log_softmax",
+    "celu", "hard_tanh", "log_sigmoid", "gelu", "gelu_approximate", "mish",
 )
 
 #: The subset of ``KERNEL_ACTIVATIONS`` whose derivative can be computed from
 #: the activation's output alone; only these may be fused into a layer kernel
 #: whose backward pass receives the output but not the pre-activation.
 OUTPUT_DIFFERENTIABLE_ACTIVATIONS = tuple(
-    name for name in KERNEL_ACTIVATIONS if name not in ("silu", "hard_silu")
+    name for name in KERNEL_ACTIVATIONS
+    if name not in ("silu", "hard_silu", "gelu", "gelu_approximate", "mish")
 )
 
 
@@ -69,7 +76,56 @@ def brickwork_backend():
     :returns: a :class:`brickwork.plugin.BackendInfo`, or None.
 
     Called once per plugin when the plugin manager starts. The backend's
-    kernel modules are imported only when the backend is selected.
+    kernel modules are imported only when the backend is selected. A backend
+    name belongs to the first plugin that claims it (brickwork's own entry
+    points load first, then the others in order of entry-point name); a later
+    claim is reported as a clash and ignored.
+    """
+
+
+@hookspec
+def brickwork_kernel_specs():
+    """Name the modules holding this plugin's own kernel specs.
+
+    :returns: a list of modules, or of their import paths, each holding
+        functions marked with :data:`brickwork.plugin.hookspec`.
+
+    Called before the plugin itself is registered, so the module that
+    implements this hook may also hold implementations of those specs. A
+    plugin spec may not reuse the name of a core spec or of another plugin's
+    spec, nor start with ``brickwork_``; a plugin that tries is skipped.
+    Prefix spec names with the plugin's name (``mypkg_attention_forward``).
+    The conventions stated at the top of this file apply to plugin kernels.
+    """
+
+
+@hookspec
+def brickwork_kernel_modules(backend_name):
+    """Name this plugin's kernel modules that serve the backend ``backend_name``.
+
+    :param backend_name: the backend being selected (``"numpy"``, ``"cupy"``).
+    :returns: a list of import paths, possibly empty. Each module declares
+        ``BRICKWORK_BACKEND = backend_name`` and holds hookimpls of this
+        plugin's own kernel specs, or overrides of core kernels.
+
+    Called when a backend is selected (and again on
+    :func:`brickwork.backend.refresh`), so a module that imports a GPU
+    library is imported only where that backend is used.
+    """
+
+
+@hookspec
+def brickwork_layers():
+    """List the layer classes this plugin adds.
+
+    :returns: a list of :class:`brickwork.layers.Layer` subclasses.
+
+    Each class is registered for saving and loading under the name
+    ``"package>ClassName"``: the name the plugin already gave it with
+    :func:`brickwork.saving.register_keras_serializable`, otherwise
+    ``package`` is the top-level package of the class's module. The class
+    also becomes ``brickwork.layers.ClassName`` unless a core layer or an
+    earlier-loaded plugin already holds that name (reported as a clash).
     """
 
 
@@ -313,4 +369,119 @@ def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradie
             variable -= increment
 
     :returns: None.
+    """
+
+
+# -------------------------------------------------------------------------
+# Recurrent sequences (SimpleRNN, LSTM, GRU): a whole sequence per call
+# -------------------------------------------------------------------------
+#
+# Shared conventions of the recurrent kernels:
+#
+# * ``inputs`` is batch-major ``(B, T, in)``; ``kernel`` is ``(in, G*u)`` and
+#   ``recurrent_kernel`` ``(u, G*u)`` in Keras layout, whose column blocks are
+#   the gates (G = 1 for SimpleRNN; LSTM: 4 blocks ``[i, f, c, o]``; GRU: 3
+#   blocks ``[z, r, h]``).
+# * ``go_backwards``: steps are processed from ``T-1`` down to ``0``; every
+#   per-step result is in *processing* order.
+# * ``mask``: None or bool ``(B, T)`` (in input order). At a masked step a
+#   row's states carry over unchanged.
+# * ``input_masks``: None, or ``(1, B, in)`` (one mask shared by every gate)
+#   or ``(G, B, in)`` (one per gate): multiplicative dropout masks, constant
+#   over time, applied to the inputs before each gate's projection.
+#   ``recurrent_masks``: None or ``(G, B, u)``, the same for the previous
+#   hidden state before each gate's recurrent projection.
+# * ``activation`` / ``recurrent_activation`` name elementwise activations
+#   of ``OUTPUT_DIFFERENTIABLE_ACTIVATIONS`` (not softmax/log_softmax).
+# * Forward kernels return ``h_seq`` of shape ``(T, B, u)``, *time-major*:
+#   ``h_seq[t]`` is the hidden state after processing step ``t`` (carried
+#   over masked steps), so ``h_seq[-1]`` is the final hidden state. They
+#   also return a ``workspace``: an opaque object of the backend's choice,
+#   passed unchanged to the matching backward kernel (it holds the gate
+#   activations and whatever else the backward pass needs).
+# * Backward kernels take ``dh_seq`` (gradient w.r.t. ``h_seq``, or None
+#   when zero), ``dh_last`` (extra gradient w.r.t. ``h_seq[-1]``, or None)
+#   and return gradients in the forward's argument order: ``(dinputs,
+#   dkernel, drecurrent_kernel, dbias, dinitial_h[, dinitial_c])``.
+#   ``dinputs`` is None when ``need_dinputs`` is False; ``dbias`` has the
+#   shape of the forward bias (callers drop it when the bias was None).
+
+
+@hookspec
+def simple_rnn_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_masks,
+                       recurrent_masks, activation, go_backwards):
+    """A SimpleRNN over a whole sequence (G = 1)::
+
+        h_t = activation((x_t * im) @ kernel + bias + (h_{t-1} * rm) @ recurrent_kernel)
+
+    :param bias: ``(u,)`` or None.
+    :param initial_h: ``(B, u)``.
+    :returns: ``(h_seq, workspace)``.
+    """
+
+
+@hookspec
+def simple_rnn_backward(dh_seq, dh_last, workspace, need_dinputs):
+    """Gradients of :func:`simple_rnn_forward` (backpropagation through time).
+
+    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
+    """
+
+
+@hookspec
+def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
+                 input_masks, recurrent_masks, activation, recurrent_activation, go_backwards):
+    """An LSTM over a whole sequence, Keras gate order ``[i, f, c, o]`` (G = 4)::
+
+        z = (x_t * im_g) @ kernel_g + bias_g + (h_{t-1} * rm_g) @ recurrent_kernel_g
+        i, f, o = recurrent_activation(z_i, z_f, z_o);  g = activation(z_c)
+        c_t = f * c_{t-1} + i * g;   h_t = o * activation(c_t)
+
+    With no dropout masks this is one GEMM for the input projection of all
+    steps, then one recurrent GEMM and one fused gate update per step.
+
+    :param bias: ``(4u,)`` or None.
+    :param initial_h, initial_c: ``(B, u)``.
+    :returns: ``(h_seq, c_last, workspace)``; ``c_last`` ``(B, u)`` is the
+        final cell state.
+    """
+
+
+@hookspec
+def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
+    """Gradients of :func:`lstm_forward`. ``dc_last``: gradient w.r.t.
+    ``c_last``, or None.
+
+    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h,
+        dinitial_c)``.
+    """
+
+
+@hookspec
+def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_masks,
+                recurrent_masks, activation, recurrent_activation, reset_after, go_backwards):
+    """A GRU over a whole sequence, Keras gate order ``[z, r, h]`` (G = 3)::
+
+        xz, xr, xh = split((x_t * im_g) @ kernel_g + input_bias_g)
+        reset_after=True:
+            rz, rr, rh = split((h_{t-1} * rm_g) @ recurrent_kernel_g + recurrent_bias_g)
+            z = recurrent_activation(xz + rz);  r = recurrent_activation(xr + rr)
+            hh = activation(xh + r * rh)
+        reset_after=False:
+            z, r as above without a recurrent bias
+            hh = activation(xh + (r * (h_{t-1} * rm_h)) @ recurrent_kernel_h)
+        h_t = z * h_{t-1} + (1 - z) * hh
+
+    :param bias: None; ``(2, 3u)`` when ``reset_after`` (row 0 the input
+        bias, row 1 the recurrent bias); ``(3u,)`` otherwise (input bias).
+    :param initial_h: ``(B, u)``.
+    :returns: ``(h_seq, workspace)``.
+    """
+
+
+@hookspec
+def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
+    """Gradients of :func:`gru_forward`.
+
+    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
     """

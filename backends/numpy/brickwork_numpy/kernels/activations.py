@@ -1,12 +1,20 @@
 """Activations, softmax and log-softmax, written to make few passes over memory."""
+import math
+
 import numpy as np
 
 from brickwork.plugin import hookimpl
+
+from ._special import erf
 
 BRICKWORK_BACKEND = "numpy"
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
+GELU_TANH_SCALE = math.sqrt(2.0 / math.pi)
+GELU_CUBIC = 0.044715
+INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _sigmoid(x):
@@ -17,6 +25,24 @@ def _sigmoid(x):
 
 def _softplus(x):
     return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+
+def _elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+def _gelu_tanh_inner(x):
+    """``tanh(sqrt(2/pi) * (x + 0.044715 x^3))``, the tanh form's gate."""
+    u = x * x
+    u *= GELU_CUBIC
+    u += 1
+    u *= x
+    u *= GELU_TANH_SCALE
+    return np.tanh(u, out=u)
+
+
+def _normal_cdf(x):
+    return (0.5 * (1.0 + erf(x * INV_SQRT_2))).astype(x.dtype, copy=False)
 
 
 def softmax(x, axis):
@@ -40,21 +66,35 @@ def apply_activation(x, name, inplace=False):
         return np.maximum(x, 0, out=x if inplace else None)
     if name == "relu6":
         return np.clip(x, 0, 6, out=x if inplace else None)
+    if name == "hard_tanh":
+        return np.clip(x, -1, 1, out=x if inplace else None)
     if name == "tanh":
         return np.tanh(x, out=x if inplace else None)
     if name == "sigmoid":
         return _sigmoid(x)
-    if name == "elu":
-        return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+    if name in ("elu", "celu"):  # celu with its default alpha=1 is elu
+        return _elu(x)
     if name == "selu":
         neg = SELU_ALPHA * np.expm1(np.minimum(x, 0))
         return (SELU_SCALE * np.where(x > 0, x, neg)).astype(x.dtype, copy=False)
     if name == "softplus":
         return _softplus(x)
+    if name == "log_sigmoid":
+        return np.negative(_softplus(-x))
     if name == "softsign":
         return x / (1 + np.abs(x))
     if name == "silu":
         return x * _sigmoid(x)
+    if name == "gelu":
+        return x * _normal_cdf(x)
+    if name == "gelu_approximate":
+        gate = _gelu_tanh_inner(x)
+        gate += 1
+        gate *= 0.5
+        gate *= x
+        return gate
+    if name == "mish":
+        return x * np.tanh(_softplus(x))
     if name == "exponential":
         return np.exp(x, out=x if inplace else None)
     if name == "hard_sigmoid":
@@ -76,16 +116,20 @@ def activation_grad_from_output(dy, y, name):
         return dy * (y > 0)
     if name == "relu6":
         return dy * ((y > 0) & (y < 6))
+    if name == "hard_tanh":
+        return dy * ((y > -1) & (y < 1))
     if name == "tanh":
         return dy * (1 - y * y)
     if name == "sigmoid":
         return dy * y * (1 - y)
-    if name == "elu":
+    if name in ("elu", "celu"):
         return dy * np.where(y > 0, 1, y + 1).astype(y.dtype, copy=False)
     if name == "selu":
         return dy * np.where(y > 0, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA).astype(y.dtype, copy=False)
     if name == "softplus":
         return dy * -np.expm1(-y)
+    if name == "log_sigmoid":  # d/dx = sigmoid(-x) = 1 - e^y
+        return dy * -np.expm1(y)
     if name == "softsign":
         a = 1 - np.abs(y)
         return dy * a * a
@@ -100,6 +144,33 @@ def activation_grad_from_output(dy, y, name):
     raise ValueError(f"numpy backend: activation {name!r} is not differentiable from its output")
 
 
+def _grad_from_input(dy, x, name):
+    """``dx`` for the activations whose derivative needs the input."""
+    if name == "silu":
+        s = _sigmoid(x)
+        return dy * s * (1 + x * (1 - s))
+    if name == "hard_silu":
+        inside = (x > -3) & (x < 3)
+        slope = np.where(inside, x * (1.0 / 3.0) + 0.5, (x >= 3).astype(x.dtype))
+        return dy * slope.astype(x.dtype, copy=False)
+    if name == "gelu":  # Phi(x) + x * phi(x)
+        density = np.exp(-0.5 * x * x)
+        density *= x
+        density *= INV_SQRT_2PI
+        density += _normal_cdf(x)
+        density *= dy
+        return density
+    if name == "gelu_approximate":
+        t = _gelu_tanh_inner(x)
+        inner_slope = (GELU_TANH_SCALE * (1 + 3 * GELU_CUBIC * x * x)).astype(x.dtype, copy=False)
+        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope
+        return dy * slope
+    if name == "mish":
+        t = np.tanh(_softplus(x))
+        return dy * (t + x * (1 - t * t) * _sigmoid(x))
+    return None
+
+
 @hookimpl
 def activation_forward(x, activation):
     return apply_activation(x, activation)
@@ -107,13 +178,9 @@ def activation_forward(x, activation):
 
 @hookimpl
 def activation_backward(dy, x, y, activation):
-    if activation == "silu":
-        s = _sigmoid(x)
-        return dy * s * (1 + x * (1 - s))
-    if activation == "hard_silu":
-        inside = (x > -3) & (x < 3)
-        slope = np.where(inside, x * (1.0 / 3.0) + 0.5, (x >= 3).astype(x.dtype))
-        return dy * slope.astype(x.dtype, copy=False)
+    dx = _grad_from_input(dy, x, activation)
+    if dx is not None:
+        return dx
     return activation_grad_from_output(dy, y, activation)
 
 
