@@ -692,3 +692,281 @@ def test_against_keras(case):
     actual = run_brickwork(cls(**kwargs), weights, grad_steps)
     for a, e in zip(actual, expected):
         np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-6)
+
+
+
+# ---------------------------------------------------------------------------
+# AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl
+# ---------------------------------------------------------------------------
+
+
+def ref_adagrad(initial_accumulator_value=0.1, epsilon=1e-7):
+    def update(state, w, g, lr, step):
+        acc = state.get("acc", np.full_like(w, initial_accumulator_value)) + g * g
+        state["acc"] = acc
+        return w - lr * g / np.sqrt(acc + epsilon)
+    return update
+
+
+def ref_adadelta(rho=0.95, epsilon=1e-7):
+    def update(state, w, g, lr, step):
+        acc_g = rho * state.get("acc_g", np.zeros_like(w)) + (1 - rho) * g * g
+        acc_d = state.get("acc_d", np.zeros_like(w))
+        delta = -np.sqrt(acc_d + epsilon) / np.sqrt(acc_g + epsilon) * g
+        state["acc_g"], state["acc_d"] = acc_g, rho * acc_d + (1 - rho) * delta * delta
+        return w + lr * delta
+    return update
+
+
+def ref_adamax(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    def update(state, w, g, lr, step):
+        m = beta_1 * state.get("m", np.zeros_like(w)) + (1 - beta_1) * g
+        u = np.maximum(beta_2 * state.get("u", np.zeros_like(w)), np.abs(g))
+        state["m"], state["u"] = m, u
+        return w - lr / (1 - beta_1 ** (step + 1)) * m / (u + epsilon)
+    return update
+
+
+def ref_nadam(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    def schedule(t):
+        return beta_1 * (1 - 0.5 * 0.96**t)
+
+    def update(state, w, g, lr, step):
+        t = step + 1
+        product = state.get("product", 1.0) * schedule(t)
+        state["product"] = product
+        m = beta_1 * state.get("m", np.zeros_like(w)) + (1 - beta_1) * g
+        v = beta_2 * state.get("v", np.zeros_like(w)) + (1 - beta_2) * g * g
+        state["m"], state["v"] = m, v
+        m_hat = (schedule(t + 1) * m / (1 - product * schedule(t + 1))
+                 + (1 - schedule(t)) * g / (1 - product))
+        return w - lr * m_hat / (np.sqrt(v / (1 - beta_2**t)) + epsilon)
+    return update
+
+
+def ref_lion(beta_1=0.9, beta_2=0.99):
+    def update(state, w, g, lr, step):
+        m = state.get("m", np.zeros_like(w))
+        state["m"] = beta_2 * m + (1 - beta_2) * g
+        return w - lr * np.sign(beta_1 * m + (1 - beta_1) * g)
+    return update
+
+
+def ref_ftrl(learning_rate_power=-0.5, initial_accumulator_value=0.1, l1=0.0, l2=0.0,
+             l2_shrinkage=0.0, beta=0.0):
+    def update(state, w, g, lr, step):
+        n = state.get("n", np.full_like(w, initial_accumulator_value))
+        z = state.get("z", np.zeros_like(w))
+        p = -learning_rate_power
+        n_new = n + g * g
+        z = z + g + 2 * l2_shrinkage * w - (n_new**p - n**p) / lr * w
+        quadratic = n_new**p / lr + 2 * (l2 + beta / (2 * lr))
+        state["n"], state["z"] = n_new, z
+        return (np.clip(z, -l1, l1) - z) / quadratic
+    return update
+
+
+NEW_OPTIMIZERS = {
+    "adamw": (optimizers.AdamW, dict(learning_rate=0.01), ref_adam(), dict(weight_decay=0.004)),
+    "adamw_amsgrad": (optimizers.AdamW, dict(learning_rate=0.02, weight_decay=0.1, beta_2=0.9,
+                                             amsgrad=True),
+                      ref_adam(beta_2=0.9, amsgrad=True), dict(weight_decay=0.1)),
+    "adagrad": (optimizers.Adagrad, dict(learning_rate=0.1), ref_adagrad(), {}),
+    "adagrad_hyper": (optimizers.Adagrad, dict(learning_rate=0.1, initial_accumulator_value=0.5,
+                                               epsilon=1e-3),
+                      ref_adagrad(0.5, 1e-3), {}),
+    "adadelta": (optimizers.Adadelta, dict(learning_rate=1.0), ref_adadelta(), {}),
+    "adadelta_hyper": (optimizers.Adadelta, dict(learning_rate=0.5, rho=0.8, epsilon=1e-4),
+                       ref_adadelta(0.8, 1e-4), {}),
+    "adamax": (optimizers.Adamax, dict(learning_rate=0.01), ref_adamax(), {}),
+    "adamax_hyper": (optimizers.Adamax, dict(learning_rate=0.02, beta_1=0.7, beta_2=0.8,
+                                             epsilon=1e-3),
+                     ref_adamax(0.7, 0.8, 1e-3), {}),
+    "nadam": (optimizers.Nadam, dict(learning_rate=0.01), ref_nadam(), {}),
+    "nadam_hyper": (optimizers.Nadam, dict(learning_rate=0.02, beta_1=0.8, beta_2=0.9),
+                    ref_nadam(0.8, 0.9), {}),
+    "lion": (optimizers.Lion, dict(learning_rate=0.01), ref_lion(), {}),
+    "lion_hyper": (optimizers.Lion, dict(learning_rate=0.01, beta_1=0.5, beta_2=0.7),
+                   ref_lion(0.5, 0.7), {}),
+    "ftrl": (optimizers.Ftrl, dict(learning_rate=0.1), ref_ftrl(), {}),
+    "ftrl_regularized": (
+        optimizers.Ftrl, dict(learning_rate=0.1, learning_rate_power=-0.7,
+                              initial_accumulator_value=0.2, l1_regularization_strength=0.05,
+                              l2_regularization_strength=0.02,
+                              l2_shrinkage_regularization_strength=0.03, beta=0.5),
+        ref_ftrl(-0.7, 0.2, 0.05, 0.02, 0.03, 0.5), {}),
+}
+
+#: Every base-class feature, tried with every new optimizer.
+FEATURES = {
+    "plain": {},
+    "clipnorm": dict(clipnorm=0.5),
+    "clipvalue": dict(clipvalue=0.3),
+    "global_clipnorm": dict(global_clipnorm=0.7),
+    "weight_decay": dict(weight_decay=0.2),
+}
+
+
+# Each optimizer's hyperparameter variants run plain; its default runs with every feature.
+FEATURE_CASES = [(case, "plain") for case in sorted(NEW_OPTIMIZERS)] + [
+    (case, feature) for case in sorted(NEW_OPTIMIZERS) for feature in sorted(FEATURES)
+    if feature != "plain" and "_" not in case]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case,feature", FEATURE_CASES)
+def test_new_optimizer_matches_float64_reference(case, feature, dtype, backend_name):
+    cls, kwargs, update, extras = NEW_OPTIMIZERS[case]
+    kwargs = {**kwargs, **FEATURES[feature]}
+    extras = {**extras, **FEATURES[feature]}
+    weights, grad_steps = make_problem()
+    lr = f32(kwargs["learning_rate"])
+    expected, _ = run_reference(update, weights, grad_steps, lambda step: lr, **extras)
+    actual = run_brickwork(cls(**kwargs), weights, grad_steps, dtype)
+    assert_weights_close(actual, expected, dtype)
+    if feature != "plain":
+        plain = run_brickwork(cls(**NEW_OPTIMIZERS[case][1]), weights, grad_steps, "float64")
+        assert max_difference(plain, expected) > 1e-6, "the feature had no effect"
+
+
+@pytest.mark.parametrize("case", sorted(NEW_OPTIMIZERS))
+def test_new_optimizer_follows_a_schedule(case, backend_name):
+    cls, kwargs, update, extras = NEW_OPTIMIZERS[case]
+    base = kwargs["learning_rate"]
+    schedule = optimizers.schedules.ExponentialDecay(base, decay_steps=1, decay_rate=0.5)
+    weights, grad_steps = make_problem()
+    expected, _ = run_reference(update, weights, grad_steps,
+                                lambda step: f32(base * 0.5**step), **extras)
+    actual = run_brickwork(cls(**{**kwargs, "learning_rate": schedule}), weights, grad_steps,
+                           "float64")
+    assert_weights_close(actual, expected, "float64")
+
+
+# Keras 3.15.1 (torch backend), float32 variables "kernel" (2, 3) and "bias" (3,):
+# three apply_gradients steps from W0/B0 with GRADS. Values: (variable names in
+# save order, kernel after, bias after).
+KERAS_W0 = np.array([[0.1257302210933933, -0.1321048632913019, 0.6404226504432821], [0.10490011715303971, -0.535669373161111, 0.36159505490948474]])
+KERAS_B0 = np.array([1.3040000451301372, 0.9470809631292422, -0.7037352358069926])
+KERAS_GRADS = [([[-1.2654214710460525, -0.6232744625373522, 0.0413259793472436], [-2.3250307746388343, -0.21879166393254573, -1.2459109472530652]], [-0.7322673547034516, -0.5442589828573099, -0.31630015636915454]), ([[0.4116305363741328, 1.0425133694426776, -0.12853466294403426], [1.3664634705496859, -0.6651946734866135, 0.3515100700930197]], [0.9034701816518086, 0.09401229776087457, -0.7434992493538084]), ([[-0.9217253762584194, -0.45772582566733916, 0.2201951234700494], [-1.009618183538736, -0.20917557487171307, -0.15922500991447772]], [0.5408455846858077, 0.2146591225063409, 0.3553727090399214])]
+KERAS_NEW_RESULTS = {
+    'AdamW': (['iteration', 'learning_rate', 'kernel_momentum', 'kernel_velocity', 'bias_momentum', 'bias_velocity'], [[0.14600718021392822, -0.12492073327302933, 0.6319684386253357], [0.12058285623788834, -0.507830023765564, 0.38015469908714294]], [1.308486819267273, 0.9638292193412781, -0.6800553798675537]),
+    'AdamW_ams': (['iteration', 'learning_rate', 'kernel_momentum', 'kernel_velocity', 'bias_momentum', 'bias_velocity', 'kernel_velocity_hat', 'bias_velocity_hat'], [[0.1456223428249359, -0.12455703318119049, 0.6301403045654297], [0.12025994807481766, -0.5063169002532959, 0.3790909945964813]], [1.3047174215316772, 0.9610801339149475, -0.6780589818954468]),
+    'Adagrad': (['iteration', 'learning_rate', 'kernel_accumulator', 'bias_accumulator'], [[0.2485358715057373, -0.09172616899013519, 0.6109172701835632], [0.18851476907730103, -0.3659290671348572, 0.4440081715583801]], [1.2798972129821777, 0.9868147969245911, -0.5852280855178833]),
+    'Adadelta': (['iteration', 'learning_rate', 'kernel_accumulated_grad', 'kernel_accumulated_delta_var', 'bias_accumulated_grad', 'bias_accumulated_delta_var'], [[0.1277310848236084, -0.13146688044071198, 0.6385589838027954], [0.10609390586614609, -0.5315449833869934, 0.36271610856056213]], [1.3027496337890625, 0.9473873376846313, -0.7015894651412964]),
+    'Adamax': (['iteration', 'learning_rate', 'kernel_momentum', 'kernel_norm', 'bias_momentum', 'bias_norm'], [[0.14336365461349487, -0.12444990873336792, 0.6318504214286804], [0.11919008195400238, -0.5133782625198364, 0.3773788511753082]], [1.3094655275344849, 0.9618743658065796, -0.6836252212524414]),
+    'Nadam': (['iteration', 'learning_rate', 'kernel_momentum', 'kernel_velocity', 'bias_momentum', 'bias_velocity', 'variable'], [[0.14035573601722717, -0.12642531096935272, 0.6304934024810791], [0.11493657529354095, -0.5110390186309814, 0.3719536364078522]], [1.3024711608886719, 0.9533784985542297, -0.6867282390594482]),
+    'Lion': (['iteration', 'learning_rate', 'kernel_momentum', 'bias_momentum'], [[0.13573022186756134, -0.12210486084222794, 0.6304226517677307], [0.11490011215209961, -0.5056694149971008, 0.3715950548648834]], [1.2940000295639038, 0.937080979347229, -0.6937352418899536]),
+    'Ftrl': (['iteration', 'learning_rate', 'kernel_accumulator', 'kernel_linear', 'bias_accumulator', 'bias_linear'], [[0.2180534154176712, -0.03195393458008766, -0.02410571649670601], [0.1743774563074112, 0.07458233833312988, 0.3550514578819275]], [0.762915313243866, 0.5110195875167847, -0.08766915649175644]),
+    'Ftrl_all': (['iteration', 'learning_rate', 'kernel_accumulator', 'kernel_linear', 'bias_accumulator', 'bias_linear'], [[0.16015832126140594, -0.023837724700570107, -0.0181743074208498], [0.13629038631916046, 0.06091807410120964, 0.2811538875102997]], [0.5308414697647095, 0.3119523525238037, -0.03002810850739479]),
+    'Lion_clip': (['iteration', 'learning_rate', 'kernel_momentum', 'bias_momentum'], [[0.13573022186756134, -0.12210486084222794, 0.6304226517677307], [0.11490011215209961, -0.5056694149971008, 0.3715950548648834]], [1.2940000295639038, 0.937080979347229, -0.6937352418899536]),
+    'Adagrad_gclip': (['iteration', 'learning_rate', 'kernel_accumulator', 'bias_accumulator'], [[0.22994108498096466, -0.12205640971660614, 0.6216229796409607], [0.18336571753025055, -0.4433041214942932, 0.4178660213947296]], [1.2422088384628296, 0.9480392932891846, -0.6598134636878967]),
+    'Adamax_cv': (['iteration', 'learning_rate', 'kernel_momentum', 'kernel_norm', 'bias_momentum', 'bias_norm'], [[0.13836358487606049, -0.1190849244594574, 0.6308982968330383], [0.11756471544504166, -0.5080809593200684, 0.3721448481082916]], [1.307486653327942, 0.958046555519104, -0.6800751686096191]),
+}
+KERAS_NEW_BUILDERS = {
+    "AdamW": lambda: optimizers.AdamW(learning_rate=0.01),
+    "AdamW_ams": lambda: optimizers.AdamW(learning_rate=0.01, amsgrad=True, weight_decay=0.1),
+    "Adagrad": lambda: optimizers.Adagrad(learning_rate=0.1),
+    "Adadelta": lambda: optimizers.Adadelta(learning_rate=1.0),
+    "Adamax": lambda: optimizers.Adamax(learning_rate=0.01),
+    "Nadam": lambda: optimizers.Nadam(learning_rate=0.01),
+    "Lion": lambda: optimizers.Lion(learning_rate=0.01),
+    "Ftrl": lambda: optimizers.Ftrl(learning_rate=0.1),
+    "Ftrl_all": lambda: optimizers.Ftrl(
+        learning_rate=0.1, learning_rate_power=-0.7, l1_regularization_strength=0.01,
+        l2_regularization_strength=0.02, l2_shrinkage_regularization_strength=0.03, beta=0.5),
+    "Lion_clip": lambda: optimizers.Lion(learning_rate=0.01, clipnorm=0.5),
+    "Adagrad_gclip": lambda: optimizers.Adagrad(learning_rate=0.1, global_clipnorm=0.7),
+    "Adamax_cv": lambda: optimizers.Adamax(learning_rate=0.01, clipvalue=0.3, weight_decay=0.05),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_NEW_RESULTS))
+def test_new_optimizers_match_keras_numbers(case, backend_name):
+    names, kernel_after, bias_after = KERAS_NEW_RESULTS[case]
+    optimizer = KERAS_NEW_BUILDERS[case]()
+    kernel = brickwork.Variable(KERAS_W0.astype("float32"), name="kernel")
+    bias = brickwork.Variable(KERAS_B0.astype("float32"), name="bias")
+    for variable in (kernel, bias):
+        variable.path = variable.name
+    optimizer.build([kernel, bias])
+    assert [v.name for v in optimizer.variables] == names
+    for grad_kernel, grad_bias in KERAS_GRADS:
+        optimizer.apply_gradients([(np.asarray(grad_kernel, "float32"), kernel),
+                                   (np.asarray(grad_bias, "float32"), bias)])
+    np.testing.assert_allclose(kernel.numpy(), kernel_after, rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(bias.numpy(), bias_after, rtol=2e-6, atol=2e-6)
+
+
+NEW_CONFIG_KEYS = {
+    optimizers.AdamW: ["beta_1", "beta_2", "epsilon", "amsgrad"],
+    optimizers.Adagrad: ["initial_accumulator_value", "epsilon"],
+    optimizers.Adadelta: ["rho", "epsilon"],
+    optimizers.Adamax: ["beta_1", "beta_2", "epsilon"],
+    optimizers.Nadam: ["beta_1", "beta_2", "epsilon"],
+    optimizers.Lion: ["beta_1", "beta_2"],
+    optimizers.Ftrl: ["learning_rate_power", "initial_accumulator_value",
+                      "l1_regularization_strength", "l2_regularization_strength",
+                      "l2_shrinkage_regularization_strength", "beta"],
+}
+BASE_CONFIG_KEYS = ["name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm",
+                    "clipvalue", "use_ema", "ema_momentum", "ema_overwrite_frequency",
+                    "loss_scale_factor", "gradient_accumulation_steps"]
+
+
+@pytest.mark.parametrize("cls", list(NEW_CONFIG_KEYS), ids=lambda c: c.__name__)
+def test_new_optimizer_configs_and_round_trip(cls):
+    optimizer = cls(learning_rate=0.05, clipnorm=2.0)
+    config = optimizer.get_config()
+    assert list(config) == BASE_CONFIG_KEYS + NEW_CONFIG_KEYS[cls]
+    assert config["learning_rate"] == f32(0.05)
+    rebuilt = optimizers.deserialize(optimizers.serialize(optimizer))
+    assert type(rebuilt) is cls and rebuilt.get_config() == config
+    assert type(optimizers.get(cls.__name__.lower())) is cls
+    assert optimizers.serialize(optimizer)["module"] == "keras.optimizers"
+
+
+def test_keras_defaults_of_new_optimizers():
+    # From keras.optimizers.*().get_config() in Keras 3.15.
+    assert optimizers.AdamW().get_config()["weight_decay"] == 0.004
+    assert optimizers.AdamW().name.startswith("adam_w")
+    assert optimizers.Adagrad().get_config()["initial_accumulator_value"] == 0.1
+    assert optimizers.Adadelta().get_config()["rho"] == 0.95
+    assert optimizers.Lion().get_config()["beta_2"] == 0.99
+    ftrl = optimizers.Ftrl().get_config()
+    assert (ftrl["learning_rate_power"], ftrl["beta"]) == (-0.5, 0.0)
+    for cls in NEW_CONFIG_KEYS:
+        assert cls().get_config()["learning_rate"] == f32(0.001)
+
+
+def test_new_optimizers_reject_bad_arguments():
+    with pytest.raises(ValueError, match="weight_decay"):
+        optimizers.AdamW(weight_decay=None)
+    with pytest.raises(ValueError, match="beta_1"):
+        optimizers.Lion(beta_1=0.0)
+    with pytest.raises(ValueError, match="learning_rate_power"):
+        optimizers.Ftrl(learning_rate_power=0.5)
+    for key in ("initial_accumulator_value", "l1_regularization_strength",
+                "l2_regularization_strength", "l2_shrinkage_regularization_strength"):
+        with pytest.raises(ValueError, match=key):
+            optimizers.Ftrl(**{key: -0.1})
+
+
+def test_nadam_keeps_its_momentum_product(backend_name):
+    optimizer = optimizers.Nadam(learning_rate=0.01)
+    weights, grad_steps = make_problem()
+    variables = make_variables(weights)
+    for grads in grad_steps[:3]:
+        optimizer.apply_gradients(zip([g.astype("float32") for g in grads], variables))
+    product = np.prod([0.9 * (1 - 0.5 * 0.96**t) for t in (1, 2, 3)])
+    assert optimizer.variables[-1].name == "variable"
+    np.testing.assert_allclose(optimizer.variables[-1].numpy(), product, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", list(NEW_CONFIG_KEYS), ids=lambda c: c.__name__)
+def test_new_optimizers_apply_constraints_after_the_step(cls, backend_name):
+    variable = brickwork.Variable(np.full((2, 2), 0.01, "float32"), name="w")
+    variable.constraint = brickwork.constraints.NonNeg()
+    optimizer = cls(learning_rate=0.5)
+    for _ in range(2):
+        optimizer.apply_gradients([(np.ones((2, 2), "float32"), variable)])
+        assert (variable.numpy() >= 0).all()

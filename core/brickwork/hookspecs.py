@@ -485,3 +485,102 @@ def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
 
     :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
     """
+
+
+# -------------------------------------------------------------------------
+# More optimizer updates (in place, Keras 3 update rules)
+#
+# As for sgd/adam/rmsprop above: every array is updated in place in its own
+# dtype; hyperparameters are Python floats (``step`` a Python int counting
+# from 1). AdamW uses ``adam_update``: its decoupled weight decay is applied
+# by the optimizer base class before the update.
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
+    """One Adagrad step, in place::
+
+        accumulator += gradient**2
+        variable -= learning_rate * gradient / sqrt(accumulator + epsilon)
+
+    :returns: None.
+    """
+
+
+@hookspec
+def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
+                    learning_rate, rho, epsilon):
+    """One Adadelta step, in place::
+
+        accumulated_grad = rho * accumulated_grad + (1 - rho) * gradient**2
+        delta = -sqrt(accumulated_delta_var + epsilon) * gradient
+                / sqrt(accumulated_grad + epsilon)
+        accumulated_delta_var = rho * accumulated_delta_var + (1 - rho) * delta**2
+        variable += learning_rate * delta
+
+    :returns: None.
+    """
+
+
+@hookspec
+def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1, beta_2,
+                  epsilon, step):
+    """One Adamax step, in place::
+
+        first_moment += (gradient - first_moment) * (1 - beta_1)
+        norm = maximum(beta_2 * norm, abs(gradient))
+        variable -= learning_rate * first_moment / ((1 - beta_1**step) * (norm + epsilon))
+
+    :returns: None.
+    """
+
+
+@hookspec
+def nadam_update(variable, gradient, first_moment, second_moment, learning_rate, beta_1,
+                 beta_2, epsilon, step, u_product):
+    """One Nadam step, in place. ``u_product`` is the product of the momentum
+    schedule ``u_i = beta_1 * (1 - 0.5 * 0.96**i)`` over ``i = 1 .. step``
+    (the optimizer keeps it, updated once per step before the update)::
+
+        u_t, u_next = u_step, u_(step + 1)
+        first_moment += (gradient - first_moment) * (1 - beta_1)
+        second_moment += (gradient**2 - second_moment) * (1 - beta_2)
+        m_hat = u_next * first_moment / (1 - u_product * u_next)
+                + (1 - u_t) * gradient / (1 - u_product)
+        v_hat = second_moment / (1 - beta_2**step)
+        variable -= learning_rate * m_hat / (sqrt(v_hat) + epsilon)
+
+    :returns: None.
+    """
+
+
+@hookspec
+def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
+    """One Lion step, in place::
+
+        variable -= learning_rate * sign(beta_1 * momentum + (1 - beta_1) * gradient)
+        momentum = beta_2 * momentum + (1 - beta_2) * gradient
+
+    :returns: None.
+    """
+
+
+@hookspec
+def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning_rate_power,
+                l1_regularization_strength, l2_regularization_strength,
+                l2_shrinkage_regularization_strength, beta):
+    """One FTRL-proximal step, in place, as Keras 3 computes it (``p`` is
+    ``-learning_rate_power``, 0.5 by default)::
+
+        l2 = l2_regularization_strength + beta / (2 * learning_rate)
+        shrunk_gradient = gradient + 2 * l2_shrinkage_regularization_strength * variable
+        new_accumulator = accumulator + gradient**2
+        linear += shrunk_gradient
+                  - (new_accumulator**p - accumulator**p) / learning_rate * variable
+        quadratic = new_accumulator**p / learning_rate + 2 * l2
+        variable = (clip(linear, -l1, l1) - linear) / quadratic   # l1 = l1_regularization_strength
+        accumulator = new_accumulator
+
+    :returns: None.
+    """

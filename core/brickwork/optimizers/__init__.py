@@ -3,17 +3,24 @@ through the backend's fused optimizer kernels."""
 from __future__ import annotations
 
 from brickwork.optimizers import schedules
+from brickwork.optimizers.adadelta import Adadelta
+from brickwork.optimizers.adagrad import Adagrad
 from brickwork.optimizers.adam import Adam
+from brickwork.optimizers.adamax import Adamax
+from brickwork.optimizers.adamw import AdamW
 from brickwork.optimizers.base_optimizer import Optimizer
+from brickwork.optimizers.ftrl import Ftrl
+from brickwork.optimizers.lion import Lion
+from brickwork.optimizers.nadam import Nadam
 from brickwork.optimizers.rmsprop import RMSprop
 from brickwork.optimizers.sgd import SGD
 from brickwork.saving.serialization import (deserialize_keras_object, register_builtin,
                                             serialize_keras_object)
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "schedules", "get", "serialize",
-           "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "Nadam", "Lion", "Ftrl", "schedules", "get", "serialize", "deserialize"]
 
-_CLASSES = (Optimizer, SGD, Adam, RMSprop)
+_CLASSES = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)
 
 #: Lower-case class name -> class: the names ``get`` and ``deserialize``
 #: accept, in any case (as Keras).
@@ -22,7 +29,7 @@ ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in _CLASSES}
 register_builtin("keras.optimizers", *_CLASSES)
 # Keras on the torch backend writes its optimizers' module as the torch
 # subclass's module; register those names so such configs load too.
-for _cls in (SGD, Adam, RMSprop):
+for _cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion):
     register_builtin(f"keras.src.backend.torch.optimizers.torch_{_cls.__name__.lower()}",
                      aliases={_cls.__name__: _cls})
 
