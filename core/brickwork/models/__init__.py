@@ -4,9 +4,10 @@ from brickwork.models.model import Model
 from brickwork.models.sequential import Sequential
 from brickwork.saving.serialization import register_builtin
 
+# Functional first: Keras saves it under its internal module (not exported).
+register_builtin("keras.src.models.functional", Functional)
 register_builtin("keras", Model, Sequential, Functional)
 register_builtin("keras.models", Model, Sequential, Functional)
-register_builtin("keras.src.models.functional", Functional)
 
 
 def model_from_json(json_string, custom_objects=None):
@@ -18,4 +19,17 @@ def model_from_json(json_string, custom_objects=None):
                                     kind="model")
 
 
-__all__ = ["Model", "Sequential", "Functional", "model_from_json"]
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model from a Keras 3 ``.keras`` archive (see ``brickwork.saving``)."""
+    from brickwork.saving import saving_api
+    return saving_api.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                                 safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Save ``model`` as a Keras 3 ``.keras`` archive."""
+    from brickwork.saving import saving_api
+    saving_api.save_model(model, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
+__all__ = ["Model", "Sequential", "Functional", "model_from_json", "load_model", "save_model"]

@@ -65,6 +65,24 @@ class Model(Trainer, Layer):
             return Functional.from_config(config, custom_objects=custom_objects)
         return super().from_config(config)
 
+    # -- saving (thin delegations to brickwork.saving) --------------------------
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save as a Keras 3 ``.keras`` archive (written atomically)."""
+        from brickwork.saving import saving_api
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the variables (optimizer state included) to a ``.weights.h5`` file."""
+        from brickwork.saving import saving_api
+        saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load variables from a ``.weights.h5`` or ``.keras`` file."""
+        from brickwork.saving import saving_api
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     def to_json(self, **kwargs):
         import json
         from brickwork.saving.serialization import serialize_keras_object

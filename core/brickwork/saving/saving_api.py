@@ -1,0 +1,99 @@
+"""Public saving functions, with Keras 3's names, arguments and file-name rules."""
+from __future__ import annotations
+
+import os
+
+from brickwork.saving import saving_lib
+
+_LEGACY_SUFFIXES = (".h5", ".hdf5")
+
+
+def _path_string(filepath):
+    return os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else None
+
+
+def _check_overwrite(path, overwrite):
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it.")
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Save a model as a Keras 3 ``.keras`` archive (or into an open binary file)."""
+    if kwargs:
+        raise ValueError(f"save_model: unexpected keyword arguments {sorted(kwargs)}. The "
+                         f"`.keras` format takes none (they belonged to the legacy formats).")
+    if zipped is False:
+        raise ValueError("save_model: zipped=False (an unzipped model folder) is not "
+                         "supported; save to a `.keras` file.")
+    path = _path_string(filepath)
+    if path is None:
+        saving_lib.save_model(model, filepath)
+        return
+    if path.endswith(_LEGACY_SUFFIXES) and not path.endswith(".weights.h5"):
+        raise ValueError(f"Saving to the legacy HDF5 format ({path}) is not supported: use a "
+                         f"`.keras` file, or `model.save_weights('name.weights.h5')`.")
+    if not path.endswith(".keras"):
+        raise ValueError(f"Invalid filepath extension for saving. Please add a `.keras` "
+                         f"extension. Received: filepath={path}")
+    _check_overwrite(path, overwrite)
+    _warn_if_unbuilt(model)
+    saving_lib.save_model(model, path)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model from a ``.keras`` archive (brickwork's or Keras 3's)."""
+    path = _path_string(filepath)
+    if path is None:
+        return saving_lib.load_model(filepath, custom_objects, compile, safe_mode)
+    if not os.path.exists(path):
+        raise ValueError(f"File not found: filepath={path}. Please ensure the file is an "
+                         f"accessible `.keras` zip file.")
+    if path.endswith(".weights.h5"):
+        raise ValueError(f"{path} holds only weights: build the model, then call "
+                         f"`model.load_weights({path!r})`.")
+    if not path.endswith(".keras"):
+        raise ValueError(f"File format not supported: filepath={path}. brickwork loads Keras 3 "
+                         f"`.keras` files (the legacy `.h5` and SavedModel formats are not "
+                         f"supported).")
+    return saving_lib.load_model(path, custom_objects, compile, safe_mode)
+
+
+def save_weights(model, filepath, overwrite=True, max_shard_size=None):
+    """Save every variable (the optimizer's included) to a ``.weights.h5`` file."""
+    path = os.fspath(filepath)
+    if max_shard_size is not None:
+        raise ValueError("save_weights: sharded weights (`max_shard_size`) are not supported.")
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={path}")
+    if not model.built:
+        raise ValueError(f"You are saving model {model.name!r}, which has not yet been built. "
+                         f"Build it first by calling it on some data or by using `build()`.")
+    _check_overwrite(path, overwrite)
+    saving_lib.save_weights_file(model, path)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Load variables from a ``.weights.h5`` file or a ``.keras`` archive into a
+    built model; nothing changes on failure unless ``skip_mismatch``, which
+    loads what fits and warns about the rest."""
+    if kwargs:
+        raise ValueError(f"load_weights: unexpected keyword arguments {sorted(kwargs)}")
+    path = os.fspath(filepath)
+    if not (path.endswith(".weights.h5") or path.endswith(".keras")):
+        raise ValueError(f"File format not supported: filepath={path}. brickwork loads weights "
+                         f"from `.weights.h5` and `.keras` files.")
+    if not os.path.exists(path):
+        raise ValueError(f"File not found: filepath={path}.")
+    if not model.built:
+        raise ValueError(f"You are loading weights into model {model.name!r}, which has not "
+                         f"yet been built. Build it first by calling it on some data or by "
+                         f"using `build()`.")
+    saving_lib.load_weights_file(model, path, skip_mismatch)
+
+
+def _warn_if_unbuilt(model):
+    if not getattr(model, "built", True):
+        import warnings
+        warnings.warn("You are saving a model that has not yet been built. It might not "
+                      "contain any weights yet. Consider building the model first by calling "
+                      "it on some data.", stacklevel=3)

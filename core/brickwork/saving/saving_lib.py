@@ -1,0 +1,280 @@
+"""The Keras 3 ``.keras`` archive: an uncompressed zip holding
+``metadata.json``, ``config.json`` (the model's serialized config, with its
+build and compile configs) and ``model.weights.h5`` (every variable, the
+optimizer's included, at the paths ``state_walk`` assigns).
+
+Reading treats the file as untrusted: member names, declared sizes, CRCs,
+the HDF5 signature and the config are checked before anything is built, and
+every failure surfaces as a ``ValueError`` (``TypeError`` for a class that
+cannot be located) that says what is wrong.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import posixpath
+import zipfile
+
+import h5py
+
+from brickwork.saving import object_registration, safe_mode as safe_mode_lib
+from brickwork.saving import state_walk, weights_store
+from brickwork.saving.atomic import atomic_write
+from brickwork.saving.serialization import (deserialize_keras_object, object_sharing_scope,
+                                            serialize_keras_object)
+
+CONFIG_FILENAME = "config.json"
+METADATA_FILENAME = "metadata.json"
+WEIGHTS_FILENAME = "model.weights.h5"
+#: The Keras release whose format brickwork writes (recorded in metadata.json).
+KERAS_FORMAT_VERSION = "3.15.0"
+
+#: Bounds on what an archive may make us read into memory.
+MAX_MEMBERS = 10_000
+MAX_JSON_BYTES = 256 << 20
+ZIP_BOMB_FLOOR_BYTES = 1 << 32
+_ZIP_MAX_EXPANSION = 100
+
+
+class ArchiveError(ValueError):
+    """A ``.keras`` file that is not a valid, safe Keras archive."""
+
+
+# -- saving -------------------------------------------------------------------------
+
+
+def serialize_model(model):
+    """``(config_json, metadata_json)`` strings for ``model``."""
+    from brickwork import __version__
+    with object_sharing_scope():
+        config_json = json.dumps(serialize_keras_object(model))
+    metadata_json = json.dumps({
+        "keras_version": KERAS_FORMAT_VERSION,
+        "brickwork_version": __version__,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    })
+    return config_json, metadata_json
+
+
+def weights_bytes(model):
+    """The model's ``model.weights.h5`` as bytes."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5_file:
+        state_walk.save_state(model, weights_store.H5WriteStore(h5_file))
+    return buffer.getvalue()
+
+
+def write_archive(model, fileobj):
+    """Write the archive for ``model`` into an open binary file."""
+    config_json, metadata_json = serialize_model(model)
+    weights = weights_bytes(model)
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(METADATA_FILENAME, metadata_json)
+        archive.writestr(CONFIG_FILENAME, config_json)
+        archive.writestr(WEIGHTS_FILENAME, weights)
+
+
+def save_model(model, filepath):
+    """Save ``model`` to a ``.keras`` path (atomically) or an open binary file."""
+    if hasattr(filepath, "write"):
+        write_archive(model, filepath)
+        return
+    with atomic_write(filepath) as handle:
+        write_archive(model, handle)
+
+
+def save_weights_file(model, filepath):
+    """Write only the variables (model and optimizer) to a ``.weights.h5`` file."""
+    with atomic_write(filepath) as handle:
+        handle.write(weights_bytes(model))
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def _check_member_names(archive, source):
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveError(f"{source} has {len(infos)} members; refusing more than "
+                           f"{MAX_MEMBERS}")
+    seen = set()
+    for info in infos:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if (name.startswith(("/", "\\")) or ".." in parts or "\x00" in name
+                or (len(name) > 1 and name[1] == ":") or posixpath.isabs(name)):
+            raise ArchiveError(f"Not allowed: {source} has a member named {name!r}, which "
+                               f"escapes the archive (path traversal)")
+        if name in seen:
+            raise ArchiveError(f"{source} has two members named {name!r}")
+        seen.add(name)
+
+
+def _check_member_size(archive, name, source, archive_size, limit=None):
+    info = archive.getinfo(name)
+    if archive_size is not None and info.compress_size > archive_size:
+        raise ArchiveError(f"{source}: member {name!r} declares {info.compress_size} stored "
+                           f"bytes, more than the whole file ({archive_size} bytes); the "
+                           f"archive is truncated or corrupt")
+    if info.file_size > ZIP_BOMB_FLOOR_BYTES and \
+            info.file_size > _ZIP_MAX_EXPANSION * max(info.compress_size, 1):
+        raise ArchiveError(f"Not allowed: {source} member {name!r} declares {info.file_size} "
+                           f"bytes but stores only {info.compress_size}; refusing a potential "
+                           f"decompression bomb")
+    if limit is not None and info.file_size > limit:
+        raise ArchiveError(f"{source}: member {name!r} is {info.file_size} bytes, more than "
+                           f"the {limit} allowed for it")
+    return info
+
+
+def _read_member(archive, name, source, archive_size, limit=None):
+    """A member's bytes, bounded by its declared size and CRC-checked."""
+    if name not in archive.namelist():
+        raise ArchiveError(f"{source} is not a complete Keras archive: member {name!r} is "
+                           f"missing (found {archive.namelist()})")
+    info = _check_member_size(archive, name, source, archive_size, limit)
+    try:
+        with archive.open(name, "r") as member:
+            data = member.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError) as exc:
+        raise ArchiveError(f"{source}: cannot read member {name!r}: {exc}") from exc
+    if len(data) != info.file_size:
+        raise ArchiveError(f"{source}: member {name!r} holds {len(data)} bytes but declares "
+                           f"{info.file_size}")
+    return data
+
+
+def _read_json(archive, name, source, archive_size):
+    data = _read_member(archive, name, source, archive_size, MAX_JSON_BYTES)
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ArchiveError(f"{source}: {name} is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ArchiveError(f"{source}: {name} must hold a JSON object, found "
+                           f"{type(value).__name__}")
+    return value
+
+
+def open_archive(fileobj, source):
+    """A ``ZipFile`` for reading, with member names checked."""
+    try:
+        archive = zipfile.ZipFile(fileobj, "r")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError) as exc:
+        raise ArchiveError(f"{source} is not a valid .keras archive (a truncated or corrupt "
+                           f"zip file?): {exc}") from exc
+    try:
+        _check_member_names(archive, source)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _size_of(fileobj):
+    try:
+        position = fileobj.tell()
+        fileobj.seek(0, os.SEEK_END)
+        size = fileobj.tell()
+        fileobj.seek(position)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild the model a ``config.json`` dict describes (no weights)."""
+    from brickwork import layers, models  # noqa: F401  (registers the built-in classes)
+    from brickwork.layers.layer import Layer
+    config = dict(config)
+    if not compile:
+        config.pop("compile_config", None)
+    with object_registration.CustomObjectScope(custom_objects), \
+            safe_mode_lib.SafeModeScope(safe_mode), object_sharing_scope():
+        model = _deserialize_guarded(config, custom_objects)
+    if not isinstance(model, Layer):
+        raise ArchiveError(f"The archive's config describes a {type(model).__name__}, not a "
+                           f"model or layer")
+    return model
+
+
+def _deserialize_guarded(config, custom_objects):
+    """Deserialize; errors that would otherwise escape as odd types (a config
+    with a missing key, a wrong type deep inside) become ValueErrors."""
+    try:
+        return deserialize_keras_object(config, custom_objects=custom_objects, kind="model")
+    except (ValueError, TypeError):
+        raise
+    except (KeyError, IndexError, AttributeError, RecursionError, OverflowError,
+            AssertionError, LookupError, ArithmeticError) as exc:
+        raise ArchiveError(f"The model config is invalid: {type(exc).__name__}: {exc}") \
+            from exc
+
+
+def load_archive(fileobj, source, custom_objects=None, compile=True, safe_mode=True):
+    """The model stored in an open ``.keras`` archive file."""
+    archive_size = _size_of(fileobj)
+    with open_archive(fileobj, source) as archive:
+        config = _read_json(archive, CONFIG_FILENAME, source, archive_size)
+        weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
+    model = model_from_config_dict(config, custom_objects, compile, safe_mode)
+    with weights_store.open_h5_bytes(weights, f"{source}:{WEIGHTS_FILENAME}") as h5_file:
+        load_state_checked(model, weights_store.H5ReadStore(h5_file, f"{source}:"
+                                                              f"{WEIGHTS_FILENAME}"))
+    return model
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    if hasattr(filepath, "read"):
+        return load_archive(filepath, "the archive", custom_objects, compile, safe_mode)
+    source = os.fspath(filepath)
+    with open(source, "rb") as handle:
+        return load_archive(handle, source, custom_objects, compile, safe_mode)
+
+
+def load_state_checked(model, store, skip_mismatch=False):
+    """Load every variable; on failure restore the previous values and raise
+    one error listing every object that did not load (with ``skip_mismatch``:
+    keep what loaded and warn instead)."""
+    import warnings
+    variables = _all_variables(model)
+    before = [(variable, variable.numpy()) for variable in variables]
+    report = state_walk.LoadReport()
+    state_walk.load_state(model, store, report=report)
+    if not report.errors:
+        return
+    if skip_mismatch:
+        warnings.warn(f"Skipped loading some weights: {report.message()}", stacklevel=3)
+        return
+    for variable, value in before:
+        variable.assign(value)
+    raise ValueError(f"Could not load weights from {store.source}. {report.message()}")
+
+
+def _all_variables(model):
+    found = list(model.weights)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        found.extend(optimizer.variables)
+    return found
+
+
+def load_weights_file(model, filepath, skip_mismatch=False):
+    """Load variables from a ``.weights.h5`` file or a ``.keras`` archive."""
+    source = os.fspath(filepath)
+    if source.endswith(".keras"):
+        with open(source, "rb") as handle:
+            archive_size = _size_of(handle)
+            with open_archive(handle, source) as archive:
+                weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
+        h5_file = weights_store.open_h5_bytes(weights, f"{source}:{WEIGHTS_FILENAME}")
+        label = f"{source}:{WEIGHTS_FILENAME}"
+    else:
+        h5_file = weights_store.open_h5_path(source, source)
+        label = source
+    with h5_file:
+        load_state_checked(model, weights_store.H5ReadStore(h5_file, label), skip_mismatch)
