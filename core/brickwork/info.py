@@ -3,25 +3,51 @@ from __future__ import annotations
 
 import brickwork
 from brickwork import backend
-from brickwork.plugin_manager import kernel_spec_names
 
 
 def report() -> str:
     manager = backend.plugin_manager()
-    specs = kernel_spec_names()
+    specs = manager.kernel_spec_names()
     lines = [f"brickwork {brickwork.__version__}", "", "backends:"]
     for status in backend.list_backends():
-        state = f"usable on {status.device}" if status.usable else f"unusable: {status.reason}"
-        covered = len(specs) - len(status.missing_kernels) if status.usable else "?"
-        lines.append(f"  {status.name:<10} {state}; kernels {covered}/{len(specs)}")
-        if status.missing_kernels:
-            lines.append(f"             missing: {', '.join(status.missing_kernels)}")
+        if not status.usable:
+            lines.append(f"  {status.name:<10} unusable: {status.reason}")
+            continue
+        missing = [*status.missing_kernels, *_missing_plugin_kernels(status.name)]
+        lines.append(f"  {status.name:<10} usable on {status.device}; kernels "
+                     f"{len(specs) - len(missing)}/{len(specs)} "
+                     f"({len(manager.plugin_specs)} specs from plugins)")
+        if missing:
+            lines.append(f"             missing: {', '.join(missing)}")
     lines += ["", "plugins:"]
     for record in manager.records.values():
-        origin = f"{record.distribution} {record.version}" if record.distribution else "(registered)"
-        provides = f"backends {', '.join(record.backends)}" if record.backends else "hooks"
-        status = f"FAILED: {record.error}" if record.error else provides
-        lines.append(f"  {record.name:<10} {origin:<22} {record.module}: {status}")
-    for clash in manager.clashes:
-        lines.append(f"  clash: {clash}")
+        origin = f"{record.distribution} {record.version}" if record.distribution else "(in-process)"
+        if record.disabled:
+            details = [f"disabled ({record.disabled})"]
+        elif record.error:
+            details = [f"FAILED: {record.error}"]
+        else:
+            details = _registrations(manager, record)
+        details += [f"problem: {problem}" for problem in record.problems]
+        lines.append(f"  {record.name:<10} {origin:<22} {record.module}: {details[0]}")
+        lines += [f"             {line}" for line in details[1:]]
+    if manager.clashes:
+        lines += ["", "clashes (settled as docs/plugins.md describes):"]
+        lines += [f"  {clash}" for clash in manager.clashes]
     return "\n".join(lines)
+
+
+def _registrations(manager, record) -> list[str]:
+    found = [("backends", record.backends), ("layers", record.layers),
+             ("kernel specs", record.kernel_specs), ("kernel modules", record.kernel_modules),
+             ("overrides", manager.overrides_of(record))]
+    lines = [f"{what} {', '.join(items)}" for what, items in found if items]
+    return lines or ["registers nothing"]
+
+
+def _missing_plugin_kernels(backend_name) -> list[str]:
+    """Plugin specs the backend's table serves with the 'missing' placeholder."""
+    with backend.use_backend(backend_name) as selected:
+        table = selected.kernels
+    return [name for name in backend.plugin_manager().plugin_specs
+            if getattr(getattr(table, name, None), "__qualname__", "").startswith("_missing_plugin_kernel")]
