@@ -584,3 +584,102 @@ def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning
 
     :returns: None.
     """
+
+
+# -------------------------------------------------------------------------
+# Normalization (BatchNormalization, LayerNormalization, GroupNormalization)
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def batch_norm_train_forward(x, gamma, beta, weights, axis, epsilon):
+    """Batch normalization with statistics of this batch, fused.
+
+    Statistics are taken over every axis but ``axis``::
+
+        mean = sum(w * x) / count            variance = sum(w * (x - mean)**2) / count
+        y = (x - mean) / sqrt(variance + epsilon) * gamma + beta
+
+    With ``weights`` None, ``w = 1`` and ``count`` is the number of reduced
+    elements (the biased variance). With weights (Keras' masked moments),
+    ``count = sum(w) + 1e-7`` over the reduced axes.
+
+    :param x: any shape with ``ndim >= 1``.
+    :param gamma, beta: ``(x.shape[axis],)`` or None (None: 1 and 0).
+    :param weights: None, or 0/1 weights of ``x``'s dtype broadcastable to ``x``
+        (a mask expanded over the channel axis); every element is normalized,
+        only weighted ones count in the statistics.
+    :param axis: the channel axis, an int (may be negative).
+    :param epsilon: a Python float.
+    :returns: ``(y, mean, variance)``; ``mean`` and ``variance`` have shape
+        ``(x.shape[axis],)`` (for the moving averages and the backward pass).
+    """
+
+
+@hookspec
+def batch_norm_train_backward(dy, x, gamma, weights, mean, variance, axis, epsilon):
+    """Gradients of :func:`batch_norm_train_forward`, through the batch
+    statistics (``mean`` and ``variance`` are the forward's outputs).
+
+    :returns: ``(dx, dgamma, dbeta)``; ``dgamma`` and ``dbeta`` have shape
+        ``(x.shape[axis],)`` and are returned even when ``gamma``/``beta``
+        were None (callers drop them).
+    """
+
+
+@hookspec
+def batch_norm_inference_forward(x, mean, variance, gamma, beta, axis, epsilon):
+    """Batch normalization with given (moving) statistics, as one fused
+    scale and shift: ``y = x * s + (beta - mean * s)`` with
+    ``s = gamma / sqrt(variance + epsilon)``.
+
+    :param mean, variance: ``(x.shape[axis],)``.
+    :param gamma, beta: ``(x.shape[axis],)`` or None (None: 1 and 0).
+    :returns: ``y`` with the shape of ``x``.
+    """
+
+
+@hookspec
+def batch_norm_inference_backward(dy, x, mean, variance, gamma, axis, epsilon):
+    """Gradients of :func:`batch_norm_inference_forward` with respect to
+    ``x``, ``gamma`` and ``beta`` (the statistics are constants).
+
+    :returns: ``(dx, dgamma, dbeta)``, shapes as in the forward.
+    """
+
+
+@hookspec
+def layer_norm_forward(x, gamma, beta, axes, epsilon, rms_scaling):
+    """Normalization of each slice over ``axes`` (Keras' LayerNormalization;
+    GroupNormalization is this kernel on ``x`` reshaped into groups)::
+
+        mean, variance = moments of x over axes (biased variance)
+        inv = 1 / sqrt(variance + epsilon)
+        y = (x - mean) * inv * gamma + beta       if not rms_scaling
+        y = x * inv * gamma                       if rms_scaling (Keras'
+                                                  deprecated rms_scaling: not centred)
+
+    :param x: any shape.
+    :param gamma, beta: None, or arrays broadcastable to ``x`` (``x.ndim``
+        dimensions, 1 on axes they do not vary along); ``beta`` is ignored
+        with ``rms_scaling``.
+    :param axes: a tuple of sorted non-negative ints.
+    :param epsilon: a Python float.
+    :param rms_scaling: bool.
+    :returns: ``(y, mean, inv)``; ``mean`` and ``inv`` keep ``x.ndim`` dims
+        (size 1 on ``axes``), for the backward pass.
+    """
+
+
+@hookspec
+def layer_norm_backward(dy, x, gamma, mean, inv, axes, param_shape, rms_scaling):
+    """Gradients of :func:`layer_norm_forward`.
+
+    :param gamma, mean, inv, axes, rms_scaling: as in (and from) the forward.
+    :param param_shape: the broadcast shape of ``gamma`` and ``beta`` (a tuple
+        of ``x.ndim`` ints), or None when the layer has neither.
+    :returns: ``(dx, dgamma, dbeta)``; ``dgamma`` and ``dbeta`` have
+        ``param_shape`` (both None when it is None; ``dbeta`` None with
+        ``rms_scaling``); callers drop those of absent parameters.
+    """
+

@@ -4,10 +4,27 @@ from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 from brickwork.layers.regularization import Dropout
 from brickwork.layers.reshaping import Flatten, Reshape
+from brickwork.layers.embedding import Embedding
+from brickwork.layers.lambda_layer import Lambda
+from brickwork.layers.masking import Masking
+from brickwork.layers.noise import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                                    GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+                                    SpatialDropout3D)
+from brickwork.layers.normalization import (BatchNormalization, GroupNormalization,
+                                            LayerNormalization, UnitNormalization)
 from brickwork.saving.serialization import register_builtin
 from brickwork.plugin_manager import plugin_layer as __getattr__  # noqa: E402,F401  (plugin layers)
 
 register_builtin("keras.layers", InputLayer, Dense, Activation, Dropout, Flatten, Reshape)
 
+register_builtin("keras.layers", Embedding, Lambda, Masking, BatchNormalization,
+                 LayerNormalization, GroupNormalization, UnitNormalization, GaussianNoise,
+                 GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D,
+                 SpatialDropout3D, ActivityRegularization)
+
 __all__ = ["Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "Flatten", "Reshape"]
+__all__ += ["Embedding", "Lambda", "Masking", "BatchNormalization", "LayerNormalization",
+            "GroupNormalization", "UnitNormalization", "GaussianNoise", "GaussianDropout",
+            "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+            "ActivityRegularization"]

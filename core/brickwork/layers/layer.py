@@ -8,6 +8,7 @@ graph node for the functional API.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from brickwork import call_context, dtype_policies, initializers, ops, tree
 from brickwork.autodiff import stop_recording
 from brickwork.dtypes import is_float_dtype, standardize_dtype
 from brickwork.layers.input_spec import InputSpec
+from brickwork.masks import get_keras_mask, set_keras_mask
 from brickwork.naming import auto_name, to_snake_case
 from brickwork.symbolic import KerasTensor, Node, is_symbolic
 from brickwork.variables import Variable
@@ -317,13 +319,7 @@ class Layer:
         self._check_input(first)
         self._maybe_build(first)
         training = kwargs.pop("training", None)
-        if self._call_has_mask_arg and "mask" not in kwargs:
-            mask = tree.map_structure(lambda t: getattr(t, "_keras_mask", None), first)
-            if any(m is not None for m in tree.flatten(mask)):
-                kwargs["mask"] = mask
-        elif not self._call_has_mask_arg and kwargs.get("mask") is not None:
-            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) does not support "
-                             f"masking, but was passed a `mask`.")
+        previous_mask = self._populate_mask(first, kwargs)
         if call_context.depth() == 0:
             for layer in self._flatten_layers():
                 layer._losses = []
@@ -335,13 +331,104 @@ class Layer:
             for output in tree.flatten(outputs):
                 batch = ops.shape(output)[0] if ops.shape(output) else 1
                 self.add_loss(ops.divide(self.activity_regularizer(output), batch))
+        self._attach_output_masks(first, outputs, previous_mask)
         return outputs
+
+    # -- mask propagation (as Keras 3's Layer.__call__) -----------------------------
+
+    def _populate_mask(self, first, kwargs):
+        """Give ``call`` the first input's mask when it takes ``mask`` and none
+        was passed; return the mask the outputs' masks derive from."""
+        if not self._call_has_mask_arg and "mask" in kwargs:
+            if kwargs["mask"] is not None:
+                raise TypeError(
+                    f"Layer {self.name!r} ({type(self).__name__}) was passed a `mask` argument, "
+                    f"but its `call` takes no `mask`. Remove the argument, or use a layer that "
+                    f"consumes masks.")
+            kwargs.pop("mask")
+        if kwargs.get("mask") is not None:
+            return kwargs["mask"]
+        mask = tree.map_structure(get_keras_mask, first)
+        if not any(m is not None for m in tree.flatten(mask)):
+            return None
+        if self._call_has_mask_arg:
+            kwargs["mask"] = mask
+        return mask
+
+    def _attach_output_masks(self, first, outputs, previous_mask):
+        """Attach ``compute_mask`` to outputs that carry no mask yet; a layer
+        that does not support masking drops an incoming mask, with a warning."""
+        if not self.supports_masking:
+            if previous_mask is not None:
+                warnings.warn(
+                    f"Layer {self.name!r} (of type {type(self).__name__}) was passed an input "
+                    f"with a mask attached to it. However, this layer does not support masking "
+                    f"and will therefore destroy the mask information. Downstream layers will "
+                    f"not see the mask.", stacklevel=3)
+            return
+        flat_outputs = tree.flatten(outputs)
+        if all(get_keras_mask(t) is not None for t in flat_outputs):
+            return
+        output_mask = self.compute_mask(first, previous_mask)
+        if output_mask is None:
+            return
+        for tensor, mask in zip(flat_outputs, tree.flatten(output_mask)):
+            if mask is not None and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
+
+    def _symbolic_masks(self, first, outputs, kwargs):
+        """The symbolic counterpart of ``_attach_output_masks``: output mask
+        specs come from running ``compute_mask`` on zeros of the input and
+        mask shapes (unknown sizes as 2, then 3, as ``_probe_output_spec``)."""
+        previous = kwargs.get("mask")
+        if previous is None:
+            previous = tree.map_structure(get_keras_mask, first)
+            if not any(m is not None for m in tree.flatten(previous)):
+                previous = None
+        overrides = type(self).compute_mask is not Layer.compute_mask
+        if not self.supports_masking:
+            if previous is not None:
+                self._attach_output_masks(first, outputs, previous)  # warns
+            return
+        if previous is None and not overrides:
+            return
+        if previous is not None and not overrides:
+            output_mask = self.compute_mask(first, previous)  # pass-through: no probing
+        else:
+            runs = [self._mask_on_zeros(first, previous, size) for size in (2, 3)]
+            if runs[0] is None:
+                return
+            output_mask = tree.pack_like(runs[0], [
+                None if a is None else KerasTensor(
+                    tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), dtype="bool")
+                for a, b in zip(tree.flatten(runs[0]), tree.flatten(runs[1]))])
+        for tensor, mask in zip(tree.flatten(outputs), tree.flatten(output_mask)):
+            if mask is not None and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
+
+    def _mask_on_zeros(self, first, previous, unknown_size):
+        def zeros(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            shape = tuple(unknown_size if d is None else d for d in value.shape)
+            return ops.zeros(shape, value.dtype)
+        with stop_recording(), call_context.enter(False):
+            return self.compute_mask(tree.map_structure(zeros, first),
+                                     tree.map_structure(zeros, previous))
 
     def _convert_inputs(self, inputs):
         """Backend arrays of the compute dtype (floating inputs are cast)."""
         compute_dtype = self.compute_dtype
 
         def convert(value):
+            converted = convert_one(value)
+            if converted is not value:
+                mask = get_keras_mask(value)
+                if mask is not None:
+                    set_keras_mask(converted, mask)
+            return converted
+
+        def convert_one(value):
             if value is None or isinstance(value, (KerasTensor, Variable)):
                 return value
             if type(value).__name__ == "Tensor":
@@ -374,6 +461,7 @@ class Layer:
         self._check_input(first)
         self._maybe_build(first)
         outputs = self.compute_output_spec(*args, **kwargs)
+        self._symbolic_masks(first, outputs, kwargs)
         Node(self, args, kwargs, outputs)
         return outputs
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from brickwork import tree
 from brickwork.layers.core import InputLayer
-from brickwork.layers.layer import Layer
+from brickwork.masks import with_keras_mask
 from brickwork.models.model import Model
 from brickwork.symbolic import KerasTensor
 
@@ -124,35 +124,22 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         flat_inputs = self._flat_call_inputs(inputs)
         self._check_input_shapes(flat_inputs)
-        values = {id(t): v for t, v in zip(self.inputs, flat_inputs)}
-        masks = {}
         if mask is not None:
-            masks.update({id(t): m for t, m in zip(self.inputs, tree.flatten(mask))})
+            # Masks ride on the tensors (brickwork.masks); each layer call
+            # passes them on, so the graph walk needs no mask bookkeeping.
+            flat_inputs = [x if m is None else with_keras_mask(x, m)
+                           for x, m in zip(flat_inputs, tree.flatten(mask))]
+        values = {id(t): v for t, v in zip(self.inputs, flat_inputs)}
         for node in self._nodes:
             if node.is_input:
                 continue
-            layer = node.layer
 
             def fill(item):
                 return values[id(item)] if isinstance(item, KerasTensor) else item
             args, kwargs = tree.map_structure(fill, node.arguments)
-            args = list(args)
-            first_mask = tree.map_structure(
-                lambda t: masks.get(id(t)) if isinstance(t, KerasTensor) else None,
-                node.call_args[0] if node.call_args else None)
-            has_mask = any(m is not None for m in tree.flatten(first_mask))
-            if has_mask and layer._call_has_mask_arg and "mask" not in kwargs:
-                kwargs["mask"] = first_mask
-            outputs = layer(*args, **kwargs)
-            flat_outputs = tree.flatten(outputs)
-            for tensor, value in zip(node.output_tensors, flat_outputs):
+            outputs = node.layer(*args, **kwargs)
+            for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
                 values[id(tensor)] = value
-            if has_mask or type(layer).compute_mask is not Layer.compute_mask:
-                output_mask = layer.compute_mask(args[0] if args else None,
-                                                 first_mask if has_mask else None)
-                for tensor, m in zip(node.output_tensors, tree.flatten(output_mask)
-                                     if output_mask is not None else []):
-                    masks[id(tensor)] = m
         return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self.outputs])
 
     def compute_output_spec(self, *args, **kwargs):

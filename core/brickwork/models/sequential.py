@@ -4,6 +4,7 @@ from __future__ import annotations
 from brickwork import dtype_policies
 from brickwork.layers.core import InputLayer
 from brickwork.layers.layer import Layer
+from brickwork.masks import with_keras_mask
 from brickwork.models.model import Model
 from brickwork.symbolic import KerasTensor
 
@@ -79,15 +80,11 @@ class Sequential(Model):
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
-        x = inputs
+        # Masks ride on the tensors (brickwork.masks): each layer call reads
+        # its input's mask and attaches its own output's.
+        x = inputs if mask is None else with_keras_mask(inputs, mask)
         for layer in self._stack:
-            kwargs = {}
-            if mask is not None and layer._call_has_mask_arg:
-                kwargs["mask"] = mask
-            y = layer(x, **kwargs)
-            mask = layer.compute_mask(x, mask) if (
-                mask is not None or type(layer).compute_mask is not Layer.compute_mask) else None
-            x = y
+            x = layer(x)
         return x
 
     def compute_output_spec(self, *args, **kwargs):

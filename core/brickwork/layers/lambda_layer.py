@@ -1,0 +1,190 @@
+"""Lambda: wraps a function as a layer.
+
+A named function is saved by name (loadable when registered or passed in
+``custom_objects``); a Python lambda is saved as Keras does, as marshalled
+bytecode under ``{"class_name": "__lambda__", ...}``, which loading refuses
+while safe mode is on (see ``brickwork.saving.safe_mode``).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import inspect
+import marshal
+import types
+
+from brickwork import activations, ops, tree
+from brickwork.layers.layer import Layer, _is_shape
+from brickwork.saving import safe_mode
+from brickwork.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+LAMBDA_MARKER = "__lambda__"
+
+
+def _is_python_lambda(fn):
+    return isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>"
+
+
+def dump_lambda(fn):
+    """Keras' ``{"code", "defaults", "closure"}`` form of a Python lambda."""
+    code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
+    closure = None
+    if fn.__closure__:
+        closure = tuple(cell.cell_contents for cell in fn.__closure__)
+    return {"class_name": LAMBDA_MARKER,
+            "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
+
+
+def load_lambda(config):
+    """Rebuild a Python lambda from its dumped form; refused in safe mode."""
+    if safe_mode.in_safe_mode() is not False:
+        raise ValueError(
+            "Requested the deserialization of a `Lambda` layer whose `function` is a Python "
+            "lambda. This carries a potential risk of arbitrary code execution and thus it is "
+            "disallowed by default. If you trust the source of the artifact, you can override "
+            "this error by passing `safe_mode=False` to the loading function, or calling "
+            "`brickwork.saving.enable_unsafe_deserialization()`.")
+    inner = config["config"]
+    try:
+        code = marshal.loads(base64.b64decode(str(inner["code"]).encode("ascii")))
+    except (binascii.Error, ValueError, EOFError, TypeError) as exc:
+        raise ValueError(f"Invalid serialized lambda: {exc}") from exc
+    if not isinstance(code, types.CodeType):
+        raise ValueError("Invalid serialized lambda: the payload is not Python bytecode")
+    defaults = inner.get("defaults")
+    closure = inner.get("closure")
+    cells = None if closure is None else tuple(types.CellType(v) for v in closure)
+    return types.FunctionType(code, {"ops": ops, "__builtins__": __builtins__},
+                              name=code.co_name,
+                              argdefs=None if defaults is None else tuple(defaults),
+                              closure=cells)
+
+
+def _serialize_function(fn):
+    if _is_python_lambda(fn):
+        return dump_lambda(fn)
+    if not callable(fn):
+        raise ValueError(f"Invalid input type for serialization. Received: {fn!r} of type "
+                         f"{type(fn).__name__}.")
+    return serialize_keras_object(fn)
+
+
+def _deserialize_function(config):
+    if isinstance(config, dict) and config.get("class_name") == LAMBDA_MARKER:
+        return load_lambda(config)
+    if isinstance(config, dict) and config.get("module") == "keras.activations":
+        return activations.get(config.get("config"))
+    return deserialize_keras_object(config, kind="function")
+
+
+def _deserialize_value(value):
+    """Serialized values back (plain dicts and lists hold them item by item)."""
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _deserialize_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_value(v) for v in value]
+    return deserialize_keras_object(value)
+
+
+def _parameter_names(fn):
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+class Lambda(Layer):
+    """``function(inputs, **arguments)`` as a layer; ``mask`` (a mask, or a
+    function ``(inputs, previous_mask) -> mask``) makes it produce a mask."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda layer {self.name!r}: `function` must be callable, "
+                            f"received {function!r}")
+        self.arguments = dict(arguments or {})
+        self.function = function
+        self.supports_masking = mask is not None
+        self.mask = mask
+        if isinstance(output_shape, list) and _is_shape(output_shape):
+            output_shape = tuple(output_shape)
+        self._output_shape = output_shape
+        names = _parameter_names(function)
+        self._fn_expects_training_arg = "training" in names
+        self._fn_expects_mask_arg = "mask" in names
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_expects_mask_arg:
+            kwargs["mask"] = mask
+        if self._fn_expects_training_arg:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def compute_output_spec(self, *args, **kwargs):
+        if self._output_shape is None:
+            return self._probe_output_spec(args, kwargs)  # run the function on zeros
+        return super().compute_output_spec(*args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        batch_size = tree.flatten(input_shape)[0] if input_shape else None
+
+        def with_batch(shape):
+            return (batch_size,) + tuple(shape)
+        if _is_shape(self._output_shape):
+            return with_batch(self._output_shape)
+        return [with_batch(shape) for shape in self._output_shape]
+
+    def get_config(self):
+        config = super().get_config()
+        config["function"] = _serialize_function(self.function)
+        if self._output_shape is not None:
+            config["output_shape"] = (_serialize_function(self._output_shape)
+                                      if callable(self._output_shape)
+                                      else self._output_shape)
+        if self.mask is not None:
+            config["mask"] = (_serialize_function(self.mask) if callable(self.mask)
+                              else serialize_keras_object(self.mask))
+        config["arguments"] = serialize_keras_object(self.arguments)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        from brickwork.saving import object_registration
+        from brickwork.saving import safe_mode as safe_mode_lib
+        config = dict(config)
+        scope = (safe_mode_lib.SafeModeScope(safe_mode) if safe_mode is not None
+                 else _NullScope())
+        with scope, object_registration.custom_object_scope(custom_objects):
+            config["function"] = _deserialize_function(config["function"])
+            output_shape = config.get("output_shape")
+            if isinstance(output_shape, dict):
+                config["output_shape"] = _deserialize_function(output_shape)
+            elif isinstance(output_shape, list) and _is_shape(output_shape):
+                config["output_shape"] = tuple(output_shape)
+            mask = config.get("mask")
+            if isinstance(mask, dict) and (mask.get("class_name") in (LAMBDA_MARKER, "function")):
+                config["mask"] = _deserialize_function(mask)
+            elif mask is not None:
+                config["mask"] = _deserialize_value(mask)
+            if "arguments" in config:
+                config["arguments"] = _deserialize_value(config["arguments"])
+        return super().from_config(config)
+
+
+class _NullScope:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False

@@ -1,0 +1,351 @@
+"""Normalization layers: BatchNormalization, LayerNormalization,
+GroupNormalization and UnitNormalization, with Keras 3's arguments, weights
+and formulas."""
+from __future__ import annotations
+
+import warnings
+
+from brickwork import constraints, initializers, ops, regularizers
+from brickwork.layers.input_spec import InputSpec
+from brickwork.layers.layer import Layer
+from brickwork.saving.serialization import serialize_keras_object
+
+
+def _check_axes(layer, axes, input_shape):
+    """Raise a ValueError naming the layer if an axis does not fit the input."""
+    rank = len(input_shape)
+    for axis in axes:
+        if not -rank <= axis < rank:
+            raise ValueError(
+                f"{type(layer).__name__} layer {layer.name!r}: axis {axis} is out of bounds for "
+                f"input shape {tuple(input_shape)} (rank {rank}). Received: axis={layer.axis}")
+
+
+def _int_or_int_list(layer_name, cls_name, axis):
+    if isinstance(axis, (list, tuple)) and all(isinstance(a, int) for a in axis):
+        return list(axis)
+    if isinstance(axis, int) and not isinstance(axis, bool):
+        return axis
+    raise TypeError(f"{cls_name} layer {layer_name!r}: expected an int or a list/tuple of ints "
+                    f"for the argument 'axis', but received: {axis!r}")
+
+
+def _compute_dtype_for(inputs):
+    """Statistics are computed in at least float32, as Keras does."""
+    dtype = ops.dtype_of(inputs)
+    return dtype if dtype == "float64" else "float32"
+
+
+class _AffineParameters:
+    """``center``/``scale`` with the gamma/beta initializers, regularizers and
+    constraints that several normalization layers share."""
+
+    def _set_affine(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                    gamma_regularizer, beta_constraint, gamma_constraint):
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _add_gamma(self, shape):
+        return self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                               regularizer=self.gamma_regularizer,
+                               constraint=self.gamma_constraint, trainable=True, autocast=False)
+
+    def _add_beta(self, shape):
+        return self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                               regularizer=self.beta_regularizer,
+                               constraint=self.beta_constraint, trainable=True, autocast=False)
+
+    def _affine_config(self):
+        return {
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": serialize_keras_object(self.beta_regularizer),
+            "gamma_regularizer": serialize_keras_object(self.gamma_regularizer),
+            "beta_constraint": serialize_keras_object(self.beta_constraint),
+            "gamma_constraint": serialize_keras_object(self.gamma_constraint),
+        }
+
+
+class BatchNormalization(_AffineParameters, Layer):
+    """Normalize over the batch (every axis but ``axis``), then scale and shift.
+
+    In training (``training=True`` and the layer trainable) it uses the batch's
+    statistics and updates ``moving = moving * momentum + batch * (1 -
+    momentum)``; otherwise it uses the moving statistics. Weights: ``gamma``,
+    ``beta``, ``moving_mean``, ``moving_variance``, each ``(channels,)``.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"BatchNormalization layer {self.name!r}: `axis` must be an int, "
+                            f"received axis={axis!r}")
+        if renorm:
+            raise ValueError(f"BatchNormalization layer {self.name!r}: batch renormalization "
+                             f"(renorm=True) is not available in brickwork; use renorm=False.")
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"BatchNormalization layer {self.name!r}: `momentum` must be in "
+                             f"[0, 1], received momentum={momentum!r}")
+        if float(epsilon) <= 0:
+            raise ValueError(f"BatchNormalization layer {self.name!r}: `epsilon` must be "
+                             f"positive, received epsilon={epsilon!r}")
+        self.axis = int(axis)
+        # One process computes the whole batch: synchronized statistics are
+        # the plain batch statistics.
+        self.synchronized = synchronized
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.renorm = renorm
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = renorm_momentum
+        self.supports_masking = True
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+
+    def build(self, input_shape):
+        _check_axes(self, [self.axis], input_shape)
+        channels = input_shape[self.axis]
+        if channels is None:
+            raise ValueError(f"BatchNormalization layer {self.name!r}: axis {self.axis} of the "
+                             f"input must have a known size, got input shape "
+                             f"{tuple(input_shape)}")
+        shape = (channels,)
+        if self.scale:
+            self.gamma = self._add_gamma(shape)
+        if self.center:
+            self.beta = self._add_beta(shape)
+        self.moving_mean = self.add_weight(shape=shape, name="moving_mean",
+                                           initializer=self.moving_mean_initializer,
+                                           trainable=False, autocast=False)
+        self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
+                                               initializer=self.moving_variance_initializer,
+                                               trainable=False, autocast=False)
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: channels})
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        if mask is not None and len(ops.shape(mask)) != len(ops.shape(inputs)) - 1:
+            raise ValueError(
+                f"BatchNormalization layer {self.name!r}: the mask should have one dimension "
+                f"less than the inputs. Received: mask.shape={ops.shape(mask)}, "
+                f"inputs.shape={ops.shape(inputs)}")
+        dtype = _compute_dtype_for(inputs)
+        inputs = ops.cast(inputs, dtype)
+        gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
+        beta = None if self.beta is None else ops.cast(self.beta, dtype)
+        if training and self.trainable:
+            weights = None
+            if mask is not None:
+                weights = ops.expand_dims(ops.cast(mask, dtype), -1)
+            outputs, mean, variance = ops.batch_normalization_training(
+                inputs, self.axis, beta, gamma, self.epsilon, weights)
+            self._update_moving_statistics(mean, variance)
+        else:
+            outputs = ops.batch_normalization(
+                inputs, ops.cast(self.moving_mean, dtype), ops.cast(self.moving_variance, dtype),
+                self.axis, beta, gamma, self.epsilon)
+        return ops.cast(outputs, self.compute_dtype)
+
+    def _update_moving_statistics(self, mean, variance):
+        momentum = self.momentum
+        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            current = ops.stop_gradient(moving)
+            moving.assign(current * momentum + ops.cast(batch, moving.dtype) * (1.0 - momentum))
+
+    def compute_output_shape(self, input_shape):
+        _check_axes(self, [self.axis], input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            **self._affine_config(),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer),
+            "synchronized": self.synchronized,
+            "renorm": self.renorm,
+            "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
+        })
+        return config
+
+
+class LayerNormalization(_AffineParameters, Layer):
+    """Normalize each sample over ``axis`` (an int or a list of ints), then
+    scale by ``gamma`` and shift by ``beta`` (shaped like the normalized axes)."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        rms_scaling = kwargs.pop("rms_scaling", False)
+        super().__init__(**kwargs)
+        if rms_scaling:
+            warnings.warn(
+                "You passed `rms_scaling=True`, which is deprecated. This argument incorrectly "
+                "scales the input by the variance, not the root mean square. To correctly use "
+                "RMS Normalization, please use `keras.layers.RMSNormalization` instead.",
+                stacklevel=2)
+        self.axis = _int_or_int_list(self.name, "LayerNormalization", axis)
+        if float(epsilon) <= 0:
+            raise ValueError(f"LayerNormalization layer {self.name!r}: `epsilon` must be "
+                             f"positive, received epsilon={epsilon!r}")
+        self.epsilon = epsilon
+        self.rms_scaling = rms_scaling
+        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint)
+        self.supports_masking = True
+        self.autocast = False
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        _check_axes(self, axes, input_shape)
+        self.axis = sorted(axes)  # Keras keeps the list form once built
+        shape = tuple(input_shape[dim] for dim in self.axis)
+        if any(d is None for d in shape):
+            raise ValueError(f"LayerNormalization layer {self.name!r}: the normalized axes "
+                             f"{self.axis} must have known sizes, got input shape "
+                             f"{tuple(input_shape)}")
+        if self.scale or self.rms_scaling:
+            self.gamma = self._add_gamma(shape)
+        if self.center and not self.rms_scaling:
+            self.beta = self._add_beta(shape)
+        self.built = True
+
+    def call(self, inputs):
+        dtype = _compute_dtype_for(inputs)
+        outputs = ops.layer_normalization(ops.cast(inputs, dtype), self.gamma, self.beta,
+                                          self.axis, self.epsilon, self.rms_scaling)
+        return ops.cast(outputs, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        _check_axes(self, self.axis if isinstance(self.axis, list) else [self.axis], input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axis": self.axis, "epsilon": self.epsilon, **self._affine_config(),
+                       "rms_scaling": self.rms_scaling})
+        return config
+
+
+class GroupNormalization(_AffineParameters, Layer):
+    """Normalize each sample over groups of channels (``groups`` groups along
+    ``axis``, ``-1`` meaning one group per channel), then scale and shift
+    per channel."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(groups, bool) or not isinstance(groups, int) or (
+                groups <= 0 and groups != -1):
+            raise ValueError(
+                f"GroupNormalization layer {self.name!r}: received an invalid value for "
+                f"argument `groups`, expected a positive integer (or -1 for instance "
+                f"normalization). Received: groups={groups!r}")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"GroupNormalization layer {self.name!r}: `axis` must be an int, "
+                            f"received axis={axis!r}")
+        self.groups = groups
+        self.axis = axis
+        self.epsilon = epsilon
+        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint)
+        self.supports_masking = True
+        self.autocast = False
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        _check_axes(self, [self.axis], input_shape)
+        if self.axis % len(input_shape) == 0:
+            raise ValueError(f"GroupNormalization layer {self.name!r}: axis {self.axis} is the "
+                             f"batch axis of input shape {tuple(input_shape)}")
+        channels = input_shape[self.axis]
+        if channels is None:
+            raise ValueError(f"GroupNormalization layer {self.name!r}: axis {self.axis} of the "
+                             f"input must have a known size, got input shape "
+                             f"{tuple(input_shape)}")
+        if self.groups == -1:
+            self.groups = channels
+        if channels < self.groups:
+            raise ValueError(f"GroupNormalization layer {self.name!r}: the number of groups "
+                             f"({self.groups}) cannot be more than the number of channels "
+                             f"({channels}).")
+        if channels % self.groups:
+            raise ValueError(f"GroupNormalization layer {self.name!r}: the number of channels "
+                             f"({channels}) must be a multiple of the number of groups "
+                             f"({self.groups}).")
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: channels})
+        if self.scale:
+            self.gamma = self._add_gamma((channels,))
+        if self.center:
+            self.beta = self._add_beta((channels,))
+        self.built = True
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        axis = self.axis % len(shape)
+        # Split the channel axis into (groups, channels per group); normalize
+        # every group over all its axes except the batch.
+        grouped_shape = shape[:axis] + (self.groups, shape[axis] // self.groups) + shape[axis + 1:]
+        reduction_axes = [i for i in range(1, len(grouped_shape)) if i != axis]
+        param_shape = [1] * len(grouped_shape)
+        param_shape[axis], param_shape[axis + 1] = grouped_shape[axis], grouped_shape[axis + 1]
+        dtype = _compute_dtype_for(inputs)
+        grouped = ops.reshape(ops.cast(inputs, dtype), grouped_shape)
+        outputs = ops.normalize_over_axes(grouped, reduction_axes, self.gamma, self.beta,
+                                          tuple(param_shape), self.epsilon)
+        return ops.cast(ops.reshape(outputs, shape), self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        _check_axes(self, [self.axis], input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                       **self._affine_config()})
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over ``axis`` (an int or a list)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _int_or_int_list(self.name, "UnitNormalization", axis)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        return ops.l2_normalize(inputs, axis=self.axis, epsilon=1e-12)
+
+    def compute_output_shape(self, input_shape):
+        _check_axes(self, self.axis if isinstance(self.axis, list) else [self.axis], input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
