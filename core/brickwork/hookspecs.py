@@ -683,3 +683,146 @@ def layer_norm_backward(dy, x, gamma, mean, inv, axes, param_shape, rms_scaling)
         ``rms_scaling``); callers drop those of absent parameters.
     """
 
+
+# -------------------------------------------------------------------------
+# Convolution and pooling (N-d: 1, 2 or 3 spatial axes)
+#
+# Every kernel here works on channels-last arrays ``(batch, *spatial,
+# channels)``; layers transpose channels-first data before and after. The
+# number of spatial axes ``rank`` is ``len(strides)``. Geometry arguments are
+# tuples with one entry per spatial axis: ``strides`` and ``dilation_rate`` of
+# positive ints, ``padding`` of ``(before, after)`` pairs of non-negative ints
+# (layers turn Keras' 'valid'/'same'/'causal' into pairs). With a window of
+# ``k`` taps, ``K = dilation * (k - 1) + 1`` is its effective extent.
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activation):
+    """Cross-correlation, as Keras' ``Conv1D/2D/3D``, with bias and activation fused.
+
+    :param x: ``(batch, *spatial, in_channels)``.
+    :param kernel: ``(*kernel_size, in_channels // groups, filters)`` (Keras layout).
+    :param bias: ``(filters,)`` or None.
+    :param padding: zeros added before and after each spatial axis.
+    :param groups: splits the input channels and the filters into ``groups``
+        consecutive blocks; filter block ``g`` sees only input block ``g``.
+    :param activation: a name from ``OUTPUT_DIFFERENTIABLE_ACTIVATIONS``.
+    :returns: ``y`` of shape ``(batch, *out, filters)`` where, per axis,
+        ``out = (n + before + after - K) // stride + 1`` (at least 1), and
+        ``y[b, o, f] = activation(bias[f] + sum over taps t and channels c of
+        xpad[b, o * stride + t * dilation, g * cin + c] * kernel[t, c, f])``
+        with ``g = f // (filters // groups)``, ``cin = in_channels // groups``.
+    """
+
+
+@hookspec
+def conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, groups, activation,
+                  need_dx):
+    """Gradients of :func:`conv_forward`.
+
+    :param dy: gradient with respect to ``y``, shape of ``y``.
+    :param y: the forward output; the activation is differentiated from it.
+    :param need_dx: False when no gradient with respect to ``x`` is needed.
+    :returns: ``(dx, dkernel, dbias)``; ``dx`` is None when ``need_dx`` is
+        False; ``dbias`` ``(filters,)`` is always returned.
+    """
+
+
+@hookspec
+def conv_transpose_forward(x, kernel, bias, strides, padding, dilation_rate, activation):
+    """Transposed convolution, as Keras' ``Conv1D/2D/3DTranspose``, bias and activation fused.
+
+    It is the stride-1 cross-correlation of ``x`` dilated by ``strides``
+    (``stride - 1`` zeros between neighbours) and zero-padded by ``padding``,
+    with the kernel flipped along every spatial axis and its two channel axes
+    swapped: ``y[b, o, f] = activation(bias[f] + sum over t, c of
+    xdp[b, o + t * dilation, c] * kernel[k - 1 - t, f, c])``. Equivalently, the
+    gradient of :func:`conv_forward` with respect to its input.
+
+    :param x: ``(batch, *spatial, in_channels)``.
+    :param kernel: ``(*kernel_size, filters, in_channels)`` (Keras transpose layout).
+    :param bias: ``(filters,)`` or None.
+    :param padding: ``(before, after)`` per axis, applied to the dilated input
+        (Keras computes ``before <= K - 1``; ``after`` may exceed it).
+    :returns: ``y`` of shape ``(batch, *out, filters)``, per axis
+        ``out = (n - 1) * stride + 1 + before + after - K + 1``.
+    """
+
+
+@hookspec
+def conv_transpose_backward(dy, x, kernel, y, strides, padding, dilation_rate, activation,
+                            need_dx):
+    """Gradients of :func:`conv_transpose_forward`.
+
+    :returns: ``(dx, dkernel, dbias)``; ``dx`` is None when ``need_dx`` is False.
+    """
+
+
+@hookspec
+def depthwise_conv_forward(x, kernel, bias, strides, padding, dilation_rate, activation):
+    """Depthwise cross-correlation, as Keras' ``DepthwiseConv1D/2D``, fused.
+
+    Each input channel ``c`` is correlated with its own ``depth_multiplier``
+    filters; output channel ``c * depth_multiplier + m`` is
+    ``activation(bias[.] + sum over t of xpad[b, o * stride + t * dilation, c]
+    * kernel[t, c, m])``.
+
+    :param x: ``(batch, *spatial, channels)``.
+    :param kernel: ``(*kernel_size, channels, depth_multiplier)``.
+    :param bias: ``(channels * depth_multiplier,)`` or None.
+    :returns: ``y`` of shape ``(batch, *out, channels * depth_multiplier)``,
+        ``out`` as in :func:`conv_forward`.
+    """
+
+
+@hookspec
+def depthwise_conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, activation,
+                            need_dx):
+    """Gradients of :func:`depthwise_conv_forward`.
+
+    :returns: ``(dx, dkernel, dbias)``; ``dx`` is None when ``need_dx`` is False.
+    """
+
+
+@hookspec
+def max_pool_forward(x, pool_size, strides, padding):
+    """Maximum over each window, as Keras' ``MaxPooling1D/2D/3D``.
+
+    :param x: ``(batch, *spatial, channels)``.
+    :param pool_size: window size per spatial axis.
+    :param padding: ``(before, after)`` cells per axis that never win (as if
+        ``-inf``); every window holds at least one real cell.
+    :returns: ``y`` of shape ``(batch, *out, channels)``, per axis
+        ``out = (n + before + after - pool) // stride + 1``.
+    """
+
+
+@hookspec
+def max_pool_backward(dy, x, y, pool_size, strides, padding):
+    """Gradient of :func:`max_pool_forward`: each window's ``dy`` goes to the
+    first cell (in row-major order within the window) whose value equals the
+    window's maximum ``y``; overlapping windows add up.
+
+    :returns: ``dx``, shape of ``x``.
+    """
+
+
+@hookspec
+def avg_pool_forward(x, pool_size, strides, padding):
+    """Mean over each window, as Keras' ``AveragePooling1D/2D/3D``: padded cells
+    are left out of both the sum and the count.
+
+    :returns: ``y`` of shape ``(batch, *out, channels)``, ``out`` as in
+        :func:`max_pool_forward`.
+    """
+
+
+@hookspec
+def avg_pool_backward(dy, x, pool_size, strides, padding):
+    """Gradient of :func:`avg_pool_forward`: each window's ``dy`` divided by its
+    count of real cells, spread over those cells. ``x`` gives the shape and
+    dtype of the result; its values are not used.
+
+    :returns: ``dx``, shape of ``x``.
+    """

@@ -12,6 +12,11 @@ from brickwork.layers.noise import (ActivityRegularization, AlphaDropout, Gaussi
                                     SpatialDropout3D)
 from brickwork.layers.normalization import (BatchNormalization, GroupNormalization,
                                             LayerNormalization, UnitNormalization)
+from brickwork.layers.convolutional import *  # noqa: F401,F403  (convolution layers)
+from brickwork.layers.convolutional import (CONVOLUTION_ALIASES, CONVOLUTION_LAYERS,
+                                            __all__ as _convolutional_all)
+from brickwork.layers.pooling import *  # noqa: F401,F403  (pooling layers)
+from brickwork.layers.pooling import POOLING_ALIASES, POOLING_LAYERS, __all__ as _pooling_all
 from brickwork.saving.serialization import register_builtin
 from brickwork.plugin_manager import plugin_layer as __getattr__  # noqa: E402,F401  (plugin layers)
 
@@ -28,3 +33,6 @@ __all__ += ["Embedding", "Lambda", "Masking", "BatchNormalization", "LayerNormal
             "GroupNormalization", "UnitNormalization", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
             "ActivityRegularization"]
+register_builtin("keras.layers", *CONVOLUTION_LAYERS, *POOLING_LAYERS,
+                 aliases={**CONVOLUTION_ALIASES, **POOLING_ALIASES})
+__all__ += _convolutional_all + _pooling_all

@@ -12,6 +12,8 @@ from brickwork.ops.core import (backend_xp, cast, convert_to_numpy, convert_to_t
                                 data_of, dtype_of, kernels, shape, stop_gradient)
 from brickwork.ops.math import *  # noqa: F401,F403
 from brickwork.ops.nn import *  # noqa: F401,F403
+from brickwork.ops.convolution import *  # noqa: F401,F403
+from brickwork.ops.pooling import *  # noqa: F401,F403
 from brickwork.ops.normalization import *  # noqa: F401,F403
 
 _autodiff._ops = _sys.modules[__name__]

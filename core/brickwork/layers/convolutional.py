@@ -1,0 +1,590 @@
+"""Convolution layers with Keras 3's names, arguments, weights and configs:
+Conv1D/2D/3D, Conv1D/2D/3DTranspose, DepthwiseConv1D/2D, SeparableConv1D/2D.
+
+Weight layouts follow Keras: ``kernel (*kernel_size, in // groups, filters)``;
+transposed ``kernel (*kernel_size, filters, in)``; depthwise ``kernel
+(*kernel_size, in, depth_multiplier)``; separable ``depthwise_kernel`` as
+depthwise and ``pointwise_kernel (1,)*rank + (in * depth_multiplier, filters)``.
+The layers compute through ``brickwork.ops`` with bias and activation fused
+into the kernel call when the activation allows it.
+"""
+from __future__ import annotations
+
+from brickwork import activations, constraints, initializers, ops, regularizers
+from brickwork.hookspecs import OUTPUT_DIFFERENTIABLE_ACTIVATIONS
+from brickwork.layers.input_spec import InputSpec
+from brickwork.layers.layer import Layer
+from brickwork.ops.convolution import (conv_output_length, conv_transpose_output_length,
+                                       standardize_data_format, standardize_tuple)
+
+
+def _serialize(obj, module):
+    return None if obj is None else module.serialize(obj)
+
+
+def _arguments(local_variables):
+    """A subclass ``__init__``'s arguments (its ``locals()``), ``**kwargs`` merged."""
+    arguments = {k: v for k, v in local_variables.items()
+                 if k not in ("self", "__class__", "kwargs")}
+    arguments.update(local_variables.get("kwargs", {}))
+    return arguments
+
+
+def _positive_tuple(layer, value, rank, name, allow_zero=False):
+    try:
+        values = standardize_tuple(value, rank, name)
+    except ValueError as error:
+        raise ValueError(f"{type(layer).__name__} layer {layer.name!r}: {error}") from None
+    if any(v < 0 or (v == 0 and not allow_zero) for v in values):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{type(layer).__name__} layer {layer.name!r}: every value of "
+                         f"`{name}` must be {bound}. Received {name}={value!r}")
+    return values
+
+
+def _positive_int(layer, value, name):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{type(layer).__name__} layer {layer.name!r}: `{name}` must be a "
+                         f"positive integer. Received {name}={value!r}")
+    return value
+
+
+class _BaseConvolution(Layer):
+    """What every convolution layer shares: geometry, activation, bias, checks."""
+
+    #: 'causal' is accepted by Conv1D only.
+    allow_causal = False
+
+    def _init_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate,
+                       activation, use_bias, bias_initializer, bias_regularizer,
+                       bias_constraint):
+        self.rank = rank
+        self.kernel_size = _positive_tuple(self, kernel_size, rank, "kernel_size")
+        self.strides = _positive_tuple(self, strides, rank, "strides")
+        self.dilation_rate = _positive_tuple(self, dilation_rate, rank, "dilation_rate")
+        allowed = ("valid", "same", "causal") if self.allow_causal else ("valid", "same")
+        if not isinstance(padding, str) or padding.lower() not in allowed:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: `padding` must be one "
+                             f"of {allowed}. Received padding={padding!r}")
+        self.padding = padding.lower()
+        try:
+            self.data_format = standardize_data_format(data_format)
+        except ValueError as error:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: {error}") from None
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _forbid_strided_dilation(self):
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: `strides > 1` not "
+                             f"supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+
+    # -- shapes -----------------------------------------------------------------
+
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _input_channels(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: the channel dimension "
+                             f"of the input must be known, got input shape {tuple(input_shape)}")
+        return channels
+
+    def _spatial(self, input_shape):
+        return (tuple(input_shape[1:-1]) if self.data_format == "channels_last"
+                else tuple(input_shape[2:]))
+
+    def _with_spatial(self, input_shape, spatial, channels):
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + tuple(spatial) + (channels,)
+        return (input_shape[0], channels) + tuple(spatial)
+
+    def _check_rank(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
+                             f"expected ndim={self.rank + 2}, found ndim={len(input_shape)}. "
+                             f"Full shape received: {tuple(input_shape)}")
+
+    def _conv_spatial(self, input_shape):
+        """Output spatial shape of the (depthwise) convolution, with a clear
+        error when a 'valid' window does not fit the input."""
+        self._check_rank(input_shape)
+        spatial = self._spatial(input_shape)
+        out = tuple(conv_output_length(n, k, s, d, self.padding) for n, k, s, d
+                    in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        if any(o is not None and o <= 0 for o in out):
+            raise ValueError(
+                f"{type(self).__name__} layer {self.name!r}: computed output size would be zero "
+                f"or negative. The kernel (kernel_size={self.kernel_size}, dilation_rate="
+                f"{self.dilation_rate}) does not fit the input with padding='valid': input shape "
+                f"{tuple(input_shape)} (spatial {spatial}), strides={self.strides}")
+        return out
+
+    # -- calling ----------------------------------------------------------------
+
+    def _fused_activation(self):
+        name = getattr(self.activation, "kernel_name", None)
+        return name if name in OUTPUT_DIFFERENTIABLE_ACTIVATIONS else None
+
+    def _finish(self, compute):
+        """``compute(activation_name)``, fusing the activation when possible."""
+        fused = self._fused_activation()
+        if fused is not None:
+            return compute(fused)
+        outputs = compute("linear")
+        return outputs if self.activation is activations.linear else self.activation(outputs)
+
+    def _prepare(self, inputs):
+        shape = ops.shape(inputs)
+        self._check_rank(shape)
+        self.compute_output_shape(shape)  # shape errors name this layer
+        if ops.dtype_of(inputs) != self.compute_dtype:
+            inputs = ops.cast(inputs, self.compute_dtype)
+        return inputs
+
+    def _bias_weight(self, size):
+        if not self.use_bias:
+            return None
+        return self.add_weight(name="bias", shape=(size,), initializer=self.bias_initializer,
+                               regularizer=self.bias_regularizer,
+                               constraint=self.bias_constraint)
+
+    def _base_config(self):
+        return {
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+        }
+
+    def _tail_config(self):
+        return {
+            "bias_regularizer": _serialize(self.bias_regularizer, regularizers),
+            "activity_regularizer": _serialize(self.activity_regularizer, regularizers),
+        }
+
+
+# ---------------------------------------------------------------------------
+# Conv1D / Conv2D / Conv3D
+# ---------------------------------------------------------------------------
+
+
+class BaseConv(_BaseConvolution):
+    """N-d convolution (cross-correlation) with optional groups."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = _positive_int(self, filters, "filters")
+        self.groups = _positive_int(self, groups, "groups")
+        if self.filters % self.groups:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: the number of filters "
+                             f"must be evenly divisible by the number of groups. Received: "
+                             f"groups={self.groups}, filters={self.filters}")
+        self._init_geometry(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                            activation, use_bias, bias_initializer, bias_regularizer,
+                            bias_constraint)
+        self._forbid_strided_dilation()
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: the number of input "
+                             f"channels must be evenly divisible by the number of groups. "
+                             f"Received groups={self.groups}, but the input has {channels} "
+                             f"channels (full input shape is {tuple(input_shape)})")
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=self.kernel_size + (channels // self.groups,
+                                                                self.filters),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self._bias_weight(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def call(self, inputs):
+        inputs = self._prepare(inputs)
+        return self._finish(lambda activation: ops.conv(
+            inputs, self.kernel, self.strides, self.padding, self.data_format,
+            self.dilation_rate, bias=self.bias, activation=activation))
+
+    def compute_output_shape(self, input_shape):
+        return self._with_spatial(input_shape, self._conv_spatial(input_shape), self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"filters": self.filters, **self._base_config(), "groups": self.groups,
+                       "activation": activations.serialize(self.activation),
+                       "use_bias": self.use_bias,
+                       "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                       "bias_initializer": initializers.serialize(self.bias_initializer),
+                       "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
+                       **self._tail_config(),
+                       "kernel_constraint": _serialize(self.kernel_constraint, constraints),
+                       "bias_constraint": _serialize(self.bias_constraint, constraints)})
+        return config
+
+
+class Conv1D(BaseConv):
+    """1-D convolution over ``(batch, steps, channels)``; padding may be 'causal'."""
+
+    allow_causal = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=1, **_arguments(locals()))
+
+
+class Conv2D(BaseConv):
+    """2-D convolution over ``(batch, height, width, channels)``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=2, **_arguments(locals()))
+
+
+class Conv3D(BaseConv):
+    """3-D convolution over ``(batch, depth, height, width, channels)``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=3, **_arguments(locals()))
+
+
+# ---------------------------------------------------------------------------
+# Conv1DTranspose / Conv2DTranspose / Conv3DTranspose
+# ---------------------------------------------------------------------------
+
+
+class BaseConvTranspose(_BaseConvolution):
+    """N-d transposed convolution; kernel ``(*kernel_size, filters, in)``."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = _positive_int(self, filters, "filters")
+        self._init_geometry(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                            activation, use_bias, bias_initializer, bias_regularizer,
+                            bias_constraint)
+        self.output_padding = None
+        if output_padding is not None:
+            self.output_padding = _positive_tuple(self, output_padding, rank, "output_padding",
+                                                  allow_zero=True)
+            for axis, (extra, stride) in enumerate(zip(self.output_padding, self.strides)):
+                if extra >= stride:
+                    raise ValueError(
+                        f"{type(self).__name__} layer {self.name!r}: `output_padding` must be "
+                        f"strictly less than `strides` for all dimensions. At dimension {axis}, "
+                        f"`output_padding` is {extra} but `strides` is {stride}. Received: "
+                        f"output_padding={self.output_padding}, strides={self.strides}")
+        self._forbid_strided_dilation()
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=self.kernel_size + (self.filters, channels),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self._bias_weight(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def call(self, inputs):
+        inputs = self._prepare(inputs)
+        return self._finish(lambda activation: ops.conv_transpose(
+            inputs, self.kernel, self.strides, self.padding, self.output_padding,
+            self.data_format, self.dilation_rate, bias=self.bias, activation=activation))
+
+    def compute_output_shape(self, input_shape):
+        self._check_rank(input_shape)
+        extras = self.output_padding or (None,) * self.rank
+        spatial = tuple(conv_transpose_output_length(n, k, s, d, self.padding, extra)
+                        for n, k, s, d, extra in zip(self._spatial(input_shape), self.kernel_size,
+                                                     self.strides, self.dilation_rate, extras))
+        return self._with_spatial(input_shape, spatial, self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        base = self._base_config()
+        config.update({"filters": self.filters, "kernel_size": base["kernel_size"],
+                       "strides": base["strides"], "padding": base["padding"],
+                       "output_padding": self.output_padding,
+                       "data_format": base["data_format"],
+                       "dilation_rate": base["dilation_rate"],
+                       "activation": activations.serialize(self.activation),
+                       "use_bias": self.use_bias,
+                       "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                       "bias_initializer": initializers.serialize(self.bias_initializer),
+                       "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
+                       **self._tail_config(),
+                       "kernel_constraint": _serialize(self.kernel_constraint, constraints),
+                       "bias_constraint": _serialize(self.bias_constraint, constraints)})
+        return config
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """1-D transposed convolution (sometimes called deconvolution)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=1, **_arguments(locals()))
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    """2-D transposed convolution (sometimes called deconvolution)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=2, **_arguments(locals()))
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """3-D transposed convolution; Keras puts ``data_format`` before ``output_padding`` here."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(rank=3, **_arguments(locals()))
+
+
+# ---------------------------------------------------------------------------
+# DepthwiseConv1D / DepthwiseConv2D
+# ---------------------------------------------------------------------------
+
+
+class BaseDepthwiseConv(_BaseConvolution):
+    """Each input channel convolved with its own ``depth_multiplier`` filters."""
+
+    def __init__(self, rank, depth_multiplier, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = _positive_int(self, depth_multiplier, "depth_multiplier")
+        self._init_geometry(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                            activation, use_bias, bias_initializer, bias_regularizer,
+                            bias_constraint)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=self.kernel_size + (channels, self.depth_multiplier),
+                                      initializer=self.depthwise_initializer,
+                                      regularizer=self.depthwise_regularizer,
+                                      constraint=self.depthwise_constraint)
+        self.bias = self._bias_weight(channels * self.depth_multiplier)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def call(self, inputs):
+        inputs = self._prepare(inputs)
+        return self._finish(lambda activation: ops.depthwise_conv(
+            inputs, self.kernel, self.strides, self.padding, self.data_format,
+            self.dilation_rate, bias=self.bias, activation=activation))
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        out_channels = None if channels is None else channels * self.depth_multiplier
+        return self._with_spatial(input_shape, self._conv_spatial(input_shape), out_channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"depth_multiplier": self.depth_multiplier, **self._base_config(),
+                       "activation": activations.serialize(self.activation),
+                       "use_bias": self.use_bias,
+                       "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                       "bias_initializer": initializers.serialize(self.bias_initializer),
+                       "depthwise_regularizer": _serialize(self.depthwise_regularizer,
+                                                           regularizers),
+                       **self._tail_config(),
+                       "depthwise_constraint": _serialize(self.depthwise_constraint, constraints),
+                       "bias_constraint": _serialize(self.bias_constraint, constraints)})
+        return config
+
+
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """1-D depthwise convolution; kernel ``(k, channels, depth_multiplier)``."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=1, **_arguments(locals()))
+
+
+class DepthwiseConv2D(BaseDepthwiseConv):
+    """2-D depthwise convolution; kernel ``(kh, kw, channels, depth_multiplier)``."""
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank=2, **_arguments(locals()))
+
+
+# ---------------------------------------------------------------------------
+# SeparableConv1D / SeparableConv2D
+# ---------------------------------------------------------------------------
+
+
+class BaseSeparableConv(_BaseConvolution):
+    """Depthwise convolution followed by a pointwise (1x1) one; strides and
+    dilation apply to the depthwise step."""
+
+    def __init__(self, rank, depth_multiplier, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = _positive_int(self, depth_multiplier, "depth_multiplier")
+        self.filters = _positive_int(self, filters, "filters")
+        self._init_geometry(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                            activation, use_bias, bias_initializer, bias_regularizer,
+                            bias_constraint)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self.bias = self._bias_weight(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def call(self, inputs):
+        inputs = self._prepare(inputs)
+        return self._finish(lambda activation: ops.separable_conv(
+            inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides, self.padding,
+            self.data_format, self.dilation_rate, bias=self.bias, activation=activation))
+
+    def compute_output_shape(self, input_shape):
+        return self._with_spatial(input_shape, self._conv_spatial(input_shape), self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"depth_multiplier": self.depth_multiplier, "filters": self.filters,
+                       **self._base_config(),
+                       "activation": activations.serialize(self.activation),
+                       "use_bias": self.use_bias,
+                       "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                       "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                       "bias_initializer": initializers.serialize(self.bias_initializer),
+                       "depthwise_regularizer": _serialize(self.depthwise_regularizer,
+                                                           regularizers),
+                       "pointwise_regularizer": _serialize(self.pointwise_regularizer,
+                                                           regularizers),
+                       **self._tail_config(),
+                       "depthwise_constraint": _serialize(self.depthwise_constraint, constraints),
+                       "pointwise_constraint": _serialize(self.pointwise_constraint, constraints),
+                       "bias_constraint": _serialize(self.bias_constraint, constraints)})
+        return config
+
+
+class SeparableConv1D(BaseSeparableConv):
+    """1-D separable convolution."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(rank=1, **_arguments(locals()))
+
+
+class SeparableConv2D(BaseSeparableConv):
+    """2-D separable convolution."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(rank=2, **_arguments(locals()))
+
+
+# Keras' alternative export names.
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+
+CONVOLUTION_LAYERS = (Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+                      DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D)
+CONVOLUTION_ALIASES = {
+    "Convolution1D": Conv1D, "Convolution2D": Conv2D, "Convolution3D": Conv3D,
+    "Convolution1DTranspose": Conv1DTranspose, "Convolution2DTranspose": Conv2DTranspose,
+    "Convolution3DTranspose": Conv3DTranspose, "SeparableConvolution1D": SeparableConv1D,
+    "SeparableConvolution2D": SeparableConv2D,
+}
+
+__all__ = [cls.__name__ for cls in CONVOLUTION_LAYERS] + list(CONVOLUTION_ALIASES)

@@ -1,0 +1,230 @@
+"""Pooling layers with Keras 3's names, arguments and configs:
+MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and the global max/average
+poolings GlobalMax/GlobalAveragePooling1D/2D/3D."""
+from __future__ import annotations
+
+from brickwork import ops
+from brickwork.layers.input_spec import InputSpec
+from brickwork.layers.layer import Layer
+from brickwork.ops.convolution import (conv_output_length, standardize_data_format,
+                                       standardize_tuple)
+
+
+def _checked(layer, check):
+    try:
+        return check()
+    except ValueError as error:
+        raise ValueError(f"{type(layer).__name__} layer {layer.name!r}: {error}") from None
+
+
+class BasePooling(Layer):
+    """Max or average over windows of ``pool_size`` moved by ``strides``."""
+
+    def __init__(self, pool_size, strides, pool_dimensions, pool_mode="max", padding="valid",
+                 data_format=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.pool_size = _checked(self, lambda: standardize_tuple(pool_size, pool_dimensions,
+                                                                  "pool_size"))
+        strides = pool_size if strides is None else strides
+        self.strides = _checked(self, lambda: standardize_tuple(strides, pool_dimensions,
+                                                                "strides"))
+        if min(self.pool_size) <= 0 or min(self.strides) <= 0:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: `pool_size` and "
+                             f"`strides` must be positive. Received pool_size={pool_size!r}, "
+                             f"strides={strides!r}")
+        if pool_mode not in ("max", "average"):
+            raise ValueError(f"`pool_mode` must be either 'max' or 'average'. Received: "
+                             f"{pool_mode}.")
+        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: `padding` must be "
+                             f"'valid' or 'same'. Received padding={padding!r}")
+        self.pool_mode = pool_mode
+        self.padding = padding  # kept as given: Keras' config keeps the case too
+        self.data_format = _checked(self, lambda: standardize_data_format(data_format))
+        self.pool_dimensions = pool_dimensions
+        self.input_spec = InputSpec(ndim=pool_dimensions + 2)
+        self.built = True
+
+    def call(self, inputs):
+        self.compute_output_shape(ops.shape(inputs))  # shape errors name this layer
+        pool = ops.max_pool if self.pool_mode == "max" else ops.average_pool
+        return pool(inputs, self.pool_size, self.strides, self.padding.lower(), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != self.pool_dimensions + 2:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
+                             f"expected ndim={self.pool_dimensions + 2}, found "
+                             f"ndim={len(input_shape)}. Full shape received: "
+                             f"{tuple(input_shape)}")
+        channels_last = self.data_format == "channels_last"
+        spatial = input_shape[1:-1] if channels_last else input_shape[2:]
+        padding = self.padding.lower()
+        out = tuple(conv_output_length(n, p, s, 1, padding)
+                    for n, p, s in zip(spatial, self.pool_size, self.strides))
+        if any(o is not None and o <= 0 for o in out):
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: computed output size "
+                             f"would be zero or negative. The window pool_size={self.pool_size} "
+                             f"does not fit the input with padding='valid': input shape "
+                             f"{tuple(input_shape)}, strides={self.strides}")
+        if channels_last:
+            return (input_shape[0],) + out + (input_shape[-1],)
+        return (input_shape[0], input_shape[1]) + out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pool_size": self.pool_size, "padding": self.padding,
+                       "strides": self.strides, "data_format": self.data_format})
+        return config
+
+
+def _pooling_class(name, dimensions, mode, default_pool_size, doc):
+    """A Keras pooling layer class with Keras' exact constructor signature."""
+    if default_pool_size is None:
+        def __init__(self, pool_size, strides=None, padding="valid", data_format=None,
+                     name=None, **kwargs):
+            BasePooling.__init__(self, pool_size, strides, dimensions, mode, padding,
+                                 data_format, name, **kwargs)
+    else:
+        def __init__(self, pool_size=default_pool_size, strides=None, padding="valid",
+                     data_format=None, name=None, **kwargs):
+            BasePooling.__init__(self, pool_size, strides, dimensions, mode, padding,
+                                 data_format, name, **kwargs)
+    __init__.__qualname__ = f"{name}.__init__"
+    return type(name, (BasePooling,), {"__init__": __init__, "__doc__": doc,
+                                       "__module__": __name__})
+
+
+MaxPooling1D = _pooling_class("MaxPooling1D", 1, "max", 2,
+                              "Max pooling over ``(batch, steps, channels)``.")
+MaxPooling2D = _pooling_class("MaxPooling2D", 2, "max", (2, 2),
+                              "Max pooling over ``(batch, height, width, channels)``.")
+MaxPooling3D = _pooling_class("MaxPooling3D", 3, "max", (2, 2, 2),
+                              "Max pooling over ``(batch, d1, d2, d3, channels)``.")
+AveragePooling1D = _pooling_class("AveragePooling1D", 1, "average", None,
+                                  "Average pooling over ``(batch, steps, channels)``; 'same' "
+                                  "windows average their real cells only.")
+AveragePooling2D = _pooling_class("AveragePooling2D", 2, "average", None,
+                                  "Average pooling over ``(batch, height, width, channels)``; "
+                                  "'same' windows average their real cells only.")
+AveragePooling3D = _pooling_class("AveragePooling3D", 3, "average", None,
+                                  "Average pooling over ``(batch, d1, d2, d3, channels)``; "
+                                  "'same' windows average their real cells only.")
+
+
+class BaseGlobalPooling(Layer):
+    """Max or mean over every spatial axis."""
+
+    def __init__(self, pool_dimensions, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _checked(self, lambda: standardize_data_format(data_format))
+        self.keepdims = keepdims
+        self.pool_dimensions = pool_dimensions
+        self.input_spec = InputSpec(ndim=pool_dimensions + 2)
+        self.built = True
+
+    def _spatial_axes(self):
+        first = 1 if self.data_format == "channels_last" else 2
+        return tuple(range(first, first + self.pool_dimensions))
+
+    def compute_output_shape(self, input_shape):
+        if self.data_format == "channels_last":
+            channels, spatial = input_shape[-1], (1,) * self.pool_dimensions
+            return ((input_shape[0],) + spatial + (channels,) if self.keepdims
+                    else (input_shape[0], channels))
+        channels = input_shape[1]
+        return ((input_shape[0], channels) + (1,) * self.pool_dimensions if self.keepdims
+                else (input_shape[0], channels))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
+        return config
+
+
+class _GlobalMaxPooling(BaseGlobalPooling):
+    def call(self, inputs):
+        return ops.max(inputs, axis=self._spatial_axes(), keepdims=self.keepdims)
+
+
+class _GlobalAveragePooling(BaseGlobalPooling):
+    def call(self, inputs):
+        return ops.mean(inputs, axis=self._spatial_axes(), keepdims=self.keepdims)
+
+
+class GlobalMaxPooling1D(_GlobalMaxPooling):
+    """Max over the steps axis."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(1, data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling2D(_GlobalMaxPooling):
+    """Max over height and width."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(2, data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling3D(_GlobalMaxPooling):
+    """Max over the three spatial axes."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(3, data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling1D(_GlobalAveragePooling):
+    """Mean over the steps axis; with a mask ``(batch, steps)``, over unmasked steps only."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(1, data_format, keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        steps_axis = self._spatial_axes()[0]
+        mask = ops.expand_dims(ops.cast(mask, "bool"),
+                               2 if self.data_format == "channels_last" else 1)
+        kept = ops.where(mask, inputs, 0.0)
+        counts = ops.sum(ops.cast(mask, ops.dtype_of(inputs)), axis=steps_axis,
+                         keepdims=self.keepdims)
+        return ops.divide(ops.sum(kept, axis=steps_axis, keepdims=self.keepdims), counts)
+
+    def compute_mask(self, inputs, previous_mask):
+        return None
+
+
+class GlobalAveragePooling2D(_GlobalAveragePooling):
+    """Mean over height and width."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(2, data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling3D(_GlobalAveragePooling):
+    """Mean over the three spatial axes."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(3, data_format, keepdims, **kwargs)
+
+
+# Keras' alternative export names.
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+
+POOLING_LAYERS = (MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D,
+                  AveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+                  GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+POOLING_ALIASES = {
+    "MaxPool1D": MaxPooling1D, "MaxPool2D": MaxPooling2D, "MaxPool3D": MaxPooling3D,
+    "AvgPool1D": AveragePooling1D, "AvgPool2D": AveragePooling2D, "AvgPool3D": AveragePooling3D,
+    "GlobalMaxPool1D": GlobalMaxPooling1D, "GlobalMaxPool2D": GlobalMaxPooling2D,
+    "GlobalMaxPool3D": GlobalMaxPooling3D, "GlobalAvgPool1D": GlobalAveragePooling1D,
+    "GlobalAvgPool2D": GlobalAveragePooling2D, "GlobalAvgPool3D": GlobalAveragePooling3D,
+}
+
+__all__ = [cls.__name__ for cls in POOLING_LAYERS] + list(POOLING_ALIASES)
