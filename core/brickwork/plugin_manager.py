@@ -280,11 +280,13 @@ class PluginManager:
             items.clear()
 
     def _report_failure(self, record: PluginRecord, message: str) -> None:
+        message = _one_line(message)
         record.error = message
         warnings.warn(f"brickwork plugin {record.name!r}{_origin(record)} skipped: {message}",
                       BrickworkPluginWarning, stacklevel=3)
 
     def _report_problem(self, record: PluginRecord, message: str) -> None:
+        message = _one_line(message)
         record.problems.append(message)
         warnings.warn(f"brickwork plugin {record.name!r}{_origin(record)}: {message}",
                       BrickworkPluginWarning, stacklevel=3)
@@ -383,6 +385,11 @@ class PluginManager:
                         _REGISTRATION_PREFIX):
                     found.append(f"{serves}: {caller.name}")
         return sorted(set(found))
+
+
+def _one_line(message: str) -> str:
+    """pluggy's validation messages span lines; reports keep one line per plugin."""
+    return "; ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def _origin(record: PluginRecord) -> str:
