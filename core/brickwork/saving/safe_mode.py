@@ -23,6 +23,10 @@ LAMBDA_REFUSED = (
     "`brickwork.saving.enable_unsafe_deserialization()`.")
 
 
+class UnsafeDeserializationError(ValueError):
+    """Loading would have run code from the file while safe mode is on."""
+
+
 class SafeModeScope:
     """Within the block, ``in_safe_mode()`` returns ``safe_mode``."""
 
@@ -52,7 +56,7 @@ def in_safe_mode():
 def load_lambda(encoded):
     """A function from Keras' base64 marshalled-bytecode form; only outside safe mode."""
     if in_safe_mode() is not False:
-        raise ValueError(LAMBDA_REFUSED)
+        raise UnsafeDeserializationError(LAMBDA_REFUSED)
     code = encoded[0] if isinstance(encoded, (list, tuple)) else encoded
     try:
         raw = base64.b64decode(str(code).encode("ascii"))

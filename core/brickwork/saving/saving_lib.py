@@ -118,6 +118,9 @@ def _check_member_size(archive, name, source, archive_size, limit=None):
         raise ArchiveError(f"{source}: member {name!r} declares {info.compress_size} stored "
                            f"bytes, more than the whole file ({archive_size} bytes); the "
                            f"archive is truncated or corrupt")
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+        raise ArchiveError(f"{source}: stored member {name!r} declares {info.file_size} bytes "
+                           f"but occupies {info.compress_size}; the archive is corrupt")
     if info.file_size > ZIP_BOMB_FLOOR_BYTES and \
             info.file_size > _ZIP_MAX_EXPANSION * max(info.compress_size, 1):
         raise ArchiveError(f"Not allowed: {source} member {name!r} declares {info.file_size} "

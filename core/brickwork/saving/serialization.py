@@ -291,8 +291,31 @@ def _instantiate(cls, inner, custom_objects, kind):
     try:
         return cls.from_config(inner)
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"Error when deserializing class {cls.__name__!r} using "
-                        f"config={inner}: {exc}") from exc
+        root = _root_cause(exc)
+        if isinstance(root, safe_mode_lib.UnsafeDeserializationError) or \
+                getattr(root, "_brickwork_deserialization", False):
+            raise root from None  # already says what and where; don't nest configs
+        error = TypeError if isinstance(exc, TypeError) else ValueError
+        wrapped = error(f"Error when deserializing class {cls.__name__!r} using "
+                        f"config={_short(inner)}: {exc}")
+        wrapped._brickwork_deserialization = True
+        raise wrapped from exc
+
+
+def _root_cause(exc):
+    """The innermost exception of a ``raise ... from`` chain."""
+    seen = set()
+    while exc.__cause__ is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if getattr(exc, "_brickwork_deserialization", False):
+            return exc
+        exc = exc.__cause__
+    return exc
+
+
+def _short(value, limit=400):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "...}"
 
 
 def _compile_from_config(model, compile_config):
