@@ -4,6 +4,16 @@ from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 from brickwork.layers.regularization import Dropout
 from brickwork.layers.reshaping import Flatten, Reshape
+from brickwork.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from brickwork.layers.attention import Attention, MultiHeadAttention
+from brickwork.layers.einsum_dense import EinsumDense
+from brickwork.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
+                                      Subtract, add, average, concatenate, dot, maximum, minimum,
+                                      multiply, subtract)
+from brickwork.layers.padding import (Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D,
+                                      ZeroPadding2D, ZeroPadding3D)
+from brickwork.layers.reshaping import Permute, RepeatVector
+from brickwork.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from brickwork.layers.embedding import Embedding
 from brickwork.layers.lambda_layer import Lambda
 from brickwork.layers.masking import Masking
@@ -21,6 +31,10 @@ from brickwork.saving.serialization import register_builtin
 from brickwork.plugin_manager import plugin_layer as __getattr__  # noqa: E402,F401  (plugin layers)
 
 register_builtin("keras.layers", InputLayer, Dense, Activation, Dropout, Flatten, Reshape)
+register_builtin("keras.layers", ReLU, LeakyReLU, PReLU, ELU, Softmax, Add, Subtract, Multiply,
+                 Average, Maximum, Minimum, Concatenate, Dot, Permute, RepeatVector, ZeroPadding1D,
+                 ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D, UpSampling1D,
+                 UpSampling2D, UpSampling3D, Attention, MultiHeadAttention, EinsumDense)
 
 register_builtin("keras.layers", Embedding, Lambda, Masking, BatchNormalization,
                  LayerNormalization, GroupNormalization, UnitNormalization, GaussianNoise,
@@ -29,6 +43,12 @@ register_builtin("keras.layers", Embedding, Lambda, Masking, BatchNormalization,
 
 __all__ = ["Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "Flatten", "Reshape"]
+__all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Add", "Subtract", "Multiply",
+            "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply",
+            "average", "maximum", "minimum", "concatenate", "dot", "Permute", "RepeatVector",
+            "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
+            "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Attention",
+            "MultiHeadAttention", "EinsumDense"]
 __all__ += ["Embedding", "Lambda", "Masking", "BatchNormalization", "LayerNormalization",
             "GroupNormalization", "UnitNormalization", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
