@@ -355,7 +355,7 @@ class Layer:
             kwargs["mask"] = mask
         return mask
 
-    def _attach_output_masks(self, first, outputs, previous_mask):
+    def _attach_output_masks(self, first, outputs, previous_mask, stacklevel=3):
         """Attach ``compute_mask`` to outputs that carry no mask yet; a layer
         that does not support masking drops an incoming mask, with a warning."""
         if not self.supports_masking:
@@ -364,7 +364,7 @@ class Layer:
                     f"Layer {self.name!r} (of type {type(self).__name__}) was passed an input "
                     f"with a mask attached to it. However, this layer does not support masking "
                     f"and will therefore destroy the mask information. Downstream layers will "
-                    f"not see the mask.", stacklevel=3)
+                    f"not see the mask.", stacklevel=stacklevel)
             return
         flat_outputs = tree.flatten(outputs)
         if all(get_keras_mask(t) is not None for t in flat_outputs):
@@ -388,7 +388,7 @@ class Layer:
         overrides = type(self).compute_mask is not Layer.compute_mask
         if not self.supports_masking:
             if previous is not None:
-                self._attach_output_masks(first, outputs, previous)  # warns
+                self._attach_output_masks(first, outputs, previous, stacklevel=5)  # warns
             return
         if previous is None and not overrides:
             return

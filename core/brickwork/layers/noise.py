@@ -156,9 +156,8 @@ class _SpatialDropout(Dropout):
         return ops.dropout(inputs, self.rate, noise_shape, self.seed_generator.backend_generator())
 
     def get_config(self):
-        from brickwork import dtype_policies
-        return {"rate": self.rate, "seed": self.seed, "name": self.name,
-                "dtype": dtype_policies.serialize(self.dtype_policy)}
+        # Keras' spatial dropouts write this short config (no `trainable`).
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
 
 
 class SpatialDropout1D(_SpatialDropout):
