@@ -482,3 +482,26 @@ def test_installed_transformer_plugin_registers_layers_and_kernels():
     out = subprocess.run([sys.executable, "-m", "brickwork", "info"], capture_output=True,
                          text=True, check=True).stdout
     assert "brickwork-transformer" in out and "brickwork_transformer>TransformerEncoder" in out
+
+
+@pytest.mark.skipif(not transformer_installed(), reason="brickwork-transformer is not installed")
+@pytest.mark.filterwarnings("ignore:Layer 'flatten'")
+def test_plugin_layers_load_in_a_fresh_interpreter(tmp_path):
+    if not hasattr(bw.Model, "save"):
+        pytest.skip("this brickwork has no Model.save yet")
+    tokens = bw.Input((4,), dtype="int32")
+    x = layers.TransformerEncoder(8, 2)(layers.TokenAndPositionEmbedding(10, 4, 4)(tokens))
+    model = bw.Model(tokens, layers.Dense(2)(layers.Flatten()(x)))
+    data = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    model.save(tmp_path / "m.keras")
+    np.save(tmp_path / "want.npy", ops.convert_to_numpy(model.predict(data, verbose=0)))
+    # Nothing imports the plugin: loading finds its layers through the entry point.
+    result = run_python(f"""
+        import numpy as np
+        import brickwork as bw
+        model = bw.models.load_model({str(tmp_path / "m.keras")!r})
+        got = bw.ops.convert_to_numpy(model.predict(np.array([[1, 2, 3, 4], [5, 6, 7, 8]]), verbose=0))
+        print(np.allclose(got, np.load({str(tmp_path / "want.npy")!r}), rtol=1e-6, atol=1e-7))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]

@@ -419,3 +419,16 @@ def plugin_layer(name: str):
         if cls is not None:
             return cls
     raise AttributeError(f"module 'brickwork.layers' has no attribute {name!r}")
+
+
+def ensure_plugins_loaded() -> bool:
+    """Load the installed plugins unless that already happened; True if it happened now.
+
+    Deserialization calls this before giving up on a class name, because
+    plugin layers register themselves when the plugins load.
+    """
+    from brickwork import backend
+    if backend._registry._manager is not None:
+        return False
+    backend.plugin_manager()
+    return True
