@@ -1,13 +1,15 @@
-"""Reshaping layers: Flatten, Reshape."""
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector (padding, cropping
+and upsampling live in ``padding.py`` and ``upsampling.py``)."""
 from __future__ import annotations
 
 import math
 
 from brickwork import ops
+from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 
 
-def _check_data_format(layer_name, data_format):
+def check_data_format(layer_name, data_format):
     data_format = data_format or "channels_last"
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"Layer {layer_name!r}: `data_format` must be 'channels_last' or "
@@ -20,7 +22,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _check_data_format(self.name, data_format)
+        self.data_format = check_data_format(self.name, data_format)
 
     def call(self, inputs):
         shape = ops.shape(inputs)
@@ -79,4 +81,58 @@ class Reshape(Layer):
     def get_config(self):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
+        return config
+
+
+class Permute(Layer):
+    """Permutes the non-batch axes: ``dims`` counts from 1, so ``(2, 1)``
+    swaps the two axes after the batch axis."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        dims = tuple(dims)
+        if sorted(dims) != list(range(1, len(dims) + 1)):
+            raise ValueError(f"Layer {self.name!r}: invalid permutation argument `dims` for "
+                             f"Permute layer. The set of indices in `dims` must be consecutive "
+                             f"and start from 1. Received dims={dims}")
+        self.dims = dims
+        self.input_spec = InputSpec(ndim=len(dims) + 1)
+
+    def call(self, inputs):
+        return ops.transpose(inputs, (0,) + self.dims)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def get_config(self):
+        config = super().get_config()
+        config["dims"] = self.dims
+        return config
+
+
+class RepeatVector(Layer):
+    """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"Layer {self.name!r}: expected an integer value for `n`, got "
+                            f"{type(n).__name__} ({n!r})")
+        if n <= 0:
+            raise ValueError(f"Layer {self.name!r}: argument `n` should be a positive integer. "
+                             f"Received: n={n}")
+        self.n = n
+        self.input_spec = InputSpec(ndim=2)
+
+    def call(self, inputs):
+        batch, features = ops.shape(inputs)
+        # A broadcast view: no copy, and its gradient is one sum over the new axis.
+        return ops.broadcast_to(ops.expand_dims(inputs, 1), (batch, self.n, features))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        config = super().get_config()
+        config["n"] = self.n
         return config

@@ -1,0 +1,256 @@
+"""Activation layers with parameters: ReLU, LeakyReLU, PReLU, ELU, Softmax."""
+from __future__ import annotations
+
+import warnings
+
+from brickwork import constraints, initializers, ops, regularizers
+from brickwork.layers.input_spec import InputSpec
+from brickwork.layers.layer import Layer
+
+# Masked logits get this added before the softmax (Keras' large negative number).
+_LARGE_NEGATIVE = -1e9
+_LARGE_NEGATIVE_FLOAT16 = -3e4
+
+
+def _check_non_negative(layer, argument, value, allow_none=False):
+    if value is None and allow_none:
+        return value
+    if value is None or not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"Layer {layer.name!r} ({type(layer).__name__}): `{argument}` must be a "
+                         f"non-negative number, received {argument}={value!r}")
+    return value
+
+
+class _ElementwiseActivation(Layer):
+    """Shape-preserving, mask-preserving, weightless."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
+
+
+def leaky_relu(x, negative_slope):
+    return ops.where(ops.greater_equal(x, 0), x, ops.multiply(x, negative_slope))
+
+
+class ReLU(_ElementwiseActivation):
+    """``f(x) = min(x, max_value)`` for ``x >= threshold``, else
+    ``negative_slope * (x - threshold)`` (Keras' ``activations.relu``)."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value = _check_non_negative(self, "max_value", max_value, allow_none=True)
+        self.negative_slope = _check_non_negative(self, "negative_slope", negative_slope)
+        self.threshold = _check_non_negative(self, "threshold", threshold)
+
+    def call(self, inputs):
+        slope, top, threshold = self.negative_slope, self.max_value, self.threshold
+        if threshold == 0 and slope == 0:
+            if top is None:
+                return ops.relu(inputs)
+            if top == 6:
+                return ops.relu6(inputs)
+            return ops.clip(inputs, 0, top)
+        if threshold == 0 and top is None:
+            return leaky_relu(inputs, slope)
+        # Keras' formula: (x if x > threshold else 0), clipped to max_value,
+        # minus slope * relu(threshold - x).
+        above = ops.greater(inputs, threshold)
+        positive = ops.where(above, inputs, ops.zeros_like(inputs))
+        if top is not None:
+            positive = ops.clip(positive, 0, top)
+        if slope == 0:
+            return positive
+        below = ops.where(above, ops.zeros_like(inputs), ops.subtract(inputs, threshold))
+        return ops.add(positive, ops.multiply(below, slope))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"max_value": self.max_value, "negative_slope": self.negative_slope,
+                       "threshold": self.threshold})
+        return config
+
+
+class LeakyReLU(_ElementwiseActivation):
+    """``x`` for ``x >= 0``, else ``negative_slope * x``."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.",
+                          stacklevel=2)
+        super().__init__(**kwargs)
+        self.negative_slope = _check_non_negative(self, "negative_slope", negative_slope)
+
+    def call(self, inputs):
+        return leaky_relu(inputs, self.negative_slope)
+
+    def get_config(self):
+        config = super().get_config()
+        config["negative_slope"] = self.negative_slope
+        return config
+
+
+class ELU(_ElementwiseActivation):
+    """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = alpha
+
+    def call(self, inputs):
+        if self.alpha == 1.0:
+            return ops.elu(inputs)
+        # elu(x) is exp(x) - 1 below zero, so scaling that branch gives alpha * (exp(x) - 1).
+        return ops.where(ops.greater(inputs, 0), inputs, ops.multiply(ops.elu(inputs), self.alpha))
+
+    def get_config(self):
+        config = super().get_config()
+        config["alpha"] = self.alpha
+        return config
+
+
+class PReLU(Layer):
+    """Leaky ReLU with a learned slope per input element: ``max(x, 0) +
+    alpha * min(x, 0)``; weight ``alpha`` of shape ``input_shape[1:]``, with
+    ``shared_axes`` (1-based, batch excluded) reduced to size 1."""
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+        for axis in self.shared_axes or []:
+            if not isinstance(axis, int) or isinstance(axis, bool) or axis < 1:
+                raise ValueError(f"Layer {self.name!r} (PReLU): `shared_axes` holds axes "
+                                 f"counted from 1 (the batch axis 0 is always shared), "
+                                 f"received shared_axes={shared_axes!r}")
+
+    def build(self, input_shape):
+        param_shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if axis >= len(input_shape):
+                raise ValueError(f"Layer {self.name!r} (PReLU): shared axis {axis} is out of "
+                                 f"range for input shape {tuple(input_shape)}")
+            param_shape[axis - 1] = 1
+        if any(d is None for d in param_shape):
+            raise ValueError(f"Layer {self.name!r} (PReLU): the non-shared axes of the input must "
+                             f"be known to create `alpha`, received input shape "
+                             f"{tuple(input_shape)}; share the unknown axes with `shared_axes`")
+        self.alpha = self.add_weight(shape=param_shape, name="alpha",
+                                     initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
+        axes = {i: input_shape[i] for i in range(1, len(input_shape))
+                if i not in (self.shared_axes or [])}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
+        self.built = True
+
+    def call(self, inputs):
+        negative = ops.minimum(inputs, 0)
+        return ops.add(ops.relu(inputs), ops.multiply(self.alpha, negative))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
+
+    def get_config(self):
+        from brickwork.saving.serialization import serialize_keras_object
+        config = super().get_config()
+        config.update({
+            "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": serialize_keras_object(self.alpha_regularizer)
+            if self.alpha_regularizer is not None else None,
+            "alpha_constraint": serialize_keras_object(self.alpha_constraint)
+            if self.alpha_constraint is not None else None,
+            "shared_axes": self.shared_axes,
+        })
+        return config
+
+
+def _normalize_axes(axis, ndim, layer):
+    axes = axis if isinstance(axis, (list, tuple)) else (axis,)
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"Layer {layer.name!r} (Softmax): axis {a} is out of range for an "
+                             f"input of rank {ndim}")
+        normalized.append(a % ndim)
+    return tuple(sorted(set(normalized)))
+
+
+def softmax_over_axes(x, axes):
+    """Softmax over one or several axes (several are moved last and merged)."""
+    ndim = len(ops.shape(x))
+    if len(axes) == 1:
+        return ops.softmax(x, axis=axes[0])
+    rest = tuple(a for a in range(ndim) if a not in axes)
+    order = rest + tuple(axes)
+    moved = ops.transpose(x, order) if order != tuple(range(ndim)) else x
+    moved_shape = ops.shape(moved)
+    flat = ops.reshape(moved, moved_shape[:len(rest)] + (-1,))
+    y = ops.reshape(ops.softmax(flat, axis=-1), moved_shape)
+    if order == tuple(range(ndim)):
+        return y
+    inverse = tuple(order.index(a) for a in range(ndim))
+    return ops.transpose(y, inverse)
+
+
+def masked_softmax(x, mask, axes):
+    """Softmax where ``mask`` (broadcastable, True = keep) is False: those
+    logits get a large negative number first and their outputs are zeroed,
+    as Keras' Softmax layer does."""
+    if mask is None:
+        return softmax_over_axes(x, axes)
+    keep = ops.greater(mask, 0.5) if ops.dtype_of(mask) != "bool" else ops.convert_to_tensor(mask)
+    large_negative = _LARGE_NEGATIVE_FLOAT16 if ops.dtype_of(x) == "float16" else _LARGE_NEGATIVE
+    logits = ops.where(keep, x, ops.full((), large_negative, ops.dtype_of(x)))
+    y = softmax_over_axes(logits, axes)
+    return ops.where(keep, y, ops.zeros((), ops.dtype_of(x)))
+
+
+class Softmax(_ElementwiseActivation):
+    """Softmax over ``axis`` (an int or a tuple of ints); ``mask`` positions
+    that are False get probability 0."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs, mask=None):
+        x_shape = ops.shape(inputs)
+        axes = _normalize_axes(self.axis, len(x_shape), self)
+        if mask is not None:
+            m_shape = ops.shape(mask)
+            fits = len(m_shape) <= len(x_shape) and all(
+                m in (1, i) for m, i in zip(m_shape[::-1], x_shape[::-1]))
+            if not fits:
+                raise ValueError(f"Layer {self.name!r} (Softmax): the `mask` must be "
+                                 f"broadcastable to the inputs, received inputs.shape={x_shape} "
+                                 f"and mask.shape={m_shape}")
+        return masked_softmax(inputs, mask, axes)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]

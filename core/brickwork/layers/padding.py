@@ -1,0 +1,201 @@
+"""Zero padding and cropping of the spatial axes: ZeroPadding1D/2D/3D and
+Cropping1D/2D/3D."""
+from __future__ import annotations
+
+from brickwork import ops
+from brickwork.layers.input_spec import InputSpec
+from brickwork.layers.layer import Layer
+from brickwork.layers.reshaping import check_data_format
+
+_ORDINALS = ("1st", "2nd", "3rd")
+
+
+def standardize_pair(value, name):
+    """``n`` -> ``(n, n)``; a pair of non-negative ints stays as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        pair = (value, value)
+    else:
+        try:
+            pair = tuple(value)
+        except TypeError:
+            pair = None
+        if pair is None or len(pair) != 2 or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in pair):
+            raise ValueError(f"The `{name}` argument must be a tuple of 2 integers. "
+                             f"Received {name}={value!r}")
+    if any(v < 0 for v in pair):
+        raise ValueError(f"The `{name}` argument must be a tuple of 2 integers >= 0. "
+                         f"Received {name}={value!r}")
+    return pair
+
+
+def standardize_amounts(value, rank, argument, layer_name):
+    """An int, ``rank`` ints (symmetric) or ``rank`` pairs -> ``rank`` pairs."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"Layer {layer_name!r}: `{argument}` cannot be negative. "
+                             f"Received: {argument}={value}")
+        return tuple((value, value) for _ in range(rank))
+    if not hasattr(value, "__len__") or len(value) != rank:
+        raise ValueError(f"Layer {layer_name!r}: `{argument}` should be an int, a tuple of "
+                         f"{rank} ints or a tuple of {rank} tuples of 2 ints. "
+                         f"Received: {argument}={value!r}")
+    return tuple(standardize_pair(v, f"{_ORDINALS[i]} entry of {argument}")
+                 for i, v in enumerate(value))
+
+
+def spatial_axes(data_format, rank):
+    first = 2 if data_format == "channels_first" else 1
+    return tuple(range(first, first + rank))
+
+
+class _ZeroPadding(Layer):
+    rank = None
+
+    def __init__(self, padding, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = check_data_format(self.name, data_format)
+        self.padding = self._standardize(padding)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _standardize(self, padding):
+        return standardize_amounts(padding, self.rank, "padding", self.name)
+
+    def _pairs(self):
+        return self.padding
+
+    def call(self, inputs):
+        widths = [(0, 0)] * (self.rank + 2)
+        for axis, pair in zip(spatial_axes(self.data_format, self.rank), self._pairs()):
+            widths[axis] = pair
+        return ops.pad(inputs, widths)
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        for axis, (before, after) in zip(spatial_axes(self.data_format, self.rank), self._pairs()):
+            if out[axis] is not None:
+                out[axis] += before + after
+        return tuple(out)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"padding": self.padding, "data_format": self.data_format})
+        return config
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Zeros before and after the time axis of ``(batch, steps, features)``;
+    ``padding`` is an int or a ``(before, after)`` pair."""
+
+    rank = 1
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+    def _standardize(self, padding):
+        return standardize_pair(padding, "padding")
+
+    def _pairs(self):
+        return (self.padding,)
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Zero rows and columns around images; ``padding`` is an int, a pair of
+    symmetric amounts or ``((top, bottom), (left, right))``."""
+
+    rank = 2
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Zero padding of the three spatial axes of volumes."""
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class _Cropping(Layer):
+    rank = None
+
+    def __init__(self, cropping, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = check_data_format(self.name, data_format)
+        self.cropping = self._standardize(cropping)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _standardize(self, cropping):
+        return standardize_amounts(cropping, self.rank, "cropping", self.name)
+
+    def _pairs(self):
+        return self.cropping
+
+    def _check(self, shape, what):
+        for axis, (before, after) in zip(spatial_axes(self.data_format, self.rank), self._pairs()):
+            if shape[axis] is not None and before + after >= shape[axis]:
+                raise ValueError(f"Layer {self.name!r}: values in `cropping` argument should be "
+                                 f"smaller than the corresponding spatial dimension of the input. "
+                                 f"Received: {what}={tuple(shape)}, cropping={self.cropping}")
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        self._check(shape, "inputs.shape")
+        key = [slice(None)] * len(shape)
+        for axis, (before, after) in zip(spatial_axes(self.data_format, self.rank), self._pairs()):
+            key[axis] = slice(before, shape[axis] - after)
+        return ops.getitem(inputs, tuple(key))
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape, "input_shape")
+        out = list(input_shape)
+        for axis, (before, after) in zip(spatial_axes(self.data_format, self.rank), self._pairs()):
+            if out[axis] is not None:
+                out[axis] -= before + after
+        return tuple(out)
+
+    def get_config(self):
+        config = super().get_config()
+        config["cropping"] = self.cropping
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class Cropping1D(_Cropping):
+    """Crops the time axis of ``(batch, steps, features)``."""
+
+    rank = 1
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(cropping, None, **kwargs)
+
+    def _standardize(self, cropping):
+        return standardize_pair(cropping, "cropping")
+
+    def _pairs(self):
+        return (self.cropping,)
+
+
+class Cropping2D(_Cropping):
+    """Crops rows and columns of images."""
+
+    rank = 2
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class Cropping3D(_Cropping):
+    """Crops the three spatial axes of volumes."""
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+__all__ = ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+           "Cropping1D", "Cropping2D", "Cropping3D"]
