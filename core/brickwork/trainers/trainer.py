@@ -196,6 +196,8 @@ class Trainer:
         shuffle_rng = np.random.default_rng(_draw_shuffle_seed()) if shuffle else None
         self.stop_training = False
         callback_list.on_train_begin()
+        # BackupAndRestore sets `_initial_epoch` in on_train_begin to resume (as Keras).
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self._reset_all_metrics()
