@@ -1,11 +1,17 @@
-"""Weight constraints, applied after each optimizer step."""
+"""Weight constraints, applied by the optimizer after each update, as Keras 3 defines them."""
 from __future__ import annotations
 
 from brickwork import ops
-from brickwork.saving.serialization import deserialize_keras_object, register_builtin
+from brickwork.naming import to_snake_case
+from brickwork.saving.serialization import (deserialize_keras_object, register_builtin,
+                                            serialize_keras_object)
+
+_EPSILON = 1e-7  # Keras' backend.epsilon()
 
 
 class Constraint:
+    """Base class: ``constraint(weight)`` returns the projected weight."""
+
     def __call__(self, w):
         return w
 
@@ -21,36 +27,48 @@ def _norms(w, axis):
     return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
 
 
+def _rescaled(w, norms, desired):
+    return ops.multiply(w, ops.divide(desired, ops.add(norms, _EPSILON)))
+
+
 class MaxNorm(Constraint):
+    """Scale each slice along ``axis`` whose L2 norm exceeds ``max_value`` down to it."""
+
     def __init__(self, max_value=2, axis=0):
         self.max_value, self.axis = max_value, axis
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
-        desired = ops.clip(norms, 0, self.max_value)
-        return ops.multiply(w, ops.divide(desired, ops.add(norms, 1e-7)))
+        return _rescaled(w, norms, ops.clip(norms, 0, self.max_value))
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
 
 
 class NonNeg(Constraint):
+    """``max(w, 0)``."""
+
     def __call__(self, w):
-        return ops.multiply(w, ops.cast(ops.greater_equal(w, 0.0), ops.dtype_of(w)))
+        return ops.maximum(w, 0.0)
 
 
 class UnitNorm(Constraint):
+    """Divide each slice along ``axis`` by its L2 norm."""
+
     def __init__(self, axis=0):
         self.axis = axis
 
     def __call__(self, w):
-        return ops.divide(w, ops.add(_norms(w, self.axis), 1e-7))
+        return ops.divide(w, ops.add(_norms(w, self.axis), _EPSILON))
 
     def get_config(self):
         return {"axis": self.axis}
 
 
 class MinMaxNorm(Constraint):
+    """Move each slice's L2 norm toward ``[min_value, max_value]`` by ``rate``:
+    ``desired = rate * clip(norm, min, max) + (1 - rate) * norm``."""
+
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
@@ -58,7 +76,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis)
         clipped = ops.clip(norms, self.min_value, self.max_value)
         desired = ops.add(ops.multiply(clipped, self.rate), ops.multiply(norms, 1 - self.rate))
-        return ops.multiply(w, ops.divide(desired, ops.add(norms, 1e-7)))
+        return _rescaled(w, norms, desired)
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
@@ -66,16 +84,28 @@ class MinMaxNorm(Constraint):
 
 
 _CLASSES = (Constraint, MaxNorm, NonNeg, UnitNorm, MinMaxNorm)
-_ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
-register_builtin("keras.constraints", *_CLASSES, aliases=_ALIASES)
+#: Keras' ``keras.constraints.ALL_OBJECTS_DICT``: class names and snake_case forms.
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
+register_builtin("keras.constraints", *_CLASSES,
+                 aliases={k: v for k, v in ALL_OBJECTS_DICT.items() if k != v.__name__})
+
+
+def serialize(constraint):
+    return serialize_keras_object(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
+                                    custom_objects=custom_objects, kind="constraint")
 
 
 def get(identifier):
+    """A constraint from a name, a config dict, an instance or a callable."""
     if identifier is None:
         return None
     if isinstance(identifier, (str, dict)):
-        found = deserialize_keras_object(identifier, module_objects={**_ALIASES, **{
-            c.__name__: c for c in _CLASSES}}, kind="constraint")
+        found = deserialize(identifier)
         return found() if isinstance(found, type) else found
     if callable(identifier):
         return identifier

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from brickwork.dtypes import standardize_dtype
+from brickwork.naming import to_snake_case
 from brickwork.random import host_generator
 from brickwork.saving.serialization import (deserialize_keras_object, register_builtin,
                                             serialize_keras_object)
@@ -35,11 +36,15 @@ class Initializer:
 
 
 class _Seeded(Initializer):
-    """An initializer that draws random numbers: an int seed repeats its draw."""
+    """An initializer that draws random numbers: an int seed repeats its draw;
+    None draws one from the global generator (``brickwork.utils.set_random_seed``
+    makes that reproducible too)."""
 
     def __init__(self, seed=None):
-        if seed is not None and not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"{type(self).__name__}: `seed` must be an int or None, got {seed!r}")
+        if seed is not None and (isinstance(seed, bool) or
+                                 not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"{type(self).__name__}: `seed` argument should be an integer "
+                             f"or None. Received: seed={seed!r}")
         self.seed = seed
 
     def _generator(self):
@@ -89,7 +94,7 @@ class RandomNormal(_Seeded):
         return values.astype(standardize_dtype(dtype))
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
 
 
 class TruncatedNormal(RandomNormal):
@@ -108,12 +113,20 @@ class RandomUniform(_Seeded):
         return values.astype(standardize_dtype(dtype))
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
 
 
-def compute_fans(shape):
-    """(fan_in, fan_out) as Keras computes them; kernels are (*k, in, out)."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """(fan_in, fan_out) as Keras computes them; kernels are (*k, in, out).
+
+    With both ``input_axes`` and ``output_axes`` given, the fans are the
+    products of those axes' sizes (for kernels such as EinsumDense's whose
+    layout is not (..., in, out)).
+    """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return (int(math.prod(shape[axis] for axis in input_axes)),
+                int(math.prod(shape[axis] for axis in output_axes)))
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -125,25 +138,31 @@ def compute_fans(shape):
 
 
 class VarianceScaling(_Seeded):
+    """Values of variance ``scale / fan`` (``fan`` per ``mode``): a normal
+    truncated at two standard deviations (rescaled so the variance is kept),
+    an untruncated normal, or a uniform on ``[-sqrt(3 scale / fan), +...]``."""
+
     MODES = ("fan_in", "fan_out", "fan_avg")
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
-        super().__init__(seed)
-        if scale <= 0:
-            raise ValueError(f"VarianceScaling: `scale` must be positive, got {scale}")
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in self.MODES:
-            raise ValueError(f"VarianceScaling: `mode` must be one of {self.MODES}, got {mode!r}")
+            raise ValueError(f"Invalid `mode` argument: {mode}. Please use one of {self.MODES}")
         distribution = distribution.lower()
         if distribution == "normal":
             distribution = "truncated_normal"
         if distribution not in self.DISTRIBUTIONS:
-            raise ValueError(f"VarianceScaling: `distribution` must be one of "
-                             f"{self.DISTRIBUTIONS}, got {distribution!r}")
+            raise ValueError(f"Invalid `distribution` argument: {distribution}. Please use one "
+                             f"of {self.DISTRIBUTIONS}")
+        super().__init__(seed)
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, fan)
         generator = self._generator()
@@ -157,56 +176,67 @@ class VarianceScaling(_Seeded):
         return values.astype(standardize_dtype(dtype))
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
-def _preset(name, scale, mode, distribution):
-    """A VarianceScaling preset whose config holds only its seed (Keras form)."""
-    def __init__(self, seed=None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+def _preset(name, scale, mode, distribution, paper):
+    """A VarianceScaling preset: its config holds only the seed and the axes (Keras form)."""
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
     def get_config(self):
-        return {"seed": self.seed, "input_axes": None, "output_axes": None}
-
-    def from_config(cls, config):
-        return cls(seed=config.get("seed"))
+        return {"seed": self.seed, "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {
-        "__init__": __init__, "get_config": get_config, "from_config": classmethod(from_config),
-        "__doc__": f"VarianceScaling(scale={scale}, mode={mode!r}, distribution={distribution!r}).",
+        "__init__": __init__, "get_config": get_config,
+        "__doc__": f"{paper}: VarianceScaling(scale={scale}, mode={mode!r}, "
+                   f"distribution={distribution!r}).",
     })
 
 
-GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform")
-GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
-HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform")
-HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal")
-LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform")
-LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
+GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform", "Glorot & Bengio (2010)")
+GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal",
+                       "Glorot & Bengio (2010)")
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "He et al. (2015)")
+HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal", "He et al. (2015)")
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "LeCun et al. (1998)")
+LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal", "LeCun et al. (1998)")
 
 
 class Identity(Initializer):
+    """``gain`` times the identity matrix (ones on the main diagonal of a 2D shape)."""
+
     def __init__(self, gain=1.0):
         self.gain = gain
 
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
-            raise ValueError(f"Identity initializer needs a 2D shape, got {tuple(shape)}")
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={tuple(shape)} of rank {len(shape)}.")
         return (self.gain * np.eye(*shape)).astype(standardize_dtype(dtype))
 
     def get_config(self):
-        return {"gain": self.gain}
+        # Keras 3 writes {} (its Identity keeps no config); a non-default gain
+        # is kept here so that it survives a round trip.
+        return {} if self.gain == 1.0 else {"gain": self.gain}
 
 
 class Orthogonal(_Seeded):
+    """``gain`` times a random orthogonal matrix (QR of a normal draw, signs
+    fixed by R's diagonal); shapes of rank > 2 are flattened to
+    ``(prod(shape[:-1]), shape[-1])``, whose rows or columns are orthonormal."""
+
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)
         self.gain = gain
 
     def __call__(self, shape, dtype=None):
         if len(shape) < 2:
-            raise ValueError(f"Orthogonal initializer needs at least a 2D shape, got {tuple(shape)}")
+            raise ValueError("The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={tuple(shape)} of rank {len(shape)}.")
         rows = math.prod(shape[:-1])
         cols = shape[-1]
         flat = self._generator().standard_normal((max(rows, cols), min(rows, cols)))
@@ -217,20 +247,20 @@ class Orthogonal(_Seeded):
         return (self.gain * q.reshape(shape)).astype(standardize_dtype(dtype))
 
     def get_config(self):
-        return {"gain": self.gain, "seed": self.seed}
+        return {"seed": self.seed, "gain": self.gain}
 
 
-_CLASSES = (Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform,
+_CLASSES = (Initializer, Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform,
             VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
             LecunUniform, LecunNormal, Identity, Orthogonal)
-_ALIASES = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-    "truncated_normal": TruncatedNormal, "random_uniform": RandomUniform,
-    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "identity": Identity,
-    "orthogonal": Orthogonal, "Zeros": Zeros, "Ones": Ones,
-}
+#: Keras' ``keras.initializers.ALL_OBJECTS_DICT``: class names, their snake_case
+#: forms and the old aliases.
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT.update({"IdentityInitializer": Identity, "normal": RandomNormal, "one": Ones,
+                         "OrthogonalInitializer": Orthogonal, "uniform": RandomUniform,
+                         "zero": Zeros})
+_ALIASES = {name: cls for name, cls in ALL_OBJECTS_DICT.items() if name != cls.__name__}
 register_builtin("keras.initializers", *_CLASSES, aliases=_ALIASES)
 
 
@@ -239,12 +269,28 @@ def serialize(initializer):
 
 
 def deserialize(config, custom_objects=None):
-    return deserialize_keras_object(config, module_objects=_ALIASES | {c.__name__: c for c in _CLASSES},
+    return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
                                     custom_objects=custom_objects, kind="initializer")
 
 
+class _FromArray(Initializer):
+    """An initializer that returns given values (Keras accepts an array as identifier)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def __call__(self, shape, dtype=None):
+        if tuple(shape) != self.values.shape:
+            raise ValueError("When providing a tensor (or array) as an initializer, the "
+                             "initializer's shape must match the variable's. Received: "
+                             f"initializer shape={self.values.shape}, variable shape="
+                             f"{tuple(shape)}")
+        return self.values.astype(standardize_dtype(dtype or self.values.dtype))
+
+
 def get(identifier):
-    """An initializer from a name, a config dict, an instance or a callable."""
+    """An initializer from a name, a config dict, a class, an instance, a
+    callable ``(shape, dtype=None)`` or an array of the values themselves."""
     if identifier is None:
         return None
     if isinstance(identifier, (str, dict)):
@@ -254,4 +300,7 @@ def get(identifier):
         return identifier()
     if callable(identifier):
         return identifier
+    if hasattr(identifier, "shape") and hasattr(identifier, "dtype"):
+        from brickwork.ops import convert_to_numpy
+        return _FromArray(convert_to_numpy(identifier))
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
