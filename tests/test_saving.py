@@ -395,3 +395,23 @@ def test_keras_format_version_recorded(tmp_path):
     _, _, metadata, _ = _archive(tmp_path / "m.keras")
     assert metadata["keras_version"] == saving_lib.KERAS_FORMAT_VERSION
     assert metadata["brickwork_version"] == brickwork.__version__
+
+
+def test_multi_output_compile_config_round_trips(rng):
+    a = brickwork.Input((3,), name="a")
+    hidden = layers.Dense(4)(a)
+    model = brickwork.Model(a, [layers.Dense(1, name="o1")(hidden), layers.Dense(2, name="o2")(hidden)])
+    model.compile(optimizer=brickwork.optimizers.RMSprop(0.01),
+                  loss={"o1": brickwork.losses.MeanSquaredError(), "o2": "mae"},
+                  loss_weights={"o1": 1.0, "o2": 0.5}, metrics={"o2": ["mse"]})
+    x = rng.standard_normal((8, 3)).astype("float32")
+    y = [rng.standard_normal((8, 1)).astype("float32"), rng.standard_normal((8, 2)).astype("float32")]
+    model.fit(x, y, epochs=1, verbose=0)
+    buffer = io.BytesIO()
+    brickwork.saving.save_model(model, buffer)
+    buffer.seek(0)
+    loaded = brickwork.saving.load_model(buffer)
+    assert loaded.get_compile_config()["loss_weights"] == {"o1": 1.0, "o2": 0.5}
+    assert type(loaded.optimizer).__name__ == "RMSprop"
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == pytest.approx(
+        model.evaluate(x, y, verbose=0, return_dict=True))

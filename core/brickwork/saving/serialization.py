@@ -327,12 +327,17 @@ def _compile_from_config(model, compile_config):
     if not isinstance(compile_config, dict):
         raise TypeError(f"compile_config must be a dict, got {compile_config!r}")
     from brickwork import losses, metrics, optimizers
-    config = dict(compile_config)
-    if config.get("optimizer") is not None:
-        config["optimizer"] = optimizers.get(config["optimizer"])
-    for key, module in (("loss", losses), ("metrics", metrics), ("weighted_metrics", metrics)):
-        config[key] = _deserialize_compile_entry(config.get(key), module)
-    model.compile_from_config(config)
+    from brickwork.trainers.trainer import Trainer
+    if type(model).compile_from_config is not Trainer.compile_from_config:
+        model.compile_from_config(compile_config)  # the model's own rule (raw config, as Keras)
+    else:
+        config = dict(compile_config)
+        if config.get("optimizer") is not None:
+            config["optimizer"] = optimizers.get(config["optimizer"])
+        for key, module in (("loss", losses), ("metrics", metrics),
+                            ("weighted_metrics", metrics)):
+            config[key] = _deserialize_compile_entry(config.get(key), module)
+        model.compile(**config)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and getattr(model, "built", False) and not optimizer.built:
         variables = model.trainable_weights
