@@ -160,3 +160,24 @@ def test_wrong_input_width_during_fit_names_layer_and_leaves_weights():
         model.fit(np.zeros((8, 5), "float32"), np.zeros(8), verbose=0)
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)
+
+
+def test_callback_hooks_always_receive_logs_and_keras2_batch_hooks_run():
+    seen = []
+
+    class Strict(bw.callbacks.Callback):
+        def on_train_begin(self, logs):
+            seen.append(("train_begin", logs))
+
+        def on_epoch_begin(self, epoch, logs):
+            seen.append(("epoch_begin", logs))
+
+        def on_batch_end(self, batch, logs=None):
+            seen.append(("batch_end", sorted(logs)))
+
+    x, y = blobs(32)
+    model = small_classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[Strict()])
+    assert seen[:2] == [("train_begin", None), ("epoch_begin", None)]
+    assert seen[2:] == [("batch_end", ["loss"])] * 2

@@ -19,8 +19,16 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    # Keras 2 callbacks override on_batch_*; the training hooks call them.
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_test_batch_begin(self, batch, logs=None): pass
@@ -32,6 +40,7 @@ class Callback:
 
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+_INDEXED_HOOKS = {name for name in _HOOKS if "epoch" in name or "batch" in name}
 
 
 class CallbackList:
@@ -53,6 +62,10 @@ class CallbackList:
             callback.set_params(dict(params))
 
     def _dispatch(self, hook, *args):
+        # Keras always passes `logs` (None when there are none), so user hooks
+        # may declare it without a default.
+        expected = 2 if hook in _INDEXED_HOOKS else 1
+        args = args + (None,) * (expected - len(args))
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 
