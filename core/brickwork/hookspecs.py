@@ -826,3 +826,24 @@ def avg_pool_backward(dy, x, pool_size, strides, padding):
 
     :returns: ``dx``, shape of ``x``.
     """
+
+
+# -------------------------------------------------------------------------
+# Attention
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def masked_softmax_forward(x, mask, axis):
+    """Softmax along ``axis`` (an int, may be negative) over the entries where
+    ``mask`` is True, as Keras' ``Softmax`` layer computes it with a mask
+    (masked logits replaced by -1e9, masked outputs set to 0): masked entries
+    get probability 0, and a slice with every entry masked is all zeros.
+
+    :param x: any shape, floating.
+    :param mask: a boolean array broadcastable to ``x`` (True = attend), or
+        None for a plain softmax.
+    :returns: ``y`` with the shape and dtype of ``x``. Its gradient is
+        :func:`softmax_backward` ``(dy, y, axis)``, since ``y`` is 0 wherever
+        the mask is False.
+    """

@@ -7,11 +7,6 @@ from brickwork import constraints, initializers, ops, regularizers
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 
-# Masked logits get this added before the softmax (Keras' large negative number).
-_LARGE_NEGATIVE = -1e9
-_LARGE_NEGATIVE_FLOAT16 = -3e4
-
-
 def _check_non_negative(layer, argument, value, allow_none=False):
     if value is None and allow_none:
         return value
@@ -196,34 +191,13 @@ def _normalize_axes(axis, ndim, layer):
     return tuple(sorted(set(normalized)))
 
 
-def softmax_over_axes(x, axes):
-    """Softmax over one or several axes (several are moved last and merged)."""
-    ndim = len(ops.shape(x))
-    if len(axes) == 1:
-        return ops.softmax(x, axis=axes[0])
-    rest = tuple(a for a in range(ndim) if a not in axes)
-    order = rest + tuple(axes)
-    moved = ops.transpose(x, order) if order != tuple(range(ndim)) else x
-    moved_shape = ops.shape(moved)
-    flat = ops.reshape(moved, moved_shape[:len(rest)] + (-1,))
-    y = ops.reshape(ops.softmax(flat, axis=-1), moved_shape)
-    if order == tuple(range(ndim)):
-        return y
-    inverse = tuple(order.index(a) for a in range(ndim))
-    return ops.transpose(y, inverse)
-
-
 def masked_softmax(x, mask, axes):
-    """Softmax where ``mask`` (broadcastable, True = keep) is False: those
-    logits get a large negative number first and their outputs are zeroed,
-    as Keras' Softmax layer does."""
-    if mask is None:
-        return softmax_over_axes(x, axes)
-    keep = ops.greater(mask, 0.5) if ops.dtype_of(mask) != "bool" else ops.convert_to_tensor(mask)
-    large_negative = _LARGE_NEGATIVE_FLOAT16 if ops.dtype_of(x) == "float16" else _LARGE_NEGATIVE
-    logits = ops.where(keep, x, ops.full((), large_negative, ops.dtype_of(x)))
-    y = softmax_over_axes(logits, axes)
-    return ops.where(keep, y, ops.zeros((), ops.dtype_of(x)))
+    """Softmax over ``axes`` where ``mask`` (broadcastable; True, or > 0.5 for
+    numeric masks, = keep) holds; other entries get probability 0, as Keras'
+    Softmax layer gives them (one fused kernel)."""
+    if mask is not None and ops.dtype_of(mask) != "bool":
+        mask = ops.greater(mask, 0.5)
+    return ops.masked_softmax(x, mask, axes)
 
 
 class Softmax(_ElementwiseActivation):

@@ -17,5 +17,6 @@ from brickwork.ops.pooling import *  # noqa: F401,F403
 from brickwork.ops.normalization import *  # noqa: F401,F403
 from brickwork.ops.einsum import *  # noqa: F401,F403
 from brickwork.ops.resampling import *  # noqa: F401,F403
+from brickwork.ops.attention import *  # noqa: F401,F403
 
 _autodiff._ops = _sys.modules[__name__]

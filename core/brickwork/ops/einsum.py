@@ -122,8 +122,11 @@ def _contract_pair(x, x_spec, y, y_spec, keep, sizes):
 
     def size(letters):
         return math.prod(sizes[c] for c in letters)
-    xm = _as_matrix(x, x_spec, batch + left + summed, (size(batch), size(left), size(summed)))
-    ym = _as_matrix(y, y_spec, batch + summed + right, (size(batch), size(summed), size(right)))
+    # Without batch indices plain 2-D products: NumPy hands those (and their
+    # transposes in the backward pass) to the BLAS, not always so for 3-D stacks.
+    lead = (size(batch),) if batch else ()
+    xm = _as_matrix(x, x_spec, batch + left + summed, lead + (size(left), size(summed)))
+    ym = _as_matrix(y, y_spec, batch + summed + right, lead + (size(summed), size(right)))
     out = matmul(xm, ym)
     out_spec = "".join(batch + left + right)
     return reshape(out, tuple(sizes[c] for c in out_spec)), out_spec
