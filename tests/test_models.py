@@ -190,3 +190,14 @@ def test_subclassed_model_tracks_sublayers_and_weights():
     assert [w.shape for w in model.weights] == [(5, 8), (8,), (8, 2), (2,)]
     assert model.layers == [model.hidden, model.out]
     assert model.name == "two_layer"
+
+
+def test_functional_layer_order_follows_keras_map_graph():
+    # b feeds a deeper chain than a, and an unused input is still listed.
+    a, b, unused = bw.Input((3,), name="a"), bw.Input((3,), name="b"), bw.Input((2,), name="u")
+    deep = layers.Dense(3, name="deep2")(layers.Dense(3, name="deep1")(b))
+    joined = layers.Dense(4, name="joined")(deep)
+    out = layers.Dense(1, name="out")(layers.Dense(3, name="side")(a))
+    model = bw.Model([a, b, unused], [joined, out])
+    # The order real Keras 3.15 gives for this graph.
+    assert [l.name for l in model.layers] == ["b", "deep1", "a", "deep2", "side", "u", "joined", "out"]

@@ -89,9 +89,6 @@ def test_keras_weights_load_into_a_brickwork_built_model():
                                atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="Functional layer order differs from Keras' map_graph: a "
-                   "node's depth is not raised to its layer's depth so far, and ties are not "
-                   "broken by DFS pre-order from the outputs (models/functional.py)")
 def test_functional_layer_order_matches_keras():
     """Weight paths ``layers/<class>_N`` count layers in this order, so it must match."""
     import json

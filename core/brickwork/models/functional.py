@@ -9,9 +9,12 @@ from brickwork.symbolic import KerasTensor
 
 
 def _nodes_in_order(inputs, outputs, model_name):
-    """Every node between the inputs and the outputs, parents before children."""
+    """Every node between the inputs and the outputs, parents before children,
+    and each layer's position in a depth-first pre-order walk from the outputs
+    (Keras breaks depth ties between layers by that position)."""
     input_ids = {id(t) for t in inputs}
     ordered, visiting, done = [], set(), set()
+    preorder = {}
 
     def visit(tensor, consumer):
         history = tensor._keras_history
@@ -29,6 +32,7 @@ def _nodes_in_order(inputs, outputs, model_name):
                 f"Graph disconnected: cannot get a value for tensor {tensor!r} at layer "
                 f"{consumer!r}: it comes from input {history.layer.name!r}, which is not "
                 f"among the model's inputs.")
+        preorder.setdefault(id(history.layer), len(preorder))
         visiting.add(id(node))
         if id(tensor) not in input_ids:
             for parent in node.input_tensors:
@@ -39,25 +43,28 @@ def _nodes_in_order(inputs, outputs, model_name):
 
     for output in outputs:
         visit(output, "the outputs")
-    return ordered
+    return ordered, preorder
 
 
-def _layers_by_depth(nodes):
-    """Layers ordered as Keras lists them: deepest (inputs) first, then by
-    first appearance; a layer's depth is that of its deepest node."""
-    depth = {}
-    for node in reversed(nodes):  # children come before their parents here
-        depth.setdefault(id(node), 0)
+def _layers_by_depth(nodes, preorder, inputs):
+    """Layers in the order Keras lists them (its ``map_graph``): by decreasing
+    depth, ties by pre-order position. A node is at least as deep as earlier
+    nodes of its layer, and its parents are one deeper than it."""
+    in_graph = {id(node) for node in nodes}
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        layers[id(node.layer)] = node.layer
         for parent in node.parent_nodes:
-            depth[id(parent)] = max(depth.get(id(parent), 0), depth[id(node)] + 1)
-    layer_depth, first_seen, layers = {}, {}, []
-    for position, node in enumerate(nodes):
-        key = id(node.layer)
-        if key not in first_seen:
-            first_seen[key] = position
-            layers.append(node.layer)
-        layer_depth[key] = max(layer_depth.get(key, 0), depth[id(node)])
-    return sorted(layers, key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    order = dict(preorder)
+    for tensor in inputs:  # inputs no output depends on are still listed
+        layer = tensor._keras_history.layer
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], order[id(layer)], layers[id(layer)] = 0, -1, layer
+    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], order[id(layer)]))
 
 
 class Functional(Model):
@@ -79,8 +86,8 @@ class Functional(Model):
         self._outputs_struct = outputs
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
-        self._nodes = _nodes_in_order(self.inputs, self.outputs, self.name)
-        self._functional_layers = _layers_by_depth(self._nodes)
+        self._nodes, preorder = _nodes_in_order(self.inputs, self.outputs, self.name)
+        self._functional_layers = _layers_by_depth(self._nodes, preorder, self.inputs)
         self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
         self.built = True
 
