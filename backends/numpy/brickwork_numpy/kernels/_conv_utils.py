@@ -17,7 +17,7 @@ from numpy.lib.stride_tricks import as_strided
 
 #: Bytes of im2col rows copied per block: large enough for an efficient GEMM,
 #: small enough to stay in the last-level cache.
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 64 << 20
 
 _scratch = threading.local()
 

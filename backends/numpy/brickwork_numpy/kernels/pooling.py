@@ -81,18 +81,19 @@ def max_pool_backward(dy, x, y, pool_size, strides, padding):
     exact = _tiles_exactly(xp.shape[1:-1], pool_size, strides, out)
     # With exact tiling every input cell is written once: no zero fill needed.
     dxp = np.empty(xp.shape, dtype=dy.dtype) if exact else np.zeros(xp.shape, dtype=dy.dtype)
-    pending = dy.copy()   # gradient not yet given to an earlier maximal cell
     taps = list(tap_slices(pool_size, strides, _ones(len(pool_size)), out))
+    hit = np.empty(y.shape, dtype=bool)
+    taken = np.zeros(y.shape, dtype=bool)   # windows whose first maximum is found
     for index, (_, spatial) in enumerate(taps):
         window = (slice(None),) + spatial
-        hit = xp[window] == y
-        routed = np.where(hit, pending, 0)
+        np.equal(xp[window], y, out=hit)
+        np.greater(hit, taken, out=hit)      # hit and not taken (booleans)
         if exact:
-            dxp[window] = routed
+            np.multiply(dy, hit, out=dxp[window])
         else:
-            dxp[window] += routed
+            dxp[window] += dy * hit
         if index + 1 < len(taps):
-            np.copyto(pending, 0, where=hit)
+            np.logical_or(taken, hit, out=taken)
     return np.ascontiguousarray(pad(dxp, [(-lo, -hi) for lo, hi in padding]))
 
 
