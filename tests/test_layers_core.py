@@ -239,3 +239,31 @@ def test_shape_inference_for_custom_layer_without_compute_output_shape():
             return ops.concatenate([x, x], axis=-1)
 
     assert Double()(bw.Input((None, 3))).shape == (None, None, 6)
+
+
+def test_build_receives_each_call_argument_shape_and_argument_masks():
+    seen = {}
+
+    class Pair(layers.Layer):
+        def build(self, query_shape, value_shape):
+            seen["shapes"] = (query_shape, value_shape)
+
+        def call(self, query, value, query_mask=None, value_mask=None):
+            seen["masks"] = (query_mask, value_mask)
+            return ops.add(query, ops.mean(value, axis=1, keepdims=True))
+
+    layer = Pair()
+    q, v = bw.Input((4, 3)), bw.Input((6, 3))
+    assert layer(q, v).shape == (None, 4, 3)
+    assert seen["shapes"] == ((None, 4, 3), (None, 6, 3))
+    assert layer.get_build_config() == {"shapes_dict": {"query_shape": [None, 4, 3],
+                                                        "value_shape": [None, 6, 3]}}
+    value = np.ones((2, 6, 3), "float32")
+    mask = np.array([[True] * 6, [True, False] * 3])
+    from brickwork.masks import set_keras_mask
+    set_keras_mask(value, mask)
+    layer(np.ones((2, 4, 3), "float32"), value)
+    assert seen["masks"][0] is None and seen["masks"][1] is mask
+    clone = Pair.from_config(layer.get_config())
+    clone.build_from_config(layer.get_build_config())
+    assert clone.built and seen["shapes"] == ((None, 4, 3), (None, 6, 3))

@@ -281,11 +281,6 @@ class MultiHeadAttention(Layer):
 
     # -- building ---------------------------------------------------------------------
 
-    def _maybe_build(self, first_input):
-        # The projections need the value's (and key's) shape too; they are built
-        # from all inputs in call() / compute_output_spec().
-        pass
-
     def _build_for(self, query, value, key):
         if self.built:
             return

@@ -281,15 +281,39 @@ class Layer:
         """Create weights; the default creates none."""
         self.built = True
 
-    def _maybe_build(self, first_input):
+    def _build_shape_parameters(self):
+        """``build``'s parameter names when it takes one shape per call
+        argument (``build(self, query_shape, value_shape)``), else None."""
+        names = [p.name for p in inspect.signature(self.build).parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if len(names) > 1 and all(n.endswith("_shape") for n in names):
+            return names
+        return None
+
+    def _maybe_build(self, first_input, args=None, kwargs=None):
         if self.built:
             return
-        shapes = tree.map_structure(_shape_of, first_input)
-        self._build_shapes = shapes
-        self.build(shapes)
+        names = self._build_shape_parameters() if args is not None else None
+        if names:
+            bound = inspect.signature(self.call).bind_partial(*args, **(kwargs or {})).arguments
+            shapes = {name: tree.map_structure(_shape_of, bound[name[:-len("_shape")]])
+                      for name in names if bound.get(name[:-len("_shape")]) is not None}
+            self._build_shapes = {"shapes_dict": shapes}
+            self.build(**shapes)
+        else:
+            shapes = tree.map_structure(_shape_of, first_input)
+            self._build_shapes = shapes
+            self.build(shapes)
         self.built = True
 
     def build_from_config(self, config):
+        shapes_dict = (config or {}).get("shapes_dict")
+        if shapes_dict and not self.built:
+            shapes = {k: _map_shapes(tuple, v) for k, v in shapes_dict.items()}
+            self._build_shapes = {"shapes_dict": shapes}
+            self.build(**shapes)
+            self.built = True
+            return
         shape = config.get("input_shape") if config else None
         if shape is not None and not self.built:
             shape = _map_shapes(tuple, shape)
@@ -300,6 +324,9 @@ class Layer:
     def get_build_config(self):
         if self._build_shapes is None:
             return None
+        if isinstance(self._build_shapes, dict):
+            return {"shapes_dict": {k: _map_shapes(list, v)
+                                    for k, v in self._build_shapes["shapes_dict"].items()}}
         return {"input_shape": _map_shapes(list, self._build_shapes)}
 
     # -- calling ------------------------------------------------------------------
@@ -317,9 +344,10 @@ class Layer:
             args = (self._convert_inputs(args[0]),) + args[1:]
         first = args[0] if args else next(iter(kwargs.values()))
         self._check_input(first)
-        self._maybe_build(first)
+        self._maybe_build(first, args, kwargs)
         training = kwargs.pop("training", None)
         previous_mask = self._populate_mask(first, kwargs)
+        self._populate_argument_masks(args, kwargs)
         if call_context.depth() == 0:
             for layer in self._flatten_layers():
                 layer._losses = []
@@ -354,6 +382,22 @@ class Layer:
         if self._call_has_mask_arg:
             kwargs["mask"] = mask
         return mask
+
+    def _populate_argument_masks(self, args, kwargs):
+        """For ``call(self, query, value, query_mask=None, value_mask=None)``,
+        fill each ``<arg>_mask`` not passed from the mask ``<arg>`` carries."""
+        parameters = inspect.signature(self.call).parameters
+        wanted = [name for name in parameters
+                  if name.endswith("_mask") and name[:-len("_mask")] in parameters
+                  and kwargs.get(name) is None]
+        if not wanted:
+            return
+        bound = inspect.signature(self.call).bind_partial(*args, **kwargs).arguments
+        for name in wanted:
+            value = bound.get(name[:-len("_mask")])
+            mask = None if value is None else get_keras_mask(value)
+            if mask is not None:
+                kwargs[name] = mask
 
     def _attach_output_masks(self, first, outputs, previous_mask, stacklevel=3):
         """Attach ``compute_mask`` to outputs that carry no mask yet; a layer
@@ -459,7 +503,7 @@ class Layer:
     def _symbolic_call(self, args, kwargs):
         first = args[0] if args else next(iter(kwargs.values()))
         self._check_input(first)
-        self._maybe_build(first)
+        self._maybe_build(first, args, kwargs)
         outputs = self.compute_output_spec(*args, **kwargs)
         self._symbolic_masks(first, outputs, kwargs)
         Node(self, args, kwargs, outputs)
