@@ -181,3 +181,22 @@ def test_callback_hooks_always_receive_logs_and_keras2_batch_hooks_run():
     model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[Strict()])
     assert seen[:2] == [("train_begin", None), ("epoch_begin", None)]
     assert seen[2:] == [("batch_end", ["loss"])] * 2
+
+
+def test_compile_config_round_trip_keeps_per_output_losses_and_metric_names():
+    a = bw.Input((4,), name="a")
+    hidden = layers.Dense(8, activation="relu")(a)
+    model = bw.Model(a, [layers.Dense(1, name="reg")(hidden), layers.Dense(2, name="cls")(hidden)])
+    model.compile(bw.optimizers.Adam(0.01), loss={"reg": "mse", "cls": bw.losses.SparseCategoricalCrossentropy(from_logits=True)},
+                  metrics={"reg": ["mae"]})
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    y = [x[:, :1], (x[:, 1] > 0).astype("int64")]
+    model.fit(x, y, epochs=1, verbose=0)
+    config = model.get_compile_config()
+    assert config["optimizer"]["class_name"] == "Adam"
+    clone = bw.models.Model.from_config(model.get_config())
+    clone.compile_from_config(config)
+    assert clone.optimizer.variables  # built, ready to take saved state
+    clone.fit(x, y, epochs=1, verbose=0)
+    assert sorted(clone.history.history) == sorted(model.history.history)
+    assert "reg_mae" in clone.history.history

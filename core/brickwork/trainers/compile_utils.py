@@ -81,8 +81,9 @@ class CompileMetrics:
         resolved = []
         for item in items:
             metric = metrics.get_compile_metric(item, y_true, y_pred)
-            if len(self.output_names) > 1:
-                metric.name = f"{output_name}_{metric.name}"
+            prefix = f"{output_name}_"
+            if len(self.output_names) > 1 and not metric.name.startswith(prefix):
+                metric.name = prefix + metric.name
             resolved.append(metric)
         return resolved
 

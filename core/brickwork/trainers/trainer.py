@@ -42,8 +42,11 @@ class Trainer:
         self._compile_loss = compile_loss
         self._compile_metrics = compile_metrics
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
-                                "metrics": metrics, "weighted_metrics": weighted_metrics}
+        self._compile_config = {"optimizer": resolved_optimizer, "loss": loss,
+                                "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                                "steps_per_execution": steps_per_execution,
+                                "jit_compile": jit_compile, "auto_scale_loss": auto_scale_loss}
         self.compiled = True
 
     def _output_names_for_compile(self):
@@ -60,13 +63,16 @@ class Trainer:
         return {k: serialize_keras_object(v) for k, v in self._compile_config.items()}
 
     def compile_from_config(self, config):
+        """Compile from ``get_compile_config()``; builds the optimizer when the
+        model is built, so saved optimizer state can be loaded into it."""
         from brickwork import losses, optimizers
         config = dict(config)
         if isinstance(config.get("optimizer"), dict):
             config["optimizer"] = optimizers.deserialize(config["optimizer"])
-        if isinstance(config.get("loss"), dict):
-            config["loss"] = losses.deserialize(config["loss"])
+        config["loss"] = _deserialize_structure(config.get("loss"), losses.deserialize)
         self.compile(**config)
+        if self.built and self.trainable_weights:
+            self.optimizer.build(self.trainable_weights)
 
     def _assert_compiled(self, method):
         if not self.compiled or (method != "predict" and self._compile_loss is None
@@ -300,6 +306,17 @@ class Trainer:
         self._reset_all_metrics()
         logs = self.test_step(*self._prepare_batch(x, y, sample_weight))
         return logs if return_dict else self._flatten_logs(logs)
+
+
+def _deserialize_structure(spec, deserialize):
+    """Deserialize a loss (or a list/dict of per-output losses) from configs."""
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {key: _deserialize_structure(value, deserialize) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return [_deserialize_structure(value, deserialize) for value in spec]
+    if isinstance(spec, dict):
+        return deserialize(spec)
+    return spec
 
 
 def _draw_shuffle_seed():
