@@ -10,7 +10,9 @@ in a fresh multi-megabyte array on every call.
 from __future__ import annotations
 
 import math
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -19,7 +21,34 @@ from numpy.lib.stride_tricks import as_strided
 #: small enough to stay in the last-level cache.
 BLOCK_BYTES = 64 << 20
 
+#: Copies at least this large are split between the calling thread and one
+#: helper: NumPy copies on one core (releasing the GIL) while BLAS sits idle.
+PARALLEL_COPY_BYTES = 4 << 20
+
 _scratch = threading.local()
+_helper = None
+_helper_lock = threading.Lock()
+
+
+def _copy_helper():
+    global _helper
+    with _helper_lock:
+        if _helper is None:
+            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brickwork-copy")
+        return _helper
+
+
+def copy_into(destination, source):
+    """``destination[...] = source``, split across two cores when large."""
+    if (destination.nbytes < PARALLEL_COPY_BYTES or (os.cpu_count() or 1) < 2
+            or destination.ndim < 2 or destination.shape[1] < 2):
+        np.copyto(destination, source)
+        return
+    # Split along axis 1: the batch block may hold a single sample.
+    half = destination.shape[1] // 2
+    pending = _copy_helper().submit(np.copyto, destination[:, :half], source[:, :half])
+    np.copyto(destination[:, half:], source[:, half:])
+    pending.result()
 
 
 def scratch(shape, dtype, slot=0):

@@ -15,8 +15,8 @@ import numpy as np
 
 from brickwork.plugin import hookimpl
 
-from ._conv_utils import (block_rows, effective_size, output_shape, pad, scratch, tap_slices,
-                          windows, zero_extended)
+from ._conv_utils import (block_rows, copy_into, effective_size, output_shape, pad, scratch,
+                          tap_slices, windows, zero_extended)
 from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
@@ -49,13 +49,13 @@ def _im2col_block(view, start, stop, groups, slot=0):
     block = view[start:stop]
     if groups == 1:
         cols = scratch(block.shape, view.dtype, slot)
-        np.copyto(cols, block)
+        copy_into(cols, block)
         rows = math.prod(block.shape[:1 + (len(lead) - 1) // 2])
         return cols.reshape(1, rows, -1)
     split = block.reshape(*block.shape[:-1], groups, cin)
     moved = np.moveaxis(split, -2, 0)
     cols = scratch(moved.shape, view.dtype, slot)
-    np.copyto(cols, moved)
+    copy_into(cols, moved)
     rows = math.prod(moved.shape[1:2 + (len(lead) - 1) // 2])
     return cols.reshape(groups, rows, -1)
 
