@@ -74,11 +74,33 @@ def max_pool_forward(x, pool_size, strides, padding):
     return _pooled(xp, pool_size, strides, out, np.maximum)
 
 
+def _tiled_max_pool_backward(dy, xp, y, pool_size):
+    # Non-overlapping windows that tile the input: a reshape makes every
+    # window explicit, so the comparison and the product are contiguous passes
+    # and only the first-maximum bookkeeping works per tap, on booleans.
+    r = len(pool_size)
+    batch, out, channels = y.shape[0], y.shape[1:-1], y.shape[-1]
+    split = (batch,) + tuple(v for o, p in zip(out, pool_size) for v in (o, p)) + (channels,)
+    expand = (slice(None),) + (slice(None), None) * r + (slice(None),)
+    hit = xp.reshape(split) == y[expand]
+    taken = np.zeros(y.shape, dtype=bool)
+    taps = list(np.ndindex(*pool_size))
+    for index, tap in enumerate(taps):
+        window = (slice(None),) + tuple(v for t in tap for v in (slice(None), t)) + (slice(None),)
+        first = hit[window]
+        np.greater(first, taken, out=first)      # a maximum, and no earlier one
+        if index + 1 < len(taps):
+            np.logical_or(taken, first, out=taken)
+    return np.multiply(hit, dy[expand]).reshape(xp.shape)
+
+
 @hookimpl
 def max_pool_backward(dy, x, y, pool_size, strides, padding):
     xp = pad(x, padding, value=-np.inf)
     out = dy.shape[1:-1]
     exact = _tiles_exactly(xp.shape[1:-1], pool_size, strides, out)
+    if exact and xp is x:
+        return _tiled_max_pool_backward(dy, np.ascontiguousarray(x), y, pool_size)
     # With exact tiling every input cell is written once: no zero fill needed.
     dxp = np.empty(xp.shape, dtype=dy.dtype) if exact else np.zeros(xp.shape, dtype=dy.dtype)
     taps = list(tap_slices(pool_size, strides, _ones(len(pool_size)), out))
