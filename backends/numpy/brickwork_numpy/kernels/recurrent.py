@@ -133,7 +133,11 @@ class _Recurrence:
     transposes; one GEMM per step without masks, one batched GEMM with."""
 
     def __init__(self, recurrent_kernel, masks, batch):
-        self.U = recurrent_kernel
+        # Contiguous copies in both orientations (a weight may arrive in
+        # Fortran order, e.g. from the orthogonal initializer): the per-step
+        # GEMMs are then plain row-major products.
+        self.U = np.ascontiguousarray(recurrent_kernel)
+        self.UT = np.ascontiguousarray(recurrent_kernel.T)
         u, width = recurrent_kernel.shape
         self.masks = masks
         if masks is not None:
@@ -166,7 +170,7 @@ class _Recurrence:
     def back(self, dz, out):
         """``out = sum_g (dz_g @ U_g^T) * rm_g``."""
         if self.masks is None:
-            np.matmul(dz, self.U.T, out=out)
+            np.matmul(dz, self.UT, out=out)
             return
         np.matmul(_gate_blocks(dz, self.G).transpose(1, 0, 2), self.Ug.transpose(0, 2, 1),
                   out=self.hm)
