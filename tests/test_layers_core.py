@@ -267,3 +267,10 @@ def test_build_receives_each_call_argument_shape_and_argument_masks():
     clone = Pair.from_config(layer.get_config())
     clone.build_from_config(layer.get_build_config())
     assert clone.built and seen["shapes"] == ((None, 4, 3), (None, 6, 3))
+
+
+def test_weights_are_c_contiguous_whatever_the_initializer_returns():
+    layer = layers.Dense(8, kernel_initializer="orthogonal")
+    layer.build((None, 3))
+    assert layer.kernel.value.flags["C_CONTIGUOUS"]
+    assert bw.Variable(np.asfortranarray(np.ones((3, 4)))).value.flags["C_CONTIGUOUS"]

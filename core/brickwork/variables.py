@@ -113,4 +113,5 @@ def _to_host_array(value, dtype):
         dtype = getattr(value, "dtype", None)
         if dtype is None:
             dtype = "float32"
-    return np.array(value, dtype=standardize_dtype(dtype))
+    # C order: kernels reshape weights as views and hand them to BLAS.
+    return np.array(value, dtype=standardize_dtype(dtype), order="C")
