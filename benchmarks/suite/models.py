@@ -5,7 +5,12 @@ Workloads whose layers are not available in this checkout are skipped.
 import brickwork as bw
 from brickwork import layers
 
-from .common import BACKENDS, host_rng, synchronize, use
+from .common import BACKENDS, host_rng, size, synchronize, use
+
+
+BATCH = size(128, 4)
+SEQUENCE, RECURRENT_BATCH = size(100, 6), size(64, 3)
+CONV_HW, CONV_BATCH = size(56, 8), size(32, 2)
 
 
 def _mlp():
@@ -23,29 +28,30 @@ def _seed_cnn():
 
 
 def _recurrent(cell):
-    return bw.Sequential([layers.Input((100,), dtype="int32"), layers.Embedding(10000, 128),
+    return bw.Sequential([layers.Input((SEQUENCE,), dtype="int32"), layers.Embedding(10000, 128),
                           getattr(layers, cell)(128), layers.Dense(1, activation="sigmoid")])
 
 
 def _conv_layer():
-    return bw.Sequential([layers.Input((56, 56, 64)), layers.Conv2D(64, 3, padding="same")])
+    return bw.Sequential([layers.Input((CONV_HW, CONV_HW, 64)), layers.Conv2D(64, 3, padding="same")])
 
 
 def _int_sequences(rng, batch):
-    return rng.integers(1, 10000, (batch, 100)).astype("int32"), rng.integers(0, 2, (batch, 1))
+    return rng.integers(1, 10000, (batch, SEQUENCE)).astype("int32"), rng.integers(0, 2, (batch, 1))
 
 
 WORKLOADS = {
     # name: (builder, loss, data maker(rng) -> (x, y))
     "mlp": (_mlp, "sparse_categorical_crossentropy",
-            lambda rng: (rng.random((128, 784), dtype="float32"), rng.integers(0, 10, 128))),
+            lambda rng: (rng.random((BATCH, 784), dtype="float32"), rng.integers(0, 10, BATCH))),
     "seed_cnn": (_seed_cnn, "sparse_categorical_crossentropy",
-                 lambda rng: (rng.random((128, 28, 28, 1), dtype="float32"), rng.integers(0, 10, 128))),
-    "lstm": (lambda: _recurrent("LSTM"), "binary_crossentropy", lambda rng: _int_sequences(rng, 64)),
-    "gru": (lambda: _recurrent("GRU"), "binary_crossentropy", lambda rng: _int_sequences(rng, 64)),
+                 lambda rng: (rng.random((BATCH, 28, 28, 1), dtype="float32"),
+                              rng.integers(0, 10, BATCH))),
+    "lstm": (lambda: _recurrent("LSTM"), "binary_crossentropy", lambda rng: _int_sequences(rng, RECURRENT_BATCH)),
+    "gru": (lambda: _recurrent("GRU"), "binary_crossentropy", lambda rng: _int_sequences(rng, RECURRENT_BATCH)),
     "conv2d_3x3_64": (_conv_layer, "mse",
-                      lambda rng: (rng.random((32, 56, 56, 64), dtype="float32"),
-                                   rng.random((32, 56, 56, 64), dtype="float32"))),
+                      lambda rng: (rng.random((CONV_BATCH, CONV_HW, CONV_HW, 64), dtype="float32"),
+                                   rng.random((CONV_BATCH, CONV_HW, CONV_HW, 64), dtype="float32"))),
 }
 
 

@@ -3,12 +3,23 @@
 A backend that is not usable here (for example cupy without a GPU) makes
 ``setup`` raise NotImplementedError, which asv reports as skipped.
 """
+import os
+
 import numpy as np
 
 import brickwork
 from brickwork import backend, ops
 
 BACKENDS = ["numpy", "cupy"]
+
+#: Smoke mode (``BRICKWORK_BENCHMARK_SMOKE=1``): every benchmark runs on tiny
+#: shapes, to check that the suite still works, not to time anything.
+SMOKE = os.environ.get("BRICKWORK_BENCHMARK_SMOKE") == "1"
+
+
+def size(full, smoke):
+    """A benchmark dimension: ``full`` normally, ``smoke`` in smoke mode."""
+    return smoke if SMOKE else full
 
 
 def use(name):
