@@ -12,7 +12,7 @@ import numpy as np
 from brickwork.dtypes import standardize_dtype
 from brickwork.naming import to_snake_case
 from brickwork.random import host_generator
-from brickwork.saving.serialization import (deserialize_keras_object, register_builtin,
+from brickwork.saving.serialization import (deserialize_keras_object, get_object, register_builtin,
                                             serialize_keras_object)
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it
@@ -291,16 +291,9 @@ class _FromArray(Initializer):
 def get(identifier):
     """An initializer from a name, a config dict, a class, an instance, a
     callable ``(shape, dtype=None)`` or an array of the values themselves."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        found = deserialize(identifier)
-        return found() if isinstance(found, type) else found
     if isinstance(identifier, type):
         return identifier()
-    if callable(identifier):
-        return identifier
     if hasattr(identifier, "shape") and hasattr(identifier, "dtype"):
         from brickwork.ops import convert_to_numpy
         return _FromArray(convert_to_numpy(identifier))
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "initializer")

@@ -7,7 +7,7 @@ import numpy as np
 
 from brickwork import ops
 from brickwork.naming import to_snake_case
-from brickwork.saving.serialization import (deserialize_keras_object, register_builtin,
+from brickwork.saving.serialization import (deserialize_keras_object, get_object, register_builtin,
                                             serialize_keras_object)
 
 _EPSILON = 1e-7  # Keras' backend.epsilon(), the floor of a norm in `normalize`
@@ -142,11 +142,4 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """A regularizer from a name, a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        found = deserialize(identifier)
-        return found() if isinstance(found, type) else found
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "regularizer")

@@ -355,3 +355,17 @@ def _deserialize_compile_entry(value, module):
             return module.deserialize(value)
         return {k: _deserialize_compile_entry(v, module) for k, v in value.items()}
     return value
+
+
+def get_object(identifier, deserialize, kind):
+    """The ``get()`` of a Keras module (initializers, regularizers, ...): a
+    name or config is deserialized (a class found that way is instantiated
+    with its defaults), a callable is used as it is, None stays None."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        found = deserialize(identifier)
+        return found() if isinstance(found, type) else found
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
