@@ -5,9 +5,9 @@
 Workloads are the modules of ``benchmarks/workloads/``: each defines
 ``cases()``, returning :class:`workloads.Case` objects that build the same
 computation in brickwork and (when ``torch`` is installed) in PyTorch. Every
-case is timed after warm-up as the median of several repeats, float32, with
-both libraries on the same number of threads (2 by default), and the table
-lists both times and the brickwork/torch ratio.
+case is timed after warm-up as the median of several repeats, brickwork and
+torch taking turns in rounds, float32, with both libraries on the same number of threads
+(2 by default), and the table lists both times and the brickwork/torch ratio.
 
 Environment: the script re-executes itself once with the thread variables
 (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``) and glibc's
@@ -42,15 +42,22 @@ def _reexec_with_environment(threads):
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
-def median_seconds(step, repeats, warmup=2):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_seconds(steps, repeats, rounds=3):
+    """Median time of each step function. The timings come in ``rounds``
+    runs of consecutive repeats per step (each after a warm-up call and a
+    pause that lets the other library's spinning worker threads go idle), the
+    steps taking turns, so load from other work hits them alike."""
+    times = [[] for _ in steps]
+    per_round = max(1, -(-repeats // rounds))
+    for _ in range(rounds):
+        for step, record in zip(steps, times):
+            time.sleep(0.2)
+            step()
+            for _ in range(per_round):
+                start = time.perf_counter()
+                step()
+                record.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def discover(only=None):
@@ -74,13 +81,16 @@ def run(args):
     lines = [f"# brickwork vs PyTorch (CPU), float32, {args.threads} threads, median of "
              f"{args.repeats} after warm-up; {datetime.date.today().isoformat()}",
              f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numpy "
-             f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}",
+             f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}; "
+             f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine "
+             f"makes these numbers noisy)",
              f"{'workload':<44}{'brickwork ms':>14}{'torch ms':>12}{'ratio':>8}{'target':>8}"]
     print("\n".join(lines), flush=True)
     for module in discover(args.only):
         for case in module.cases():
-            ours = median_seconds(case.brickwork(), args.repeats)
-            theirs = median_seconds(case.torch(), args.repeats) if torch else None
+            steps = [case.brickwork()] + ([case.torch()] if torch else [])
+            ours, *rest = median_seconds(steps, args.repeats)
+            theirs = rest[0] if rest else None
             ratio = f"{ours / theirs:8.2f}" if theirs else f"{'-':>8}"
             target = f"{case.target:8.2f}" if case.target else f"{'':>8}"
             line = (f"{case.name:<44}{ours * 1e3:14.1f}"
