@@ -262,3 +262,26 @@ def test_seed_cnn_trains_through_fit():
     losses = history.history["loss"]
     assert losses[-1] < losses[0]
     assert model.predict(x[:3], verbose=0).shape == (3, 10)
+
+
+def test_numpy_input_gradient_gather_and_scatter_agree(monkeypatch):
+    """The NumPy backend computes stride-1 input gradients either by gathering
+    (large frames) or by scattering tap by tap (small ones): both must agree."""
+    conv_utils = pytest.importorskip("brickwork_numpy.kernels._conv_utils")
+    kernels = pytest.importorskip("brickwork_numpy.kernels.convolution")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 6, 5, 4))
+    kernel = rng.normal(size=(3, 2, 2, 6))
+    dy = rng.normal(size=(2, 6, 4, 6))
+    geometry = ((1, 1), ((1, 1), (0, 0)), (1, 1), 2)
+    y = kernels.conv_forward(x, kernel, None, *geometry, "linear")
+    t_kernel = rng.normal(size=(2, 3, 3, 4))
+    results = []
+    for threshold in (0, 1 << 60):
+        monkeypatch.setattr(conv_utils, "SCATTER_MAX_BYTES", threshold)
+        dx = kernels.conv_backward(dy, x, kernel, y, *geometry, "linear", True)[0]
+        t = kernels.conv_transpose_forward(x, t_kernel, None, (1, 1), ((1, 2), (0, 1)), (1, 1),
+                                           "linear")
+        results.append((dx, t))
+    for a, b in zip(*results):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -21,6 +21,11 @@ from numpy.lib.stride_tricks import as_strided
 #: small enough to stay in the last-level cache.
 BLOCK_BYTES = 64 << 20
 
+#: Input gradients (and stride-1 transposed convolutions) whose frame is at
+#: most this large are scattered tap by tap (col2im): the adds stay in cache.
+#: Larger ones are gathered, as a convolution of the padded output gradient.
+SCATTER_MAX_BYTES = 8 << 20
+
 #: Copies at least this large are split between the calling thread and one
 #: helper: NumPy copies on one core (releasing the GIL) while BLAS sits idle.
 PARALLEL_COPY_BYTES = 4 << 20

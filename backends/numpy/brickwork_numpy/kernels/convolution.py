@@ -15,6 +15,7 @@ import numpy as np
 
 from brickwork.plugin import hookimpl
 
+from . import _conv_utils
 from ._conv_utils import (block_rows, copy_into, effective_size, output_shape, pad, scratch,
                           tap_slices, windows, zero_extended)
 from .activations import activation_grad_from_output, apply_activation
@@ -118,7 +119,8 @@ def conv_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, grou
     negative: the input then starts inside the padded frame)."""
     *ks, cin, filters = kernel.shape
     extents = [effective_size(k, d) for k, d in zip(ks, dilation_rate)]
-    if all(s == 1 for s in strides):
+    frame_bytes = dz.shape[0] * math.prod(in_spatial) * groups * cin * dz.itemsize
+    if all(s == 1 for s in strides) and frame_bytes > _conv_utils.SCATTER_MAX_BYTES:
         # Stride 1: a gather, i.e. a convolution of the padded output gradient
         # with the flipped kernel whose channel axes trade places.
         flipped = kernel[tuple(slice(None, None, -1) for _ in ks)]
