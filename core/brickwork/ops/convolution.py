@@ -211,11 +211,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         inputs, strides, dilation_rate, data_format)
     kernel_size = shape(kernel)[:-2]
     channels = shape(inputs)[-1] if data_format == "channels_last" else shape(inputs)[1]
-    if len(kernel_size) != rank or channels % shape(kernel)[-2]:
+    groups = channels // shape(kernel)[-2] if shape(kernel)[-2] else 0
+    if (len(kernel_size) != rank or not groups or channels % shape(kernel)[-2]
+            or shape(kernel)[-1] % groups):
         raise ValueError(f"conv: kernel of shape {shape(kernel)} does not fit input of shape "
-                         f"{shape(inputs)} ({data_format})")
+                         f"{shape(inputs)} ({data_format}): the kernel must be (*kernel_size, "
+                         f"in_channels // groups, filters) with groups dividing both")
     _check_output(spatial, kernel_size, strides, dilation_rate, padding, "conv")
-    groups = channels // shape(kernel)[-2]
     pairs = padding_pairs(spatial, kernel_size, strides, dilation_rate, padding)
     return _in_layout(lambda x: conv_channels_last(x, kernel, bias, strides, pairs, dilation_rate,
                                                    groups, activation), inputs, data_format)
