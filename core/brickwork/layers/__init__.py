@@ -56,3 +56,9 @@ __all__ += ["Embedding", "Lambda", "Masking", "BatchNormalization", "LayerNormal
 register_builtin("keras.layers", *CONVOLUTION_LAYERS, *POOLING_LAYERS,
                  aliases={**CONVOLUTION_ALIASES, **POOLING_ALIASES})
 __all__ += _convolutional_all + _pooling_all
+from brickwork.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell,  # noqa: E402
+                                  SimpleRNN, SimpleRNNCell, StackedRNNCells, TimeDistributed)
+register_builtin("keras.layers", RNN, SimpleRNN, SimpleRNNCell, LSTM, LSTMCell, GRU, GRUCell,
+                 StackedRNNCells, Bidirectional, TimeDistributed)
+__all__ += ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",
+            "StackedRNNCells", "Bidirectional", "TimeDistributed"]

@@ -14,6 +14,7 @@ from brickwork.ops.math import *  # noqa: F401,F403
 from brickwork.ops.nn import *  # noqa: F401,F403
 from brickwork.ops.convolution import *  # noqa: F401,F403
 from brickwork.ops.pooling import *  # noqa: F401,F403
+from brickwork.ops.recurrent import *  # noqa: F401,F403
 from brickwork.ops.normalization import *  # noqa: F401,F403
 from brickwork.ops.einsum import *  # noqa: F401,F403
 from brickwork.ops.resampling import *  # noqa: F401,F403
