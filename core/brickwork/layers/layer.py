@@ -7,6 +7,7 @@ graph node for the functional API.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 
@@ -51,6 +52,19 @@ def _is_shape(value) -> bool:
         d is None or isinstance(d, (int, np.integer)) for d in value)
 
 
+@functools.lru_cache(maxsize=None)
+def _call_signature(cls):
+    """The signature of ``cls.call`` without ``self`` (computed once per class)."""
+    return inspect.Signature(list(inspect.signature(cls.call).parameters.values())[1:])
+
+
+@functools.lru_cache(maxsize=None)
+def _argument_mask_names(signature):
+    """``<arg>_mask`` parameters of ``call`` whose ``<arg>`` is a parameter too."""
+    names = signature.parameters
+    return tuple(n for n in names if n.endswith("_mask") and n[:-len("_mask")] in names)
+
+
 def _map_shapes(fn, shapes):
     """Apply ``fn`` to each shape in a shape or a (nested) list of shapes."""
     if _is_shape(shapes):
@@ -79,6 +93,7 @@ class Layer:
         setattr_ = object.__setattr__
         setattr_(self, "_trainable_variables", [])
         setattr_(self, "_non_trainable_variables", [])
+        setattr_(self, "_layer_slots", {})  # attribute names that may hold sub-layers
         setattr_(self, "_tracker_ready", True)
         input_shape = kwargs.pop("input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
@@ -110,9 +125,9 @@ class Layer:
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         from brickwork import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        signature = inspect.signature(self.call).parameters
-        self._call_has_training_arg = "training" in signature
-        self._call_has_mask_arg = "mask" in signature
+        signature = _call_signature(type(self))
+        self._call_has_training_arg = "training" in signature.parameters
+        self._call_has_mask_arg = "mask" in signature.parameters
 
     # -- attribute tracking ---------------------------------------------------
 
@@ -123,6 +138,10 @@ class Layer:
                 f"`super().__init__()` in {type(self).__name__}.__init__; call it first.")
         if isinstance(value, Variable):
             self._track_variable(value)
+        elif isinstance(value, (Layer, list, tuple, dict)) and name not in _UNTRACKED_ATTRIBUTES:
+            slots = self.__dict__.get("_layer_slots")
+            if slots is not None:
+                slots[name] = None  # containers may receive layers later
         object.__setattr__(self, name, value)
 
     def _track_variable(self, variable):
@@ -134,10 +153,11 @@ class Layer:
     def _layers(self):
         """Direct sub-layers, in the order they were assigned."""
         found, seen = [], set()
-        for key, value in self.__dict__.items():
-            if key in _UNTRACKED_ATTRIBUTES:
-                continue
-            for item in self._layer_candidates(value):
+        attributes = self.__dict__
+        for key in attributes.get("_layer_slots", ()):
+            if key not in attributes:
+                continue  # deleted since
+            for item in self._layer_candidates(attributes[key]):
                 if item is not self and id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
@@ -295,7 +315,7 @@ class Layer:
             return
         names = self._build_shape_parameters() if args is not None else None
         if names:
-            bound = inspect.signature(self.call).bind_partial(*args, **(kwargs or {})).arguments
+            bound = _call_signature(type(self)).bind_partial(*args, **(kwargs or {})).arguments
             shapes = {name: tree.map_structure(_shape_of, bound[name[:-len("_shape")]])
                       for name in names if bound.get(name[:-len("_shape")]) is not None}
             self._build_shapes = {"shapes_dict": shapes}
@@ -386,13 +406,11 @@ class Layer:
     def _populate_argument_masks(self, args, kwargs):
         """For ``call(self, query, value, query_mask=None, value_mask=None)``,
         fill each ``<arg>_mask`` not passed from the mask ``<arg>`` carries."""
-        parameters = inspect.signature(self.call).parameters
-        wanted = [name for name in parameters
-                  if name.endswith("_mask") and name[:-len("_mask")] in parameters
-                  and kwargs.get(name) is None]
+        signature = _call_signature(type(self))
+        wanted = [name for name in _argument_mask_names(signature) if kwargs.get(name) is None]
         if not wanted:
             return
-        bound = inspect.signature(self.call).bind_partial(*args, **kwargs).arguments
+        bound = signature.bind_partial(*args, **kwargs).arguments
         for name in wanted:
             value = bound.get(name[:-len("_mask")])
             mask = None if value is None else get_keras_mask(value)
