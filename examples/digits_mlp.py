@@ -1,27 +1,15 @@
 """Train a multilayer perceptron on scikit-learn's handwritten digits.
 
-The digits (1,797 images of 8x8 pixels) ship inside scikit-learn, so nothing
-is downloaded. The model is the seeds' Dense/Dropout stack; it reaches about
-97% accuracy on the held-out test set in a few seconds on a CPU.
+The model is the seeds' Dense/Dropout stack; it reaches about 97% accuracy on
+the held-out test set in a few seconds on a CPU.
 
     python examples/digits_mlp.py [--backend numpy|cupy] [--epochs 40]
 """
-import argparse
 import sys
-
-import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 import brickwork as bw
 from brickwork import layers
-
-
-def load_data(seed):
-    digits = load_digits()
-    x = (digits.data / 16.0).astype("float32")  # pixel intensities 0..16 -> 0..1
-    y = digits.target.astype("int64")
-    return train_test_split(x, y, test_size=0.25, random_state=seed, stratify=y)
+from digits_common import parse_args, split, train_and_report
 
 
 def build_model():
@@ -35,29 +23,9 @@ def build_model():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=None, help="numpy (default) or cupy")
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--verbose", type=int, default=2)
-    args = parser.parse_args(argv)
-    if args.backend:
-        bw.backend.set_backend(args.backend)
-    bw.utils.set_random_seed(args.seed)
-
-    x_train, x_test, y_train, y_test = load_data(args.seed)
-    model = build_model()
-    model.summary()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, validation_split=0.1,
-              verbose=args.verbose,
-              callbacks=[bw.callbacks.EarlyStopping(monitor="val_loss", patience=8,
-                                                    restore_best_weights=True)])
-    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    predicted = model.predict(x_test, verbose=0).argmax(axis=1)
-    assert np.isclose((predicted == y_test).mean(), accuracy)
-    print(f"backend: {bw.backend.backend()}  test loss: {loss:.4f}  test accuracy: {accuracy:.4f}")
-    return accuracy
+    args = parse_args(__doc__, argv, epochs=40)
+    data = split(lambda digits: (digits.data / 16.0).astype("float32"), args.seed)  # 0..1
+    return train_and_report(build_model(), data, args)
 
 
 if __name__ == "__main__":

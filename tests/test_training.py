@@ -24,13 +24,16 @@ def blobs(n=240, seed=0):
 
 
 @pytest.mark.slow
-def test_digits_mlp_reaches_95_percent_test_accuracy():
-    sklearn = pytest.importorskip("sklearn")  # noqa: F841
+@pytest.mark.parametrize("example, target", [("digits_mlp", 0.95), ("digits_cnn", 0.97),
+                                             ("sequence_lstm", 0.9)])
+def test_examples_reach_their_test_accuracy(example, target):
+    pytest.importorskip("sklearn")
+    import importlib
+
     import examples_path  # noqa: F401  (puts examples/ on sys.path)
-    import digits_mlp
     with contextlib.redirect_stdout(io.StringIO()):
-        accuracy = digits_mlp.main(["--epochs", "40", "--verbose", "0"])
-    assert accuracy >= 0.95
+        accuracy = importlib.import_module(example).main(["--verbose", "0"])
+    assert accuracy >= target
 
 
 def test_loss_goes_down_and_history_has_every_key():
