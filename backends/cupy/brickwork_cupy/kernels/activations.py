@@ -82,6 +82,20 @@ def _elementwise_backward(dy, x, y, name):
     return dx.reshape(shape)
 
 
+def bias_activation_inplace(y, bias, activation):
+    """``activation(y + bias)`` in place on a fresh C-contiguous ``(rows, out)``
+    array, bias and activation fused in one launch (softmax: a second, row launch)."""
+    row_op = activation in ROW_ACTIVATIONS
+    code = 0 if row_op else activation_code(activation)
+    if bias is not None or code != 0:
+        b = y if bias is None else contiguous(bias, y.dtype)
+        launch(SOURCE, "bias_activation_forward", y.dtype, y.size,
+               (y, b, I64(y.size), I64(y.shape[-1]), I32(bias is not None), I32(code)))
+    if row_op:
+        softmax_last_axis(y, ROW_ACTIVATIONS[activation], out=y)
+    return y
+
+
 @hookimpl
 def activation_forward(x, activation):
     return apply_activation(x, activation)
