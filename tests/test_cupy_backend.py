@@ -104,7 +104,7 @@ def test_without_cupy_the_backend_is_listed_as_not_installed():
     assert lines[3] == "numpy"
 
 
-def test_import_brickwork_does_not_import_cupy_or_the_kernels():
+def test_listing_backends_does_not_import_the_cupy_kernels():
     result = run_python("""
         import sys
         import brickwork
