@@ -140,3 +140,58 @@ def test_kernel_signatures_equal_their_specs(kernels):
         params = inspect.signature(getattr(kernels, name)).parameters.values()
         assert [p.name for p in params] == spec, name
         assert all(p.default is p.empty for p in params), name
+
+
+def _cupy_usable():
+    from brickwork import backend
+    status = {s.name: s for s in backend.list_backends()}.get("cupy")
+    return status is not None and status.usable, getattr(status, "reason", "cupy not installed")
+
+
+def test_cupy_kernels_declare_exactly_the_specs_parameters():
+    import inspect
+
+    cupy_kernels = pytest.importorskip("brickwork_transformer.cupy_kernels",
+                                       reason="cupy is not installed")
+    from brickwork_transformer import hookspecs, numpy_kernels
+    for name in ("transformer_attention_forward", "transformer_attention_backward",
+                 "transformer_layer_norm_forward", "transformer_layer_norm_backward"):
+        spec = list(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert list(inspect.signature(getattr(cupy_kernels, name)).parameters) == spec
+        assert list(inspect.signature(getattr(numpy_kernels, name)).parameters) == spec
+
+
+@pytest.mark.gpu
+def test_cupy_kernels_match_numpy_kernels():
+    usable, reason = _cupy_usable()
+    if not usable:
+        pytest.skip(f"cupy backend unusable here: {reason}")
+    import cupy as cp
+
+    from brickwork_transformer import cupy_kernels, numpy_kernels
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((2, 3, 5, 4)) for _ in range(3))
+    mask = rng.random((2, 1, 5, 5)) > 0.2
+    mask[..., 0] = True
+    out_np, w_np = numpy_kernels.transformer_attention_forward(q, k, v, mask, 0.5)
+    out_cp, w_cp = cupy_kernels.transformer_attention_forward(
+        cp.asarray(q), cp.asarray(k), cp.asarray(v), cp.asarray(mask), 0.5)
+    np.testing.assert_allclose(cp.asnumpy(out_cp), out_np, rtol=1e-10)
+    np.testing.assert_allclose(cp.asnumpy(w_cp), w_np, rtol=1e-10)
+    dout = rng.standard_normal(out_np.shape)
+    grads_np = numpy_kernels.transformer_attention_backward(dout, q, k, v, mask, w_np, 0.5)
+    grads_cp = cupy_kernels.transformer_attention_backward(
+        cp.asarray(dout), cp.asarray(q), cp.asarray(k), cp.asarray(v), cp.asarray(mask), w_cp, 0.5)
+    for got, want in zip(grads_cp, grads_np):
+        np.testing.assert_allclose(cp.asnumpy(got), want, rtol=1e-9, atol=1e-12)
+    x, gamma, beta = rng.standard_normal((4, 6)), rng.standard_normal(6), rng.standard_normal(6)
+    y_np, mean_np, inv_np = numpy_kernels.transformer_layer_norm_forward(x.copy(), gamma, beta, 1e-3)
+    y_cp, mean_cp, inv_cp = cupy_kernels.transformer_layer_norm_forward(
+        cp.asarray(x), cp.asarray(gamma), cp.asarray(beta), 1e-3)
+    np.testing.assert_allclose(cp.asnumpy(y_cp), y_np, rtol=1e-10)
+    dy = rng.standard_normal(x.shape)
+    for got, want in zip(
+            cupy_kernels.transformer_layer_norm_backward(cp.asarray(dy), cp.asarray(x),
+                                                         cp.asarray(gamma), mean_cp, inv_cp),
+            numpy_kernels.transformer_layer_norm_backward(dy, x, gamma, mean_np, inv_np)):
+        np.testing.assert_allclose(cp.asnumpy(got), want, rtol=1e-9, atol=1e-12)

@@ -1,8 +1,9 @@
 """Entry point ``transformer`` in group ``brickwork``: what this package adds."""
 from brickwork.plugin import hookimpl
 
-#: Kernel modules per backend; a CuPy module would be listed under "cupy".
-KERNEL_MODULES = {"numpy": ["brickwork_transformer.numpy_kernels"]}
+#: Kernel modules per backend, imported only when that backend is selected.
+KERNEL_MODULES = {"numpy": ["brickwork_transformer.numpy_kernels"],
+                  "cupy": ["brickwork_transformer.cupy_kernels"]}
 
 
 @hookimpl
