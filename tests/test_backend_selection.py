@@ -232,13 +232,15 @@ def test_override_precedence_tryfirst_then_latest_registered(plugins):
 
     plugins(make_plugin("o1", BRICKWORK_BACKEND="numpy", dense_forward=first), "override-1")
     plugins(make_plugin("o2", BRICKWORK_BACKEND="numpy", dense_forward=second), "override-2")
-    backend.refresh()
-    assert backend.get_backend().kernels.dense_forward is second
+    with pytest.warns(BrickworkPluginWarning, match="'override-2' wins"):  # the clash is reported
+        backend.refresh()
+        assert backend.get_backend().kernels.dense_forward is second
     backend.plugin_manager().unregister("override-2")
     plugins(make_plugin("o3", BRICKWORK_BACKEND="numpy", dense_forward=eager), "override-3")
     plugins(make_plugin("o2", BRICKWORK_BACKEND="numpy", dense_forward=second), "override-2b")
-    backend.refresh()
-    assert backend.get_backend().kernels.dense_forward is eager
+    with pytest.warns(BrickworkPluginWarning, match="'override-3' wins"):
+        backend.refresh()
+        assert backend.get_backend().kernels.dense_forward is eager
 
 
 @pytest.mark.parametrize("hook_name, hook, complaint", [
