@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from brickwork import activations, ops
 from brickwork.layers.input_spec import InputSpec
-from brickwork.layers.rnn.base_cell import (BaseRNNCell, CellProperties, fusable_name, gate_slice,
+from brickwork.layers.rnn.base_cell import (BaseRNNCell, fusable_name, gate_slice,
                                             per_gate)
-from brickwork.layers.rnn.lstm import recurrent_layer_config
-from brickwork.layers.rnn.rnn import RNN
+from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer, check_use_cudnn
 
 
 class GRUCell(BaseRNNCell):
@@ -86,7 +85,7 @@ class GRUCell(BaseRNNCell):
         return {**super().get_config(), **config}
 
 
-class GRU(CellProperties, RNN):
+class GRU(BuiltinRecurrentLayer):
     """Gated Recurrent Unit layer (Cho et al. 2014), as ``keras.layers.GRU``."""
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -112,21 +111,10 @@ class GRU(CellProperties, RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = InputSpec(ndim=3)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"Layer {self.name!r}: invalid value received for argument "
-                             f"`use_cudnn`. Expected one of {{'auto', True, False}}. "
-                             f"Received: use_cudnn={use_cudnn!r}")
-        self.use_cudnn = use_cudnn
-
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, mask=mask, training=training, initial_state=initial_state)
+        self.use_cudnn = check_use_cudnn(self.name, use_cudnn)
 
     def get_config(self):
-        config = recurrent_layer_config(self)
+        config = self._layer_and_cell_config()
         config["recurrent_activation"] = activations.serialize(self.cell.recurrent_activation)
         config["reset_after"] = self.cell.reset_after
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

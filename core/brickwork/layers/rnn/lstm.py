@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from brickwork import activations, initializers, ops
 from brickwork.layers.input_spec import InputSpec
-from brickwork.layers.rnn.base_cell import (BaseRNNCell, CellProperties, fusable_name, gate_slice,
+from brickwork.layers.rnn.base_cell import (BaseRNNCell, fusable_name, gate_slice,
                                             per_gate)
-from brickwork.layers.rnn.rnn import RNN
+from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer, check_use_cudnn
 
 
 class LSTMCell(BaseRNNCell):
@@ -44,10 +44,11 @@ class LSTMCell(BaseRNNCell):
             units, base = self.units, self.bias_initializer
             ones = initializers.get("ones")
 
-            def initializer(shape, dtype=None):
+            def forget_gate_ones(shape, dtype=None):
                 # [i: bias_initializer, f: ones, c and o: bias_initializer]
                 return ops.concatenate([base((units,), dtype=dtype), ones((units,), dtype=dtype),
                                         base((2 * units,), dtype=dtype)])
+            initializer = forget_gate_ones
         self._add_bias((4 * self.units,), initializer)
         self.built = True
 
@@ -90,7 +91,7 @@ class LSTMCell(BaseRNNCell):
         return {**super().get_config(), **config}
 
 
-class LSTM(CellProperties, RNN):
+class LSTM(BuiltinRecurrentLayer):
     """Long Short-Term Memory layer (Hochreiter 1997), as ``keras.layers.LSTM``."""
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -117,32 +118,10 @@ class LSTM(CellProperties, RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = InputSpec(ndim=3)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"Layer {self.name!r}: invalid value received for argument "
-                             f"`use_cudnn`. Expected one of {{'auto', True, False}}. "
-                             f"Received: use_cudnn={use_cudnn!r}")
-        self.use_cudnn = use_cudnn
-
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, mask=mask, training=training, initial_state=initial_state)
+        self.use_cudnn = check_use_cudnn(self.name, use_cudnn)
 
     def get_config(self):
-        config = recurrent_layer_config(self)
+        config = self._layer_and_cell_config()
         config["recurrent_activation"] = activations.serialize(self.cell.recurrent_activation)
         config["unit_forget_bias"] = self.cell.unit_forget_bias
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-
-def recurrent_layer_config(layer):
-    """RNN's config without ``cell``, plus the cell's arguments (Keras layout)."""
-    base = RNN.get_config(layer)
-    del base["cell"]
-    from brickwork import regularizers
-    config = layer.cell._common_config()
-    config["activity_regularizer"] = (None if layer.activity_regularizer is None
-                                      else regularizers.serialize(layer.activity_regularizer))
-    return {**base, **config}

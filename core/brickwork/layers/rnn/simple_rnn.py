@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from brickwork import ops
 from brickwork.layers.input_spec import InputSpec
-from brickwork.layers.rnn.base_cell import BaseRNNCell, CellProperties, fusable_name
-from brickwork.layers.rnn.lstm import recurrent_layer_config
-from brickwork.layers.rnn.rnn import RNN
+from brickwork.layers.rnn.base_cell import BaseRNNCell, fusable_name
+from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer
 
 
 class SimpleRNNCell(BaseRNNCell):
@@ -55,7 +54,7 @@ class SimpleRNNCell(BaseRNNCell):
         return {**super().get_config(), **self._common_config()}
 
 
-class SimpleRNN(CellProperties, RNN):
+class SimpleRNN(BuiltinRecurrentLayer):
     """Fully connected RNN whose output is fed back, as ``keras.layers.SimpleRNN``."""
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
@@ -82,14 +81,7 @@ class SimpleRNN(CellProperties, RNN):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = [InputSpec(ndim=3)]
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, mask=mask, training=training, initial_state=initial_state)
-
     def get_config(self):
-        config = recurrent_layer_config(self)
+        config = self._layer_and_cell_config()
         del config["seed"]  # Keras' SimpleRNN config has none (its cell's has)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
