@@ -24,6 +24,23 @@ def backend_name(request):
         yield request.param
 
 
+def _numpy_loop_modes():
+    from brickwork_numpy import compiled
+    return ["compiled", "ufuncs"] if compiled.enabled() else ["ufuncs"]
+
+
+@pytest.fixture(params=_numpy_loop_modes())
+def numpy_loops(request):
+    """Runs a test with the NumPy backend's compiled (numba) loops, and again
+    with its pure-NumPy paths; only the latter where numba is missing."""
+    from brickwork_numpy import compiled
+    if request.param == "compiled":
+        yield request.param
+        return
+    with compiled.disabled():
+        yield request.param
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -28,6 +28,7 @@ class BackendStatus:
     reason: str | None
     device: str | None
     missing_kernels: tuple[str, ...]
+    details: str = ""
 
 
 class Backend:
@@ -132,7 +133,7 @@ def list_backends() -> list[BackendStatus]:
     """Every installed backend, whether it can run here and why not."""
     statuses = []
     for name, info in sorted(_registry.manager.backends.items()):
-        device, missing = None, ()
+        device, missing, details = None, (), ""
         try:
             reason = info.unavailable_reason()
         except Exception as exc:
@@ -141,9 +142,10 @@ def list_backends() -> list[BackendStatus]:
             try:
                 loaded = _registry.load(name)
                 device, missing = info.device_name(), loaded.missing_kernels
+                details = info.details()
             except Exception as exc:
                 reason = f"failed to load: {type(exc).__name__}: {exc}"
-        statuses.append(BackendStatus(name, reason is None, reason, device, missing))
+        statuses.append(BackendStatus(name, reason is None, reason, device, missing, details))
     return statuses
 
 

@@ -17,6 +17,8 @@ def report() -> str:
         lines.append(f"  {status.name:<10} usable on {status.device}; kernels "
                      f"{len(specs) - len(missing)}/{len(specs)} "
                      f"({len(manager.plugin_specs)} specs from plugins)")
+        if status.details:
+            lines.append(f"             {status.details}")
         if missing:
             lines.append(f"             missing: {', '.join(missing)}")
     lines += ["", "plugins:"]

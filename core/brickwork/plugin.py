@@ -28,6 +28,8 @@ class BackendInfo:
     unavailable_reason: returns None when the backend can run here, or a short
         reason such as "cupy not installed" or "no CUDA device".
     device_name: returns a human-readable name of the device it computes on.
+    details: returns one line on how it computes there (accelerations on or
+        off, and why), shown by ``python -m brickwork info``; may be empty.
     """
 
     name: str
@@ -35,3 +37,4 @@ class BackendInfo:
     kernel_modules: tuple[str, ...]
     unavailable_reason: Callable[[], str | None] = field(default=lambda: None)
     device_name: Callable[[], str] = field(default=lambda: "cpu")
+    details: Callable[[], str] = field(default=lambda: "")

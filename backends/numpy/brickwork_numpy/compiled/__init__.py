@@ -1,0 +1,71 @@
+"""Optional compiled loops for the NumPy backend, through numba.
+
+NumPy's ufuncs make one pass over memory per call and, in common builds,
+evaluate float32 ``exp``/``tanh`` one element at a time. Where a kernel's
+time goes to many small elementwise passes (LSTM/GRU gates, optimizer
+updates, Winograd transforms), a compiled loop does the same work in one
+vectorized pass. numba is an optional dependency (``brickwork[fast]``):
+without it, or with ``BRICKWORK_NUMBA=0``, every kernel takes its pure-NumPy
+path, which computes the same values.
+
+Kernels ask for a compiled module at call time::
+
+    fused = compiled.module("recurrent")   # None when compiled loops are off
+    if fused is not None:
+        fused.lstm_step(...)
+
+so tests can run each kernel both ways (:func:`disabled`).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+
+_ENV_SWITCH = "BRICKWORK_NUMBA"
+
+
+def _unavailable_reason() -> str | None:
+    if os.environ.get(_ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return f"disabled by {_ENV_SWITCH}={os.environ[_ENV_SWITCH]}"
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return "numba not installed (pip install brickwork[fast])"
+    return None
+
+
+UNAVAILABLE_REASON = _unavailable_reason()
+_enabled = UNAVAILABLE_REASON is None
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+def module(name: str):
+    """The compiled module ``brickwork_numpy.compiled.<name>``, or None when
+    compiled loops are off."""
+    if not _enabled:
+        return None
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+@contextlib.contextmanager
+def disabled():
+    """Run the pure-NumPy paths inside the block (for tests and benchmarks)."""
+    global _enabled
+    saved, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = saved
+
+
+def describe() -> str:
+    """One line for ``python -m brickwork info``."""
+    if _enabled:
+        import numba
+        from .jit import thread_count
+        return f"compiled loops: numba {numba.__version__}, {thread_count()} threads"
+    return f"compiled loops off: {UNAVAILABLE_REASON}"
