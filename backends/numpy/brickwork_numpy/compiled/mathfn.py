@@ -50,14 +50,14 @@ def sigmoid(x):
     return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
-@overload(tanh, inline="always", jit_options=JIT_OPTIONS)
+@overload(tanh, jit_options=JIT_OPTIONS)
 def _tanh_overload(x):
     if x == types.float32:
         return _tanh32
     return lambda x: math.tanh(x)
 
 
-@overload(sigmoid, inline="always", jit_options=JIT_OPTIONS)
+@overload(sigmoid, jit_options=JIT_OPTIONS)
 def _sigmoid_overload(x):
     if x == types.float32:
         return lambda x: _HALF32 * tanh(_HALF32 * x) + _HALF32

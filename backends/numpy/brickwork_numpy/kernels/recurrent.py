@@ -12,12 +12,16 @@ and the weight gradients are large GEMMs over all steps at the end.
 With ``sigmoid`` gates and ``tanh`` candidates (the Keras defaults), the
 gate block is activated by a single ``tanh`` call: the sigmoid columns of
 the weights are pre-scaled by 1/2 so that ``sigmoid(z) = tanh(z/2)/2 + 1/2``
-becomes one multiply-add per column after the shared ``tanh``.
+becomes one multiply-add per column after the shared ``tanh``. Where numba
+is installed, LSTM and GRU (``reset_after=True``) with those activations run
+each step's elementwise work as one compiled pass instead
+(``compiled/recurrent.py``); the GEMMs are the same BLAS calls either way.
 """
 import numpy as np
 
 from brickwork.plugin import hookimpl
 
+from .. import compiled
 from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
@@ -46,6 +50,22 @@ def _step_mask(mask, go_backwards, dtype):
         return None, None, None
     keep = _time_major(np.asarray(mask, dtype=bool)[:, :, None], go_backwards)
     return keep.astype(dtype), (~keep).astype(dtype), ~keep
+
+
+def _carry_rows(mask, go_backwards):
+    """``(B, T)`` bool mask -> contiguous ``(T, B)`` bool, True where a
+    step is masked (its states carry over); None without a mask."""
+    if mask is None:
+        return None
+    return _time_major(~np.asarray(mask, dtype=bool)[:, :, None], go_backwards)[:, :, 0].copy()
+
+
+def _compiled_steps(activation, recurrent_activation):
+    """The compiled step functions when they apply (Keras' default
+    activations and numba installed), else None."""
+    if activation != "tanh" or recurrent_activation != "sigmoid":
+        return None
+    return compiled.module("recurrent")
 
 
 def _gate_blocks(z, gates):
@@ -311,20 +331,35 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
     T, B, _ = xt.shape
     u = recurrent_kernel.shape[0]
     dtype = inputs.dtype
-    gates = _Gates((recurrent_activation, recurrent_activation, activation, recurrent_activation),
-                   u, dtype)
-    keep, drop, carry = _step_mask(mask, go_backwards, dtype)
-    # Z holds the pre-activations, then (in place) the activated gates [i, f, g, o].
-    Z = _project(xt, gates.scale(kernel), gates.scale(bias), input_masks)
-    rec = _Recurrence(gates.scale(recurrent_kernel), recurrent_masks, B)
     H = np.empty((T + 1, B, u), dtype)
     C = np.empty((T + 1, B, u), dtype)
     TC = np.empty((T, B, u), dtype)  # activation(c_t), kept for backward
     H[0], C[0] = initial_h, initial_c
+    fused = _compiled_steps(activation, recurrent_activation)
+    rec = _Recurrence(recurrent_kernel, recurrent_masks, B)
+    workspace = dict(xt=xt, kernel=kernel, rec=rec, H=H, C=C, TC=TC, fused=fused,
+                     input_masks=input_masks, activation=activation, go_backwards=go_backwards)
+    if fused is not None:
+        # Z holds the input projections, then (in place) the activated gates [i, f, g, o].
+        Z = _project(xt, kernel, bias, input_masks)
+        carry = _carry_rows(mask, go_backwards)
+        scale, shift = fused.gate_scales("ssts", u, dtype)
+        RZ = np.empty((B, 4 * u), dtype)
+        for t in range(T):
+            rec.into(H[t], RZ)
+            fused.lstm_forward_step(Z[t], RZ, scale, shift, C[t], H[t],
+                                    None if carry is None else carry[t], C[t + 1], TC[t], H[t + 1])
+        workspace.update(Z=Z, carry=carry)
+        return H[1:], C[T], workspace
+    gates = _Gates((recurrent_activation, recurrent_activation, activation, recurrent_activation),
+                   u, dtype)
+    keep, drop, carry = _step_mask(mask, go_backwards, dtype)
+    Z = _project(xt, gates.scale(kernel), gates.scale(bias), input_masks)
+    scaled = _Recurrence(gates.scale(recurrent_kernel), recurrent_masks, B)
     ig = np.empty((B, u), dtype)
     for t in range(T):
         z = Z[t]
-        rec.add_to(H[t], z)
+        scaled.add_to(H[t], z)
         gates(z)
         c = C[t + 1]
         np.multiply(z[:, u:2 * u], C[t], out=c)
@@ -335,18 +370,48 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
         if keep is not None:
             np.copyto(H[t + 1], H[t], where=carry[t])
             np.copyto(C[t + 1], C[t], where=carry[t])
-    workspace = dict(xt=xt, kernel=kernel, rec=_Recurrence(recurrent_kernel, recurrent_masks, B),
-                     Z=Z, H=H, C=C, TC=TC, keep=keep, drop=drop, gates=gates,
-                     input_masks=input_masks, activation=activation, go_backwards=go_backwards)
+    workspace.update(Z=Z, keep=keep, drop=drop, gates=gates)
     return H[1:], C[T], workspace
 
 
 @hookimpl
 def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
     w = workspace
-    Z, H, C, TC, keep, drop, rec = w["Z"], w["H"], w["C"], w["TC"], w["keep"], w["drop"], w["rec"]
+    H, TC, rec = w["H"], w["TC"], w["rec"]
     T, B, u = TC.shape
-    dtype = H.dtype
+    dh = _seed_gradient(dh_seq, dh_last, (B, u), H.dtype)
+    dc = np.zeros((B, u), H.dtype)
+    if dc_last is not None:
+        dc += dc_last
+    if w["fused"] is not None:
+        dZ = _lstm_backward_compiled(w, dh_seq, dh, dc)
+    else:
+        dZ = _lstm_backward_numpy(w, dh_seq, dh, dc)
+    drecurrent = rec.weight_grad(H[:-1], dZ)
+    dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
+    dbias = dZ.sum(axis=(0, 1))
+    dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
+    return dinputs, dkernel, drecurrent, dbias, dh, dc
+
+
+def _lstm_backward_compiled(w, dh_seq, dh, dc):
+    """The reverse loop with one compiled pass per step; updates ``dh`` and
+    ``dc`` in place and returns the pre-activation gradients ``dZ``."""
+    fused, Z, C, TC, carry, rec = w["fused"], w["Z"], w["C"], w["TC"], w["carry"], w["rec"]
+    dZ = np.empty_like(Z)
+    back = np.empty_like(dh)
+    for t in range(TC.shape[0] - 1, -1, -1):
+        fused.lstm_backward_step(dh, dc, Z[t], C[t], TC[t], None if carry is None else carry[t], dZ[t])
+        rec.back(dZ[t], back)
+        fused.add_into(dh, back, dh_seq[t - 1] if dh_seq is not None and t > 0 else None)
+    return dZ
+
+
+def _lstm_backward_numpy(w, dh_seq, dh, dc):
+    """The reverse loop in NumPy ufunc calls; same contract as
+    :func:`_lstm_backward_compiled`."""
+    Z, C, TC, keep, drop, rec = w["Z"], w["C"], w["TC"], w["keep"], w["drop"], w["rec"]
+    T, B, u = TC.shape
     i, f, g, o = (Z[:, :, k * u:(k + 1) * u] for k in range(4))
     # K: what multiplies the running gradients to give each gate's pre-activation
     # gradient: [dc*g*i', dc*c_prev*f', dc*i*g', dh*act(c)*o']; OT: d c / d h path.
@@ -365,12 +430,8 @@ def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
     K3 = _gate_blocks(K[:, :, :3 * u], 3)
     dZ = np.empty_like(Z)
     dZ3 = _gate_blocks(dZ[:, :, :3 * u], 3)
-    dh = _seed_gradient(dh_seq, dh_last, (B, u), dtype)
-    dc = np.zeros((B, u), dtype)
-    if dc_last is not None:
-        dc += dc_last
-    tmp = np.empty((B, u), dtype)
-    carried = np.empty((B, u), dtype)
+    tmp = np.empty((B, u), dh.dtype)
+    carried = np.empty((B, u), dh.dtype)
     for t in range(T - 1, -1, -1):
         np.multiply(dh, OT[t], out=tmp)
         np.add(dc, tmp, out=dc)
@@ -384,11 +445,7 @@ def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
             dh += carried
         if dh_seq is not None and t > 0:
             dh += dh_seq[t - 1]
-    drecurrent = rec.weight_grad(H[:-1], dZ)
-    dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
-    dbias = dZ.sum(axis=(0, 1))
-    dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
-    return dinputs, dkernel, drecurrent, dbias, dh, dc
+    return dZ
 
 
 # ---------------------------------------------------------------------------
@@ -411,8 +468,13 @@ def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_m
     T, B, _ = xt.shape
     u = recurrent_kernel.shape[0]
     dtype = inputs.dtype
-    keep, drop, carry = _step_mask(mask, go_backwards, dtype)
     input_bias, recurrent_bias = _gru_biases(bias, reset_after)
+    fused = _compiled_steps(activation, recurrent_activation) if reset_after else None
+    if fused is not None:
+        return _gru_forward_compiled(fused, xt, kernel, recurrent_kernel, input_bias, recurrent_bias,
+                                     initial_h, mask, input_masks, recurrent_masks, go_backwards,
+                                     has_bias=bias is not None)
+    keep, drop, carry = _step_mask(mask, go_backwards, dtype)
     zr = _Gates((recurrent_activation, recurrent_activation), u, dtype)
     pre = np.concatenate([zr.pre, np.ones(u, dtype)]) if zr.fast else None
 
@@ -472,17 +534,76 @@ def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_m
     workspace = dict(xt=xt, kernel=kernel, recurrent_kernel=recurrent_kernel, rec=full, Z=Z, H=H,
                      Q=Q, keep=keep, drop=drop, zr=zr, input_masks=input_masks,
                      recurrent_masks=recurrent_masks, activation=activation,
-                     reset_after=reset_after, has_bias=bias is not None, go_backwards=go_backwards)
+                     reset_after=reset_after, has_bias=bias is not None, go_backwards=go_backwards,
+                     fused=None)
     return H[1:], workspace
+
+
+def _gru_forward_compiled(fused, xt, kernel, recurrent_kernel, input_bias, recurrent_bias,
+                          initial_h, mask, input_masks, recurrent_masks, go_backwards, has_bias):
+    """GRU forward (``reset_after=True``, default activations) with one
+    compiled pass per step after the recurrent GEMM."""
+    T, B, _ = xt.shape
+    u = recurrent_kernel.shape[0]
+    dtype = xt.dtype
+    # Z: input projections, then (in place) the activated [z, r, hh].
+    Z = _project(xt, kernel, input_bias, input_masks)
+    H = np.empty((T + 1, B, u), dtype)
+    H[0] = initial_h
+    Q = np.empty((T, B, u), dtype)  # the candidate's recurrent part, before r
+    rec = _Recurrence(recurrent_kernel, recurrent_masks, B)
+    carry = _carry_rows(mask, go_backwards)
+    scale, shift = fused.gate_scales("ss", u, dtype)
+    R = np.empty((B, 3 * u), dtype)
+    for t in range(T):
+        rec.into(H[t], R)
+        fused.gru_forward_step(Z[t], R, recurrent_bias, scale, shift, H[t],
+                               None if carry is None else carry[t], Q[t], H[t + 1])
+    workspace = dict(xt=xt, kernel=kernel, recurrent_kernel=recurrent_kernel, rec=rec, Z=Z, H=H,
+                     Q=Q, carry=carry, input_masks=input_masks, reset_after=True,
+                     has_bias=has_bias, go_backwards=go_backwards, fused=fused)
+    return H[1:], workspace
+
+
+def _gru_backward_compiled(w, dh_seq, dh):
+    """The reverse loop of :func:`_gru_forward_compiled`: returns the
+    gradients of the input and recurrent projections ``(dZ, dR)``."""
+    fused, Z, H, Q, carry, rec = w["fused"], w["Z"], w["H"], w["Q"], w["carry"], w["rec"]
+    dZ = np.empty_like(Z)
+    dR = np.empty_like(Z)
+    back = np.empty_like(dh)
+    for t in range(Q.shape[0] - 1, -1, -1):
+        fused.gru_backward_step(dh, Z[t], H[t], Q[t], None if carry is None else carry[t], dZ[t], dR[t])
+        rec.back(dR[t], back)
+        fused.add_into(dh, back, dh_seq[t - 1] if dh_seq is not None and t > 0 else None)
+    return dZ, dR
 
 
 @hookimpl
 def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
     w = workspace
-    Z, H, Q, keep, drop, rec = w["Z"], w["H"], w["Q"], w["keep"], w["drop"], w["rec"]
-    reset_after = w["reset_after"]
+    H, Q = w["H"], w["Q"]
+    dh = _seed_gradient(dh_seq, dh_last, Q.shape[1:], H.dtype)
+    if w["fused"] is not None:
+        dZ, dR = _gru_backward_compiled(w, dh_seq, dh)
+        drecurrent = w["rec"].weight_grad(H[:-1], dR)
+        dbias = np.stack([dZ.sum(axis=(0, 1)), dR.sum(axis=(0, 1))]) if w["has_bias"] else None
+    else:
+        dZ, drecurrent, dbias = _gru_backward_numpy(w, dh_seq, dh)
+    dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
+    dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
+    return dinputs, dkernel, drecurrent, dbias, dh
+
+
+def _gru_backward_numpy(w, dh_seq, dh):
+    """The reverse loop in NumPy ufunc calls (any activations, both
+    ``reset_after``): updates ``dh`` in place, returns
+    ``(dZ, drecurrent, dbias)``."""
+    Z, H, Q, rec = w["Z"], w["H"], w["Q"], w["rec"]
     T, B, u = Q.shape
     dtype = H.dtype
+    keep, drop = w["keep"], w["drop"]
+    reset_after = w["reset_after"]
     U = w["recurrent_kernel"]
     z, r, hh = Z[:, :, :u], Z[:, :, u:2 * u], Z[:, :, 2 * u:]
     Hp = H[:-1]
@@ -501,7 +622,6 @@ def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
         Dz *= keep
         Zc = z * keep + drop
     dZ = np.empty_like(Z)           # gradient of the input projections [z, r, h]
-    dh = _seed_gradient(dh_seq, dh_last, (B, u), dtype)
     back = np.empty((B, u), dtype)
     if reset_after:
         RD = Q * Dr                 # dr' = da * (Q * r')
@@ -545,6 +665,4 @@ def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
         drecurrent[:, :2 * u] = rec.weight_grad(Hp, dZ[:, :, :2 * u])
         drecurrent[:, 2 * u:] = Q.reshape(-1, u).T @ dZ[:, :, 2 * u:].reshape(-1, u)
         dbias = dZ.sum(axis=(0, 1)) if w["has_bias"] else None
-    dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
-    dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
-    return dinputs, dkernel, drecurrent, dbias, dh
+    return dZ, drecurrent, dbias

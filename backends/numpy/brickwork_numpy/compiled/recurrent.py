@@ -1,0 +1,176 @@
+"""One fused pass per time step for LSTM and GRU with the Keras default
+activations (``sigmoid`` gates, ``tanh`` candidate and output).
+
+The GEMMs stay in BLAS (``kernels/recurrent.py`` calls them); each function
+here replaces the dozen NumPy calls that follow a step's recurrent GEMM with
+one loop over the gate block that stays in cache. Arrays are ``(B, ...)``
+slices of one time step; ``carry`` is None or a bool ``(B,)`` vector of the
+rows whose states carry over unchanged (masked time steps).
+
+Gate values are kept activated in the gate block for the backward pass:
+LSTM ``[i, f, g, o]``, GRU ``[z, r, hh]``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import jit
+from .mathfn import tanh
+
+
+def gate_scales(kinds: str, units: int, dtype):
+    """Per-column ``(scale, shift)`` that turn one ``tanh`` into each gate:
+    ``s*tanh(s*x) + shift`` is ``sigmoid`` for ``s, shift = 1/2, 1/2`` ("s")
+    and ``tanh`` for ``1, 0`` ("t"). One uniform loop over the whole gate
+    block then vectorizes, where per-gate loops would not."""
+    scale = np.repeat([0.5 if k == "s" else 1.0 for k in kinds], units).astype(dtype)
+    shift = np.repeat([0.5 if k == "s" else 0.0 for k in kinds], units).astype(dtype)
+    return scale, shift
+
+
+@jit
+def _activate_row(z, rz, bias, scale, shift):
+    """``z = scale*tanh(scale*(z + rz + bias)) + shift`` over one row."""
+    for j in range(z.shape[0]):
+        s = scale[j]
+        v = z[j] + rz[j]
+        if bias is not None:
+            v += bias[j]
+        z[j] = s * tanh(s * v) + shift[j]
+
+
+@jit
+def lstm_forward_step(z, rz, scale, shift, c_prev, h_prev, carry, c, tc, h):
+    """Gates, cell and hidden state of one LSTM step.
+
+    z: ``(B, 4u)`` input projection (bias included); overwritten with the
+    activated gates. rz: ``(B, 4u)`` recurrent projection. Writes ``c``,
+    ``tc = tanh(c)`` and ``h = o * tc``; rows in ``carry`` keep
+    ``c_prev``/``h_prev``.
+    """
+    B, u = c.shape
+    for b in range(B):
+        zb = z[b]
+        _activate_row(zb, rz[b], None, scale, shift)
+        if carry is not None and carry[b]:
+            for j in range(u):
+                c[b, j] = c_prev[b, j]
+                h[b, j] = h_prev[b, j]
+                tc[b, j] = 0
+            continue
+        for j in range(u):
+            c[b, j] = zb[u + j] * c_prev[b, j] + zb[j] * zb[2 * u + j]
+        for j in range(u):
+            tc[b, j] = tanh(c[b, j])
+        for j in range(u):
+            h[b, j] = zb[3 * u + j] * tc[b, j]
+
+
+@jit
+def lstm_backward_step(dh, dc, gates, c_prev, tc, carry, dz):
+    """Gradients of one LSTM step's gate pre-activations.
+
+    dh, dc: running gradients w.r.t. this step's ``h`` and ``c``; ``dc``
+    becomes the gradient w.r.t. ``c_prev``, and ``dh`` keeps only what passes
+    to ``h_prev`` without the recurrent GEMM (all of it at a carried row,
+    nothing otherwise). gates: the activated ``[i, f, g, o]``. Writes ``dz``
+    ``(B, 4u)``, zero at carried rows.
+    """
+    B, u = dh.shape
+    for b in range(B):
+        if carry is not None and carry[b]:
+            for j in range(4 * u):
+                dz[b, j] = 0
+            continue
+        gb, zb = gates[b], dz[b]
+        for j in range(u):
+            i, f, g, o = gb[j], gb[u + j], gb[2 * u + j], gb[3 * u + j]
+            t = tc[b, j]
+            d_h = dh[b, j]
+            d_c = dc[b, j] + d_h * o * (1 - t * t)
+            zb[j] = d_c * g * i * (1 - i)
+            zb[u + j] = d_c * c_prev[b, j] * f * (1 - f)
+            zb[2 * u + j] = d_c * i * (1 - g * g)
+            zb[3 * u + j] = d_h * t * o * (1 - o)
+            dc[b, j] = d_c * f
+            dh[b, j] = 0
+
+
+@jit
+def gru_forward_step(x, r_proj, recurrent_bias, scale, shift, h_prev, carry, q, h):
+    """One GRU step with ``reset_after=True`` (Keras' default).
+
+    x: ``(B, 3u)`` input projection (input bias included); overwritten with
+    the activated ``[z, r, hh]``. r_proj: ``(B, 3u)`` recurrent projection
+    ``h_prev @ U`` (without bias). Writes ``q`` (the candidate's recurrent
+    part ``r_proj_h + b_h``, which backward needs) and
+    ``h = z*h_prev + (1-z)*hh``; rows in ``carry`` keep ``h_prev``.
+    """
+    B, u = h.shape
+    for b in range(B):
+        xb, rb = x[b], r_proj[b]
+        # z and r: one vectorized pass over their 2u columns.
+        if recurrent_bias is None:
+            _activate_row(xb[:2 * u], rb[:2 * u], None, scale, shift)
+        else:
+            _activate_row(xb[:2 * u], rb[:2 * u], recurrent_bias[:2 * u], scale, shift)
+        for j in range(u):
+            v = rb[2 * u + j]
+            if recurrent_bias is not None:
+                v += recurrent_bias[2 * u + j]
+            q[b, j] = v
+        for j in range(u):
+            xb[2 * u + j] = tanh(xb[2 * u + j] + xb[u + j] * q[b, j])
+        if carry is not None and carry[b]:
+            for j in range(u):
+                h[b, j] = h_prev[b, j]
+            continue
+        for j in range(u):
+            z = xb[j]
+            h[b, j] = z * h_prev[b, j] + (1 - z) * xb[2 * u + j]
+
+
+@jit
+def gru_backward_step(dh, gates, h_prev, q, carry, dx, dr):
+    """Gradients of one GRU step (``reset_after=True``).
+
+    dh: running gradient w.r.t. this step's ``h``; becomes what passes to
+    ``h_prev`` without the recurrent GEMM (``dh*z``, or all of it at a
+    carried row). gates: activated ``[z, r, hh]``. Writes ``dx`` ``(B, 3u)``,
+    the gradient of the input projection, and ``dr`` ``(B, 3u)``, that of the
+    recurrent projection; both zero at carried rows.
+    """
+    B, u = dh.shape
+    for b in range(B):
+        if carry is not None and carry[b]:
+            for j in range(3 * u):
+                dx[b, j] = 0
+                dr[b, j] = 0
+            continue
+        gb, xb, rb = gates[b], dx[b], dr[b]
+        for j in range(u):
+            z, r, hh = gb[j], gb[u + j], gb[2 * u + j]
+            d_h = dh[b, j]
+            da = d_h * (1 - z) * (1 - hh * hh)
+            dz = d_h * (h_prev[b, j] - hh) * z * (1 - z)
+            drr = da * q[b, j] * r * (1 - r)
+            xb[j] = dz
+            xb[u + j] = drr
+            xb[2 * u + j] = da
+            rb[j] = dz
+            rb[u + j] = drr
+            rb[2 * u + j] = da * r
+            dh[b, j] = d_h * z
+
+
+@jit
+def add_into(dh, recurrent, extra):
+    """``dh += recurrent (+ extra)``: the running gradient of the previous
+    hidden state."""
+    B, u = dh.shape
+    for b in range(B):
+        for j in range(u):
+            v = dh[b, j] + recurrent[b, j]
+            if extra is not None:
+                v += extra[b, j]
+            dh[b, j] = v
