@@ -116,7 +116,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        if ops.dtype_of(inputs) != self.compute_dtype:
+        if ops.data_of(inputs).dtype != self.compute_dtype:  # cheaper than dtype_of's name
             inputs = ops.cast(inputs, self.compute_dtype)
         fused = getattr(self.activation, "kernel_name", None)
         if fused in OUTPUT_DIFFERENTIABLE_ACTIVATIONS:

@@ -59,9 +59,10 @@ def _call_signature(cls):
 
 
 @functools.lru_cache(maxsize=None)
-def _argument_mask_names(signature):
-    """``<arg>_mask`` parameters of ``call`` whose ``<arg>`` is a parameter too."""
-    names = signature.parameters
+def _argument_mask_names(cls):
+    """``<arg>_mask`` parameters of ``cls.call`` whose ``<arg>`` is a parameter
+    too (cached by class: hashing a Signature costs microseconds per call)."""
+    names = _call_signature(cls).parameters
     return tuple(n for n in names if n.endswith("_mask") and n[:-len("_mask")] in names)
 
 
@@ -406,11 +407,13 @@ class Layer:
     def _populate_argument_masks(self, args, kwargs):
         """For ``call(self, query, value, query_mask=None, value_mask=None)``,
         fill each ``<arg>_mask`` not passed from the mask ``<arg>`` carries."""
-        signature = _call_signature(type(self))
-        wanted = [name for name in _argument_mask_names(signature) if kwargs.get(name) is None]
+        names = _argument_mask_names(type(self))
+        if not names:
+            return
+        wanted = [name for name in names if kwargs.get(name) is None]
         if not wanted:
             return
-        bound = signature.bind_partial(*args, **kwargs).arguments
+        bound = _call_signature(type(self)).bind_partial(*args, **kwargs).arguments
         for name in wanted:
             value = bound.get(name[:-len("_mask")])
             mask = None if value is None else get_keras_mask(value)
@@ -503,7 +506,8 @@ class Layer:
                     f"Layer {self.name!r} ({type(self).__name__}) cannot take inputs of dtype "
                     f"{array.dtype}: expected a numeric (bool, integer or floating) array of "
                     f"shape {tuple(array.shape)}")
-            if self.autocast and array.dtype.kind == "f" and array.dtype.name != compute_dtype:
+            # Compare dtypes, not names: ``dtype.name`` is computed in Python.
+            if self.autocast and array.dtype.kind == "f" and array.dtype != compute_dtype:
                 array = array.astype(compute_dtype)
             return array
         return tree.map_structure(convert, inputs)

@@ -1,15 +1,25 @@
 """Adagrad, Adadelta, Adamax, Nadam, Lion and FTRL steps, in place, following
 Keras 3's update rules. Python-float hyperparameters keep the arithmetic in
-the variables' own dtype; ``out=`` keeps temporaries to one or two arrays."""
+the variables' own dtype; ``out=`` keeps temporaries to one or two arrays.
+Where the arrays allow, the compiled one-pass loops of
+``compiled/optimizers.py`` compute the same values."""
 import numpy as np
 
 from brickwork.plugin import hookimpl
+
+from .optimizers import compiled_updates, flat, flat_gradient
 
 BRICKWORK_BACKEND = "numpy"
 
 
 @hookimpl
 def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
+    loops = compiled_updates(variable, gradient, accumulator)
+    if loops is not None:
+        scalar = variable.dtype.type
+        loops.adagrad(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
+                      scalar(learning_rate), scalar(epsilon))
+        return
     accumulator += np.square(gradient)
     denominator = accumulator + epsilon
     np.sqrt(denominator, out=denominator)
@@ -21,6 +31,13 @@ def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
 @hookimpl
 def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
                     learning_rate, rho, epsilon):
+    loops = compiled_updates(variable, gradient, accumulated_grad, accumulated_delta_var)
+    if loops is not None:
+        scalar = variable.dtype.type
+        loops.adadelta(flat(variable), flat_gradient(gradient, variable.dtype),
+                       flat(accumulated_grad), flat(accumulated_delta_var),
+                       scalar(learning_rate), scalar(rho), scalar(1 - rho), scalar(epsilon))
+        return
     accumulated_grad *= rho
     accumulated_grad += (1 - rho) * np.square(gradient)
     delta = accumulated_delta_var + epsilon
@@ -37,6 +54,13 @@ def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
 @hookimpl
 def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1, beta_2,
                   epsilon, step):
+    loops = compiled_updates(variable, gradient, first_moment, norm)
+    if loops is not None:
+        scalar = variable.dtype.type
+        loops.adamax(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
+                     flat(norm), scalar(learning_rate), scalar(1 - beta_1), scalar(beta_2),
+                     scalar(epsilon), scalar(1 - beta_1**step))
+        return
     first_moment += (gradient - first_moment) * (1 - beta_1)
     norm *= beta_2
     np.maximum(norm, np.abs(gradient), out=norm)
@@ -56,11 +80,22 @@ def nadam_update(variable, gradient, first_moment, second_moment, learning_rate,
                  beta_2, epsilon, step, u_product):
     u_t = _nadam_momentum_schedule(beta_1, step)
     u_next = _nadam_momentum_schedule(beta_1, step + 1)
+    moment_weight = u_next / (1 - u_product * u_next)
+    gradient_weight = (1 - u_t) / (1 - u_product)
+    velocity_scale = 1.0 / (1 - beta_2**step)
+    loops = compiled_updates(variable, gradient, first_moment, second_moment)
+    if loops is not None:
+        scalar = variable.dtype.type
+        loops.nadam(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
+                    flat(second_moment), scalar(learning_rate), scalar(1 - beta_1),
+                    scalar(1 - beta_2), scalar(epsilon), scalar(moment_weight),
+                    scalar(gradient_weight), scalar(velocity_scale))
+        return
     first_moment += (gradient - first_moment) * (1 - beta_1)
     second_moment += (np.square(gradient) - second_moment) * (1 - beta_2)
-    m_hat = first_moment * (u_next / (1 - u_product * u_next))
-    m_hat += gradient * ((1 - u_t) / (1 - u_product))
-    denominator = second_moment * (1.0 / (1 - beta_2**step))
+    m_hat = first_moment * moment_weight
+    m_hat += gradient * gradient_weight
+    denominator = second_moment * velocity_scale
     np.sqrt(denominator, out=denominator)
     denominator += epsilon
     m_hat *= learning_rate
@@ -70,6 +105,13 @@ def nadam_update(variable, gradient, first_moment, second_moment, learning_rate,
 
 @hookimpl
 def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
+    loops = compiled_updates(variable, gradient, momentum)
+    if loops is not None:
+        scalar = variable.dtype.type
+        loops.lion(flat(variable), flat_gradient(gradient, variable.dtype), flat(momentum),
+                   scalar(learning_rate), scalar(beta_1), scalar(1 - beta_1), scalar(beta_2),
+                   scalar(1 - beta_2))
+        return
     direction = momentum * beta_1
     direction += gradient * (1 - beta_1)
     np.sign(direction, out=direction)
@@ -89,6 +131,14 @@ def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning
                 l2_shrinkage_regularization_strength, beta):
     p = -learning_rate_power
     l2 = l2_regularization_strength + beta / (2.0 * learning_rate)
+    loops = compiled_updates(variable, gradient, accumulator, linear)
+    if loops is not None:
+        scalar = variable.dtype.type
+        loops.ftrl(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
+                   flat(linear), scalar(learning_rate), scalar(p), p == 0.5,
+                   scalar(l1_regularization_strength), scalar(2 * l2),
+                   scalar(2 * l2_shrinkage_regularization_strength))
+        return
     new_accumulator = accumulator + np.square(gradient)
     new_power = _power(new_accumulator, p)
     linear += gradient
