@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -422,6 +423,16 @@ CHECK_SOFTMAX = """
 """
 
 
+def _see_this_environment(python):
+    """Let a new venv import what this interpreter can (brickwork, numpy...):
+    ``--system-site-packages`` alone reaches the base interpreter's packages,
+    not those of a venv the tests may run in."""
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    pathlib.Path(target, "_brickwork_test_parent_env.pth").write_text("\n".join(paths) + "\n")
+
+
 def test_install_and_uninstall_an_override_plugin_with_pip(tmp_path):
     source = tmp_path / "src"
     source.mkdir()
@@ -431,6 +442,7 @@ def test_install_and_uninstall_an_override_plugin_with_pip(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages",
                     str(venv)], check=True, timeout=120)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    _see_this_environment(python)
     pip = [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check",
            "--quiet"]
     installed = subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "--no-index",

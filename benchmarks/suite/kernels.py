@@ -272,6 +272,18 @@ def _ftrl_update(k, rng):
             0.0, 0.0)
 
 
+VOCABULARY, TOKENS = size(10000, 50), (size(64, 4), size(100, 6))
+
+
+def _take_rows_forward(k, rng):
+    return array(rng, (VOCABULARY, UNITS)), array(rng, TOKENS, dtype="int32", low=0, high=VOCABULARY)
+
+
+def _take_rows_backward(k, rng):
+    table, indices = _take_rows_forward(k, rng)
+    return array(rng, (*TOKENS, UNITS)), indices, VOCABULARY
+
+
 KERNEL_INPUTS = {
     "random_generator": lambda k, rng: (0,),
     "dense_forward": _dense_forward,
@@ -320,6 +332,8 @@ KERNEL_INPUTS = {
     "nadam_update": _nadam_update,
     "lion_update": _lion_update,
     "ftrl_update": _ftrl_update,
+    "take_rows_forward": _take_rows_forward,
+    "take_rows_backward": _take_rows_backward,
 }
 
 #: Kernels whose peak memory is worth tracking (large intermediates).

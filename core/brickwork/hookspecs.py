@@ -847,3 +847,29 @@ def masked_softmax_forward(x, mask, axis):
         :func:`softmax_backward` ``(dy, y, axis)``, since ``y`` is 0 wherever
         the mask is False.
     """
+
+
+# -------------------------------------------------------------------------
+# Row gathers (Embedding lookups, ``take`` along axis 0)
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def take_rows_forward(table, indices):
+    """Rows of ``table`` at ``indices``: ``table[indices]``.
+
+    :param table: ``(N, ...)``.
+    :param indices: integer array of any shape, each in ``[0, N)`` (the
+        caller checks the range).
+    :returns: ``indices.shape + table.shape[1:]``, dtype of ``table``.
+    """
+
+
+@hookspec
+def take_rows_backward(dy, indices, num_rows):
+    """Gradient of :func:`take_rows_forward` w.r.t. ``table``: a zero
+    ``(num_rows, *dy.shape[indices.ndim:])`` array of ``dy``'s dtype with each
+    row ``dy[k]`` added at row ``indices[k]``; repeated indices accumulate.
+
+    :returns: ``dtable``.
+    """

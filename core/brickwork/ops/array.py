@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork.dtypes import standardize_dtype
-from brickwork.ops.core import backend_xp, data_of, needs_grad, record, unbroadcast
+from brickwork.ops.core import backend_xp, data_of, kernels, needs_grad, record, unbroadcast
 
 
 def reshape(a, new_shape):
@@ -101,6 +101,8 @@ def take(a, indices, axis=None):
     x, idx = data_of(a), xp.asarray(data_of(indices))
     if axis is not None:
         axis = axis % x.ndim
+    if axis == 0:
+        return _take_rows(a, x, idx)
     out = xp.take(x, idx, axis=axis)
     if not needs_grad(a):
         return out
@@ -115,6 +117,16 @@ def take(a, indices, axis=None):
         xp.add.at(moved, idx.reshape(-1), g_moved.reshape(-1, *moved.shape[1:]))
         return (xp.moveaxis(moved, 0, axis),)
     return record(out, (a,), vjp)
+
+
+def _take_rows(a, x, idx):
+    """``take`` along axis 0 (Embedding lookups) through the row-gather
+    kernels, whose gradient is a fast scatter-add."""
+    k = kernels()
+    out = k.take_rows_forward(x, idx)
+    if not needs_grad(a):
+        return out
+    return record(out, (a,), lambda g: (k.take_rows_backward(g, idx, x.shape[0]),))
 
 
 # --- creation (never differentiable) -------------------------------------
