@@ -71,6 +71,16 @@ def discover(only=None):
     return modules
 
 
+def _without_compiled_loops(step):
+    """The same step on the NumPy backend's pure-NumPy paths."""
+    from brickwork_numpy import compiled
+
+    def run_step():
+        with compiled.disabled():
+            return step()
+    return run_step
+
+
 def run(args):
     try:
         import torch
@@ -78,23 +88,34 @@ def run(args):
     except ImportError:
         torch = None
     import numpy as np
+    from brickwork_numpy import compiled
+    # With numba installed, also time brickwork's pure-NumPy paths in the same
+    # run: the baseline that the compiled loops are measured against.
+    baseline = compiled.enabled() and not args.no_baseline
     lines = [f"# brickwork vs PyTorch (CPU), float32, {args.threads} threads, median of "
              f"{args.repeats} after warm-up; {datetime.date.today().isoformat()}",
              f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numpy "
              f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}; "
              f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine "
              f"makes these numbers noisy)",
-             f"{'workload':<44}{'brickwork ms':>14}{'torch ms':>12}{'ratio':>8}{'target':>8}"]
+             f"# brickwork NumPy backend: {compiled.describe()}"
+             + ("; 'numpy ms' = the same with BRICKWORK_NUMBA=0 paths" if baseline else ""),
+             f"{'workload':<44}{'brickwork ms':>14}" + (f"{'numpy ms':>10}" if baseline else "")
+             + f"{'torch ms':>10}{'ratio':>8}{'target':>8}"]
     print("\n".join(lines), flush=True)
     for module in discover(args.only):
         for case in module.cases():
-            steps = [case.brickwork()] + ([case.torch()] if torch else [])
-            ours, *rest = median_seconds(steps, args.repeats)
-            theirs = rest[0] if rest else None
+            ours_step = case.brickwork()
+            steps = [ours_step] + ([_without_compiled_loops(ours_step)] if baseline else []) \
+                + ([case.torch()] if torch else [])
+            times = median_seconds(steps, args.repeats)
+            ours = times[0]
+            theirs = times[-1] if torch else None
             ratio = f"{ours / theirs:8.2f}" if theirs else f"{'-':>8}"
             target = f"{case.target:8.2f}" if case.target else f"{'':>8}"
             line = (f"{case.name:<44}{ours * 1e3:14.1f}"
-                    f"{(theirs * 1e3 if theirs else float('nan')):12.1f}{ratio}{target}")
+                    + (f"{times[1] * 1e3:10.1f}" if baseline else "")
+                    + f"{(theirs * 1e3 if theirs else float('nan')):10.1f}{ratio}{target}")
             lines.append(line)
             print(line, flush=True)
     if args.output:
@@ -107,6 +128,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", nargs="*", help="workload module names (e.g. cnn mlp)")
     parser.add_argument("--output", help="also write the table to this file")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip timing brickwork's pure-NumPy paths (BRICKWORK_NUMBA=0)")
     args = parser.parse_args()
     _reexec_with_environment(args.threads)
     run(args)
