@@ -5,17 +5,19 @@ from brickwork.dtypes import standardize_dtype
 
 
 class DTypePolicy:
-    """``"float32"`` (default), ``"float64"``, or ``"mixed_float16"``-style names."""
+    """A float dtype name (``"float32"``, ``"float64"``, ``"float16"``), or
+    ``"mixed_float16"``: compute in float16, keep variables in float32.
+    ``None`` takes the global policy (:func:`set_dtype_policy`)."""
 
     def __init__(self, name=None):
-        name = name or "float32"
+        if name is None:
+            name = dtype_policy().name
         if isinstance(name, DTypePolicy):
             name = name.name
-        if name.startswith("mixed_"):
-            self.compute_dtype = standardize_dtype(name[len("mixed_"):])
-            self.variable_dtype = "float32"
-        else:
-            self.compute_dtype = self.variable_dtype = standardize_dtype(name)
+        if not isinstance(name, str):
+            raise TypeError(f"'name' must be a string, such as 'mixed_float16'. "
+                            f"Received: name={name!r} (of type {type(name).__name__})")
+        self.compute_dtype, self.variable_dtype = _parse_policy_name(name)
         self.name = name
 
     def get_config(self):
@@ -32,9 +34,54 @@ class DTypePolicy:
         return f'<DTypePolicy "{self.name}">'
 
 
+_MIXED = {"mixed_float16": ("float16", "float32")}
+
+
+def _parse_policy_name(name):
+    """``(compute_dtype, variable_dtype)`` of a policy name."""
+    if name in _MIXED:
+        return _MIXED[name]
+    if name == "mixed_bfloat16" or name == "bfloat16":
+        raise ValueError(f"Dtype policy {name!r} needs bfloat16, which NumPy and CuPy arrays "
+                         f"lack; use 'mixed_float16' for mixed precision.")
+    try:
+        dtype = standardize_dtype(name)
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None:
+        raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid "
+                         f"policies include 'mixed_float16' and the name of any float dtype "
+                         f"such as 'float32'.")
+    return dtype, dtype
+
+
+_global_policy = None
+
+
+def set_dtype_policy(policy):
+    """Sets the default dtype policy of layers created afterwards, as
+    ``keras.config.set_dtype_policy`` (e.g. ``"mixed_float16"``)."""
+    global _global_policy
+    if isinstance(policy, str):
+        policy = DTypePolicy(policy)
+    if not isinstance(policy, DTypePolicy):
+        raise ValueError(f"Invalid `policy` argument. Expected the string name of a policy "
+                         f"(such as 'mixed_float16') or a `DTypePolicy` instance. Received: "
+                         f"policy={policy!r} (of type {type(policy).__name__})")
+    _global_policy = policy
+
+
+def dtype_policy() -> DTypePolicy:
+    """The global dtype policy (``float32`` unless set)."""
+    global _global_policy
+    if _global_policy is None:
+        _global_policy = DTypePolicy("float32")
+    return _global_policy
+
+
 def get(identifier) -> DTypePolicy:
     if identifier is None:
-        return DTypePolicy("float32")
+        return dtype_policy()
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
