@@ -35,7 +35,7 @@ def cases():
         return lambda: model.predict_on_batch(x)
     return [
         Case(f"mlp 784-512-512-10 train step b{BATCH}", bw_train,
-             lambda: torch_train_step(torch_model(), x, y)),
+             lambda: torch_train_step(torch_model(), x, y), target=1.0),  # issue 9
         Case(f"mlp 784-512-512-10 inference b{BATCH}", bw_predict,
              lambda: torch_inference(torch_model(), x)),
     ]

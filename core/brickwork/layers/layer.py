@@ -213,16 +213,24 @@ class Layer:
     def weights(self):
         """Own weights in creation order (trainable first), then sub-layers'."""
         result, seen = [], set()
-        for variable in self._trainable_variables + self._non_trainable_variables:
+        self._gather_weights(result, seen)
+        return result
+
+    def _gather_weights(self, result, seen):
+        # One walk with one `seen` set gives the order of asking each
+        # sub-layer for its `weights`, without building their lists.
+        for variable in (*self._trainable_variables, *self._non_trainable_variables):
             if id(variable) not in seen:
                 seen.add(id(variable))
                 result.append(variable)
         for layer in self._layers:
-            for variable in layer.weights:
+            if type(layer).weights is _WEIGHTS_PROPERTY:
+                layer._gather_weights(result, seen)
+                continue
+            for variable in layer.weights:  # a subclass that defines its own
                 if id(variable) not in seen:
                     seen.add(id(variable))
                     result.append(variable)
-        return result
 
     variables = weights
 
@@ -497,7 +505,7 @@ class Layer:
             if value is None or isinstance(value, (KerasTensor, Variable)):
                 return value
             if type(value).__name__ == "Tensor":
-                if self.autocast and is_float_dtype(value.dtype) and value.dtype != compute_dtype:
+                if self.autocast and value.dtype.kind == "f" and value.dtype != compute_dtype:
                     return ops.cast(value, compute_dtype)
                 return value
             array = ops.convert_to_tensor(value)
@@ -698,5 +706,7 @@ class Layer:
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
+
+_WEIGHTS_PROPERTY = Layer.weights  # sub-layers that keep it are walked without it
 
 __all__ = ["Layer", "InputSpec"]

@@ -126,8 +126,10 @@ class Optimizer:
         return self._iterations
 
     def _step(self) -> int:
-        """``iterations`` as a Python int."""
-        return int(convert_to_numpy(self.iterations))
+        """``iterations`` as a Python int (called once per variable per step)."""
+        if self.gradient_accumulation_steps:
+            return int(convert_to_numpy(self.iterations))
+        return int(data_of(self._iterations))
 
     @property
     def learning_rate(self):

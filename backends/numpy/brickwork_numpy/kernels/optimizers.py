@@ -44,9 +44,8 @@ def flat_gradient(gradient, dtype):
 def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nesterov):
     loops = compiled_updates(variable, gradient, momentum_buffer)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.sgd(flat(variable), flat_gradient(gradient, variable.dtype), flat(momentum_buffer),
-                  scalar(learning_rate), scalar(momentum), bool(nesterov))
+                  learning_rate, momentum, bool(nesterov))
         return
     if momentum_buffer is None:
         variable -= learning_rate * gradient
@@ -65,10 +64,9 @@ def adam_update(variable, gradient, first_moment, second_moment, max_second_mome
     alpha = learning_rate * math.sqrt(1 - beta_2**step) / (1 - beta_1**step)
     loops = compiled_updates(variable, gradient, first_moment, second_moment, max_second_moment)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.adam(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
-                   flat(second_moment), flat(max_second_moment), scalar(alpha),
-                   scalar(1 - beta_1), scalar(1 - beta_2), scalar(epsilon))
+                   flat(second_moment), flat(max_second_moment), alpha,
+                   1 - beta_1, 1 - beta_2, epsilon)
         return
     first_moment += (gradient - first_moment) * (1 - beta_1)
     second_moment += (np.square(gradient) - second_moment) * (1 - beta_2)
@@ -86,10 +84,9 @@ def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradie
                    learning_rate, rho, momentum, epsilon):
     loops = compiled_updates(variable, gradient, velocity, momentum_buffer, average_gradient)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.rmsprop(flat(variable), flat_gradient(gradient, variable.dtype), flat(velocity),
-                      flat(momentum_buffer), flat(average_gradient), scalar(learning_rate),
-                      scalar(rho), scalar(1 - rho), scalar(momentum), scalar(epsilon))
+                      flat(momentum_buffer), flat(average_gradient), learning_rate,
+                      rho, 1 - rho, momentum, epsilon)
         return
     velocity *= rho
     velocity += (1 - rho) * np.square(gradient)

@@ -16,9 +16,8 @@ BRICKWORK_BACKEND = "numpy"
 def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
     loops = compiled_updates(variable, gradient, accumulator)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.adagrad(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
-                      scalar(learning_rate), scalar(epsilon))
+                      learning_rate, epsilon)
         return
     accumulator += np.square(gradient)
     denominator = accumulator + epsilon
@@ -33,10 +32,9 @@ def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
                     learning_rate, rho, epsilon):
     loops = compiled_updates(variable, gradient, accumulated_grad, accumulated_delta_var)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.adadelta(flat(variable), flat_gradient(gradient, variable.dtype),
                        flat(accumulated_grad), flat(accumulated_delta_var),
-                       scalar(learning_rate), scalar(rho), scalar(1 - rho), scalar(epsilon))
+                       learning_rate, rho, 1 - rho, epsilon)
         return
     accumulated_grad *= rho
     accumulated_grad += (1 - rho) * np.square(gradient)
@@ -56,10 +54,9 @@ def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1,
                   epsilon, step):
     loops = compiled_updates(variable, gradient, first_moment, norm)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.adamax(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
-                     flat(norm), scalar(learning_rate), scalar(1 - beta_1), scalar(beta_2),
-                     scalar(epsilon), scalar(1 - beta_1**step))
+                     flat(norm), learning_rate, 1 - beta_1, beta_2,
+                     epsilon, 1 - beta_1**step)
         return
     first_moment += (gradient - first_moment) * (1 - beta_1)
     norm *= beta_2
@@ -85,11 +82,10 @@ def nadam_update(variable, gradient, first_moment, second_moment, learning_rate,
     velocity_scale = 1.0 / (1 - beta_2**step)
     loops = compiled_updates(variable, gradient, first_moment, second_moment)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.nadam(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
-                    flat(second_moment), scalar(learning_rate), scalar(1 - beta_1),
-                    scalar(1 - beta_2), scalar(epsilon), scalar(moment_weight),
-                    scalar(gradient_weight), scalar(velocity_scale))
+                    flat(second_moment), learning_rate, 1 - beta_1,
+                    1 - beta_2, epsilon, moment_weight,
+                    gradient_weight, velocity_scale)
         return
     first_moment += (gradient - first_moment) * (1 - beta_1)
     second_moment += (np.square(gradient) - second_moment) * (1 - beta_2)
@@ -107,10 +103,9 @@ def nadam_update(variable, gradient, first_moment, second_moment, learning_rate,
 def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
     loops = compiled_updates(variable, gradient, momentum)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.lion(flat(variable), flat_gradient(gradient, variable.dtype), flat(momentum),
-                   scalar(learning_rate), scalar(beta_1), scalar(1 - beta_1), scalar(beta_2),
-                   scalar(1 - beta_2))
+                   learning_rate, beta_1, 1 - beta_1, beta_2,
+                   1 - beta_2)
         return
     direction = momentum * beta_1
     direction += gradient * (1 - beta_1)
@@ -133,11 +128,10 @@ def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning
     l2 = l2_regularization_strength + beta / (2.0 * learning_rate)
     loops = compiled_updates(variable, gradient, accumulator, linear)
     if loops is not None:
-        scalar = variable.dtype.type
         loops.ftrl(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
-                   flat(linear), scalar(learning_rate), scalar(p), p == 0.5,
-                   scalar(l1_regularization_strength), scalar(2 * l2),
-                   scalar(2 * l2_shrinkage_regularization_strength))
+                   flat(linear), learning_rate, p, p == 0.5,
+                   l1_regularization_strength, 2 * l2,
+                   2 * l2_shrinkage_regularization_strength)
         return
     new_accumulator = accumulator + np.square(gradient)
     new_power = _power(new_accumulator, p)
