@@ -8,8 +8,21 @@ FLOATX = "float32"
 _ALIASES = {"float": "float32", "int": "int32", "double": "float64", "half": "float16"}
 
 
+_NAMES = {}  # (type, name or dtype) -> canonical name; np.dtype.name is computed in Python
+
+
 def standardize_dtype(dtype) -> str:
     """A dtype's canonical name (``"float32"``), from a name, numpy dtype or type."""
+    if isinstance(dtype, (str, np.dtype)):
+        key = (type(dtype), dtype)
+        name = _NAMES.get(key)
+        if name is None:
+            name = _NAMES[key] = _standardize(dtype)
+        return name
+    return _standardize(dtype)
+
+
+def _standardize(dtype) -> str:
     if dtype is None:
         return FLOATX
     if isinstance(dtype, dict):  # a serialized DTypePolicy
