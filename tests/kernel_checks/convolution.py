@@ -24,8 +24,19 @@ CONV_CASES = {
     "2d-stride-groups": ((6, 5), (3, 2), (2, 1), ((1, 1), (0, 1)), (1, 1), 2),
     "2d-dilated": ((7, 5), (2, 3), (1, 1), ((0, 0), (2, 2)), (2, 1), 1),
     "3d": ((4, 5, 3), (2, 3, 2), (1, 2, 1), ((0, 1), (1, 1), (1, 0)), (1, 1, 1), 1),
+    # 3x3, stride 1, undilated, ungrouped: the compiled Winograd path (even
+    # and odd sizes, 'valid', 'same' and uneven padding; tiles cut by the border).
+    "2d-3x3-valid-odd": ((7, 9), (3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+    "2d-3x3-same-even": ((6, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+    "2d-3x3-uneven-padding": ((5, 4), (3, 3), (1, 1), ((2, 0), (0, 1)), (1, 1), 1),
+    "2d-3x3-one-channel": ((6, 7), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+    # 3x3 kernels that fall back to im2col: strided, dilated.
+    "2d-3x3-stride2": ((7, 6), (3, 3), (2, 2), ((1, 1), (0, 1)), (1, 1), 1),
+    "2d-3x3-dilated": ((7, 7), (3, 3), (1, 1), ((2, 2), (2, 2)), (2, 2), 1),
 }
 BATCH, IN_CHANNELS, FILTERS = 2, 4, 6
+#: (in channels, filters) of cases that do not use IN_CHANNELS and FILTERS.
+CASE_CHANNELS = {"2d-3x3-one-channel": (1, 5), "2d-3x3-same-even": (8, 5)}
 
 
 def ref_correlate(xp, kernel, strides, dilation, groups):
@@ -90,9 +101,12 @@ def ref_depthwise(x, kernel, bias, strides, padding, dilation, activation):
 def conv_inputs(rng, case, groups_override=None):
     spatial, ks, strides, padding, dilation, groups = CONV_CASES[case]
     groups = groups if groups_override is None else groups_override
-    x = rng.normal(size=(BATCH,) + spatial + (IN_CHANNELS,))
-    kernel = rng.normal(scale=0.5, size=ks + (IN_CHANNELS // groups, FILTERS))
-    bias = rng.normal(size=(FILTERS,))
+    channels, filters = CASE_CHANNELS.get(case, (IN_CHANNELS, FILTERS))
+    if groups_override is not None:
+        channels, filters = IN_CHANNELS, FILTERS
+    x = rng.normal(size=(BATCH,) + spatial + (channels,))
+    kernel = rng.normal(scale=0.5, size=ks + (channels // groups, filters))
+    bias = rng.normal(size=(filters,))
     return x, kernel, bias, strides, padding, dilation, groups
 
 

@@ -3,7 +3,10 @@
 Plain and transposed convolutions are im2col + GEMM over strided views (see
 ``_conv_utils``); the three linear building blocks below (output, kernel
 gradient, input gradient) serve both, because a transposed convolution is
-the input gradient of a plain one and vice versa. Depthwise convolution has
+the input gradient of a plain one and vice versa. With compiled loops on,
+3x3 stride-1 2-D convolutions (and so their input gradients) and their
+kernel gradients take Winograd F(2x2, 3x3) instead (``compiled/winograd.py``:
+2.25x fewer multiplies). Depthwise convolution has
 too little arithmetic per tap for a GEMM and runs as one fused
 multiply-add per kernel tap instead.
 """
@@ -15,12 +18,18 @@ import numpy as np
 
 from brickwork.plugin import hookimpl
 
+from .. import compiled
 from . import _conv_utils
 from ._conv_utils import (block_rows, copy_into, effective_size, output_shape, pad, scratch,
                           tap_slices, windows, zero_extended)
 from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
+
+#: Winograd F(2x2, 3x3) serves 3x3, stride-1, undilated, ungrouped 2-D
+#: convolutions with at least this many input channels and filters (with
+#: compiled loops on); below it the transforms cost more than they save.
+WINOGRAD_MIN_CHANNELS = 4
 
 
 # ---------------------------------------------------------------------------
@@ -61,9 +70,27 @@ def _im2col_block(view, start, stop, groups, slot=0):
     return cols.reshape(groups, rows, -1)
 
 
+def _winograd(kernel_shape, strides, dilation_rate, groups):
+    """The compiled Winograd module when it serves this convolution, else None."""
+    if len(kernel_shape) != 4 or min(kernel_shape[-2:]) < WINOGRAD_MIN_CHANNELS:
+        return None
+    fast = compiled.module("winograd")
+    if fast is None or not fast.applies(kernel_shape, strides, dilation_rate, groups):
+        return None
+    return fast
+
+
+def _winograd_forward(fast, x, kernel, padding, bias, relu):
+    out = output_shape(x.shape[1:-1], kernel.shape[:2], (1, 1), (1, 1), padding)
+    return fast.conv2d(x, kernel, padding[0][0], padding[1][0], out, bias, relu)
+
+
 def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
     """The cross-correlation of :func:`conv_forward` without bias or activation.
     ``padding`` pairs may be negative (crop)."""
+    fast = _winograd(kernel.shape, strides, dilation_rate, groups)
+    if fast is not None:
+        return _winograd_forward(fast, x, kernel, padding, None, False)
     *ks, _, filters = kernel.shape
     xp = pad(x, padding)
     out_spatial = output_shape(xp.shape[1:-1], ks, strides, dilation_rate, [(0, 0)] * len(ks))
@@ -88,6 +115,9 @@ def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
 
 def conv_kernel_grad(x, dz, kernel_shape, strides, padding, dilation_rate, groups):
     """Gradient of :func:`conv_linear` with respect to its kernel."""
+    fast = _winograd(kernel_shape, strides, dilation_rate, groups)
+    if fast is not None:
+        return fast.conv2d_kernel_grad(x, dz, padding[0][0], padding[1][0])
     *ks, cin, filters = kernel_shape
     xp = pad(x, padding)
     out_spatial = dz.shape[1:-1]
@@ -120,9 +150,12 @@ def conv_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, grou
     *ks, cin, filters = kernel.shape
     extents = [effective_size(k, d) for k, d in zip(ks, dilation_rate)]
     frame_bytes = dz.shape[0] * math.prod(in_spatial) * groups * cin * dz.itemsize
-    if all(s == 1 for s in strides) and frame_bytes > _conv_utils.SCATTER_MAX_BYTES:
+    gather = (frame_bytes > _conv_utils.SCATTER_MAX_BYTES
+              or _winograd(kernel.shape[:-2] + (filters, cin), strides, dilation_rate, groups))
+    if all(s == 1 for s in strides) and gather:
         # Stride 1: a gather, i.e. a convolution of the padded output gradient
-        # with the flipped kernel whose channel axes trade places.
+        # with the flipped kernel whose channel axes trade places (Winograd
+        # when the kernel is 3x3).
         flipped = kernel[tuple(slice(None, None, -1) for _ in ks)]
         fg = filters // groups
         swapped = flipped.reshape(*ks, cin, groups, fg).transpose(
@@ -176,6 +209,12 @@ def _bias_grad(dz):
 
 @hookimpl
 def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activation):
+    fast = _winograd(kernel.shape, strides, dilation_rate, groups)
+    if fast is not None:
+        # Bias and ReLU are fused into the output transform.
+        relu = activation == "relu"
+        y = _winograd_forward(fast, x, kernel, padding, bias, relu)
+        return y if relu else apply_activation(y, activation, inplace=True)
     return _finish(conv_linear(x, kernel, strides, padding, dilation_rate, groups), bias,
                    activation)
 
