@@ -358,8 +358,10 @@ def check_sgd_update(k, rng, case):
                 assert_state(buffer, want_m, dtype, "momentum_buffer")
 
 
-@conformance("adam_update", cases=["adam", "amsgrad"])
+@conformance("adam_update", cases=["adam", "amsgrad", "transposed_gradient"])
 def check_adam_update(k, rng, case):
+    """``transposed_gradient``: the gradient arrives as a non-contiguous view
+    (a backend may not read it as a flat vector)."""
     amsgrad = case == "amsgrad"
     lr, beta_1, beta_2, eps = 0.01, 0.9, 0.999, 1e-7
     for dtype in (np.float32, np.float64):
@@ -371,7 +373,8 @@ def check_adam_update(k, rng, case):
         # Shrinking gradients make v fall below its running maximum (amsgrad matters).
         for step, scale in enumerate((3.0, 1.0, 0.1, 0.01), start=1):
             g = (scale * rng.normal(size=(3, 4))).astype(dtype)
-            assert k.adam_update(variable, T(g), m, v, v_hat, lr, beta_1, beta_2, eps, step) is None
+            gradient = T(g.T.copy()).T if case == "transposed_gradient" else T(g)
+            assert k.adam_update(variable, gradient, m, v, v_hat, lr, beta_1, beta_2, eps, step) is None
             want = list(ref.adam_step(*want[:1], g, *want[1:], lr, beta_1, beta_2, eps, step))
             for name, got, expected in zip(("variable", "m", "v", "v_hat"), (variable, m, v, v_hat), want):
                 if expected is not None:

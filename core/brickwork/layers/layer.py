@@ -58,6 +58,17 @@ def _call_signature(cls):
     return inspect.Signature(list(inspect.signature(cls.call).parameters.values())[1:])
 
 
+def _has_symbolic_argument(args, kwargs) -> bool:
+    """``is_symbolic((args, kwargs))``, flattening only arguments that are
+    containers (most calls pass plain arrays)."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, (list, tuple, dict)) and is_symbolic(value):
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=None)
 def _argument_mask_names(cls):
     """``<arg>_mask`` parameters of ``cls.call`` whose ``<arg>`` is a parameter
@@ -367,7 +378,7 @@ class Layer:
         if not self.__dict__.get("_tracker_ready"):
             raise RuntimeError(f"{type(self).__name__}.__init__ did not call "
                                f"`super().__init__()`; call it first.")
-        if is_symbolic((args, kwargs)):
+        if _has_symbolic_argument(args, kwargs):
             return self._symbolic_call(args, kwargs)
         if args:
             args = (self._convert_inputs(args[0]),) + args[1:]
@@ -405,9 +416,14 @@ class Layer:
             kwargs.pop("mask")
         if kwargs.get("mask") is not None:
             return kwargs["mask"]
-        mask = tree.map_structure(get_keras_mask, first)
-        if not any(m is not None for m in tree.flatten(mask)):
-            return None
+        if isinstance(first, (list, tuple, dict)):
+            mask = tree.map_structure(get_keras_mask, first)
+            if not any(m is not None for m in tree.flatten(mask)):
+                return None
+        else:
+            mask = get_keras_mask(first)
+            if mask is None:
+                return None
         if self._call_has_mask_arg:
             kwargs["mask"] = mask
         return mask

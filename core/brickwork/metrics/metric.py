@@ -34,6 +34,8 @@ def divide_no_nan(a, b):
     """``a / b`` where ``b != 0``, else 0, without a division warning."""
     xp = ops.backend_xp()
     a, b = xp.asarray(a), xp.asarray(b)
+    if xp is np and a.ndim == 0 and b.ndim == 0 and b != 0:
+        return np.asarray(a / b)  # a running mean's result: nothing to mask
     zero = b == 0
     return xp.where(zero, xp.zeros((), dtype=a.dtype), a / xp.where(zero, xp.ones((), b.dtype), b))
 
@@ -88,7 +90,7 @@ class Metric:
 
     def reset_state(self):
         for variable in self.variables:
-            variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
+            variable.value.fill(0)  # in place, as assign(zeros) is, without the zeros
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state()")

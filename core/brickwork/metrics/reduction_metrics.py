@@ -16,6 +16,8 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, mask=No
     values = detach(values, dtype)
     if sample_weight is not None:
         sample_weight = detach(sample_weight, dtype)
+        if mask is None and values.ndim == 0 and sample_weight.ndim == 0:
+            return values * sample_weight, sample_weight  # a loss and a batch size
         if mask is not None:
             sample_weight = losses.apply_mask(sample_weight, mask, dtype=dtype, reduction="sum")
         values, sample_weight = losses.squeeze_or_expand_to_same_rank(values, sample_weight)
