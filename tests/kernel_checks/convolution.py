@@ -30,13 +30,16 @@ CONV_CASES = {
     "2d-3x3-same-even": ((6, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     "2d-3x3-uneven-padding": ((5, 4), (3, 3), (1, 1), ((2, 0), (0, 1)), (1, 1), 1),
     "2d-3x3-one-channel": ((6, 7), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+    # 3x3 with 1-3 input channels: the compiled direct loops (any geometry).
+    "2d-few-channels-strided-dilated": ((8, 9), (3, 3), (2, 1), ((1, 2), (0, 1)), (1, 2), 1),
     # 3x3 kernels that fall back to im2col: strided, dilated.
     "2d-3x3-stride2": ((7, 6), (3, 3), (2, 2), ((1, 1), (0, 1)), (1, 1), 1),
     "2d-3x3-dilated": ((7, 7), (3, 3), (1, 1), ((2, 2), (2, 2)), (2, 2), 1),
 }
 BATCH, IN_CHANNELS, FILTERS = 2, 4, 6
 #: (in channels, filters) of cases that do not use IN_CHANNELS and FILTERS.
-CASE_CHANNELS = {"2d-3x3-one-channel": (1, 5), "2d-3x3-same-even": (8, 5)}
+CASE_CHANNELS = {"2d-3x3-one-channel": (1, 5), "2d-3x3-same-even": (8, 5),
+                 "2d-few-channels-strided-dilated": (3, 4)}
 
 
 def ref_correlate(xp, kernel, strides, dilation, groups):
@@ -169,6 +172,16 @@ def check_conv_backward(k, rng, case):
         rest = (strides, padding, dilation, groups, activation)
         y = ref_conv(x, kernel, bias, *rest)
         _backward(k.conv_backward, ref_conv, (x, kernel, bias), rest, y)
+    # ReLU (fused into some kernels' loops): the linear gradients of dy masked
+    # where the output is not positive.
+    y = ref_conv(x, kernel, bias, strides, padding, dilation, groups, "relu")
+    dy = np.random.default_rng(2).normal(size=y.shape)
+    got = call(k.conv_backward, T(dy), T(x), T(kernel), T(y), strides, padding, dilation, groups,
+               "relu", True)
+    want = call(k.conv_backward, T(dy * (y > 0)), T(x), T(kernel), T(y), strides, padding,
+                dilation, groups, "linear", True)
+    for name, g, w in zip(("dx", "dkernel", "dbias"), got, want):
+        assert_allclose(N(g), N(w), **F64, err_msg=f"relu {name}")
 
 
 # ---------------------------------------------------------------------------

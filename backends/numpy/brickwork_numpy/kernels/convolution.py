@@ -6,7 +6,8 @@ gradient, input gradient) serve both, because a transposed convolution is
 the input gradient of a plain one and vice versa. With compiled loops on,
 3x3 stride-1 2-D convolutions (and so their input gradients) and their
 kernel gradients take Winograd F(2x2, 3x3) instead (``compiled/winograd.py``:
-2.25x fewer multiplies). Depthwise convolution has
+2.25x fewer multiplies), and 2-D convolutions of 1-3 input channels direct
+loops (``compiled/conv_loops.py``). Depthwise convolution has
 too little arithmetic per tap for a GEMM and runs as one fused
 multiply-add per kernel tap instead.
 """
@@ -207,8 +208,22 @@ def _bias_grad(dz):
 # ---------------------------------------------------------------------------
 
 
+def _direct(kernel_shape, groups):
+    """The compiled direct loops when they serve this convolution (2-D, very
+    few input channels), else None."""
+    direct = compiled.module("conv_loops") if len(kernel_shape) == 4 else None
+    return direct if direct is not None and direct.applies(kernel_shape, groups) else None
+
+
 @hookimpl
 def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activation):
+    direct = _direct(kernel.shape, groups)
+    if direct is not None:
+        relu = activation == "relu"
+        out = output_shape(x.shape[1:-1], kernel.shape[:2], strides, dilation_rate, padding)
+        y = direct.conv2d(np.ascontiguousarray(x), kernel, bias, strides, padding, dilation_rate,
+                          out, relu)
+        return y if relu else apply_activation(y, activation, inplace=True)
     fast = _winograd(kernel.shape, strides, dilation_rate, groups)
     if fast is not None:
         # Bias and ReLU are fused into the output transform.
@@ -222,6 +237,10 @@ def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activ
 @hookimpl
 def conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, groups, activation,
                   need_dx):
+    direct = _direct(kernel.shape, groups)
+    if direct is not None:
+        return _direct_backward(direct, dy, x, kernel, y, strides, padding, dilation_rate,
+                                activation, need_dx)
     dz = np.ascontiguousarray(activation_grad_from_output(dy, y, activation))
     dkernel = conv_kernel_grad(x, dz, kernel.shape, strides, padding, dilation_rate, groups)
     dx = None
@@ -229,6 +248,23 @@ def conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, groups, act
         dx = conv_input_grad(dz, kernel, x.shape[1:-1], strides, [lo for lo, _ in padding],
                              dilation_rate, groups)
     return dx, dkernel, _bias_grad(dz)
+
+
+def _direct_backward(direct, dy, x, kernel, y, strides, padding, dilation_rate, activation,
+                     need_dx):
+    # The ReLU derivative is fused into the compiled kernel-gradient loop.
+    fused = activation in ("relu", "linear")
+    dz = np.ascontiguousarray(dy if fused else activation_grad_from_output(dy, y, activation))
+    dkernel, dbias = direct.conv2d_kernel_and_bias_grad(
+        np.ascontiguousarray(x), dz, np.ascontiguousarray(y), kernel.shape, strides, padding,
+        dilation_rate, activation == "relu")
+    dx = None
+    if need_dx:
+        if fused:
+            dz = np.ascontiguousarray(activation_grad_from_output(dy, y, activation))
+        dx = conv_input_grad(dz, kernel, x.shape[1:-1], strides, [lo for lo, _ in padding],
+                             dilation_rate, 1)
+    return dx, dkernel, dbias
 
 
 # ---------------------------------------------------------------------------
