@@ -21,6 +21,10 @@ POOL_CASES = {
     "2d-same": ((5, 6), (3, 2), (1, 2), ((1, 1), (0, 0))),
     "2d-uneven-same": ((6, 5), (4, 3), (2, 3), ((1, 1), (1, 0))),
     "3d": ((4, 3, 5), (2, 2, 3), (2, 1, 2), ((0, 0), (0, 1), (1, 1))),
+    # Enough output rows for the compiled gradient to split them over two
+    # threads (windows apart), or to keep them on one (windows overlap).
+    "2d-tiled-many-rows": ((12, 6), (2, 2), (2, 2), ((0, 0), (0, 0))),
+    "2d-overlap-many-rows": ((10, 5), (3, 3), (2, 1), ((1, 1), (1, 1))),
 }
 BATCH, CHANNELS = 2, 3
 

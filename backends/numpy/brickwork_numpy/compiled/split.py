@@ -53,3 +53,9 @@ def run_split(function, rows, *args):
     finally:
         second = pending.result()
     return [first, second]
+
+
+def run_single(function, rows, *args):
+    """``function(0, rows, *args)`` on the calling thread alone (for loops
+    whose rows add into shared cells)."""
+    return _single_threaded(function, 0, rows, args)

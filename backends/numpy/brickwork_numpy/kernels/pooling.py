@@ -3,7 +3,9 @@
 Max and sum are separable, so a window reduces one spatial axis at a time,
 each as a few elementwise passes over strided views of that axis (``pool``
 passes over data that shrinks by ``stride`` per axis); with non-overlapping
-windows these views are exactly a reshape of the input.
+windows these views are exactly a reshape of the input. With compiled loops
+on, the 1-D and 2-D max-pooling gradient reads each window once instead
+(``compiled/pooling.py``).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import numpy as np
 
 from brickwork.plugin import hookimpl
 
+from .. import compiled
 from ._conv_utils import output_shape, pad, tap_slices
 
 BRICKWORK_BACKEND = "numpy"
@@ -66,6 +69,12 @@ def _ones(r):
     return (1,) * r
 
 
+def _compiled_max_pool(pool_size):
+    """The compiled max-pooling gradient when it serves ``pool_size``, else None."""
+    loops = compiled.module("pooling")
+    return loops if loops is not None and loops.applies(pool_size) else None
+
+
 @hookimpl
 def max_pool_forward(x, pool_size, strides, padding):
     xp = pad(x, padding, value=-np.inf)
@@ -96,6 +105,9 @@ def _tiled_max_pool_backward(dy, xp, y, pool_size):
 
 @hookimpl
 def max_pool_backward(dy, x, y, pool_size, strides, padding):
+    loops = _compiled_max_pool(pool_size)
+    if loops is not None:
+        return loops.max_pool_grad(dy, x, y, pool_size, strides, padding)
     xp = pad(x, padding, value=-np.inf)
     out = dy.shape[1:-1]
     exact = _tiles_exactly(xp.shape[1:-1], pool_size, strides, out)
