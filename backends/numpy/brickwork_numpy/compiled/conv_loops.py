@@ -194,8 +194,10 @@ def conv2d_kernel_and_bias_grad(x, dy, y, kernel_shape, strides, padding, dilati
     geometry = _geometry(strides, dilation_rate, padding)
     parts = run_split(_kernel_grad_part, dy.shape[0] * dy.shape[1], x, dy, y, geometry, relu,
                       kernel_shape)
-    dkernel = sum(p[0] for p in parts[1:]) + parts[0][0] if len(parts) > 1 else parts[0][0]
-    dbias = sum(p[1] for p in parts[1:]) + parts[0][1] if len(parts) > 1 else parts[0][1]
+    dkernel, dbias = parts[0]
+    for part_kernel, part_bias in parts[1:]:
+        dkernel += part_kernel
+        dbias += part_bias
     return dkernel, dbias
 
 

@@ -1,13 +1,17 @@
 """Run a compiled row loop on both cores without numba's thread pool.
 
-The compiled loops that sit between BLAS calls (Winograd transforms, im2col
-copies) are written as ``prange`` loops over a row range ``[start, stop)``:
-compiled with ``parallel=True``, numba proves their arrays do not alias, and
-only then does LLVM vectorize them. They are run here on one numba thread
-each, half of the rows on the calling thread and half on a helper thread
-that sleeps (rather than spins) between calls. numba's own pool would spin
-after each loop, fighting OpenBLAS's spinning threads for the two cores; on
-a busy machine that cost several milliseconds per switch.
+The compiled loops that sit between BLAS calls (Winograd transforms, direct
+convolution, pooling gradients) are written as ``prange`` loops over a row
+range ``[start, stop)``: compiled with ``parallel=True``, numba proves their
+arrays do not alias, and only then does LLVM vectorize them. They are run
+here on one numba thread each, by the calling thread and a helper thread
+that sleeps (rather than spins) between calls; numba's own pool would spin
+after each loop, fighting OpenBLAS's spinning threads for the two cores.
+
+The rows are cut into a few pieces that both threads take in turn from a
+shared queue, so when the helper finds no free core (OpenBLAS's worker still
+spinning after a product, or another process), the calling thread simply
+does more of the pieces instead of waiting for it.
 """
 from __future__ import annotations
 
@@ -19,6 +23,9 @@ import numba
 
 #: Below this many rows a loop runs on the calling thread alone.
 MIN_SPLIT_ROWS = 8
+
+#: Pieces the rows are cut into for the two threads to share.
+PIECES = 8
 
 _helper = None
 _helper_lock = threading.Lock()
@@ -42,17 +49,29 @@ def _single_threaded(function, start, stop, args):
 
 
 def run_split(function, rows, *args):
-    """``function(start, stop, *args)`` over ``range(rows)``, split in two
-    halves; returns the list of the calls' results."""
+    """``function(start, stop, *args)`` over pieces of ``range(rows)``, on two
+    threads; returns the list of the calls' results (in no fixed order)."""
     if rows < MIN_SPLIT_ROWS or (os.cpu_count() or 1) < 2:
         return [_single_threaded(function, 0, rows, args)]
-    half = rows // 2
-    pending = _executor().submit(_single_threaded, function, half, rows, args)
+    step = -(-rows // PIECES)
+    # One iterator shared by both threads: under the GIL each next() hands
+    # a piece to exactly one of them.
+    pieces = iter([(start, min(rows, start + step)) for start in range(0, rows, step)])
+    pending = _executor().submit(_take_pieces, function, pieces, args)
     try:
-        first = _single_threaded(function, 0, half, args)
+        mine = _take_pieces(function, pieces, args)
     finally:
-        second = pending.result()
-    return [first, second]
+        theirs = pending.result()
+    return mine + theirs
+
+
+def _take_pieces(function, pieces, args):
+    saved = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return [function(start, stop, *args) for start, stop in pieces]
+    finally:
+        numba.set_num_threads(saved)
 
 
 def run_single(function, rows, *args):
