@@ -1,8 +1,10 @@
 """The NumPy backend's compiled Winograd F(2x2, 3x3) convolution path: which
 convolutions take it, every block schedule against a float64 reference,
 float32 accuracy on a realistic layer, and Conv2D layers in both data formats
-agreeing with the pure-NumPy path. (The conformance suite checks the kernels
-themselves both ways, with finite differences.)"""
+agreeing with the pure-NumPy path; and the other compiled convolution and
+pooling loops split over two threads, as large layers run them. (The
+conformance suite checks the kernels themselves both ways, with finite
+differences, on shapes too small to split.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -107,6 +109,9 @@ def pad_or_crop(x, padding):
 ])
 def test_every_schedule_matches_float64_reference(winograd, monkeypatch, schedule, shape,
                                                   padding):
+    if schedule == "split":
+        from brickwork_numpy.compiled import split
+        monkeypatch.setattr(split, "MIN_SPLIT_WORK", 0)     # small work split too
     if schedule == "one-thread-wide":
         monkeypatch.setattr(winograd, "MIN_SPLIT_BLOCK_TILES", 10 ** 9)
     elif schedule == "tiny-blocks":
@@ -199,3 +204,34 @@ def _run_layer(x, weights, padding, data_format, pure_numpy):
 def _nothing():
     import contextlib
     return contextlib.nullcontext()
+
+
+@pytest.mark.parametrize("case", ["direct-conv", "max-pool-apart", "max-pool-overlapping"])
+def test_split_loops_equal_pure_numpy(winograd, monkeypatch, case):
+    """The direct-convolution and max-pooling-gradient loops with their rows
+    shared by two threads give the pure-NumPy path's values."""
+    from brickwork_numpy.compiled import split
+    from brickwork_numpy.kernels import pooling
+    monkeypatch.setattr(split, "MIN_SPLIT_WORK", 0)
+    rng = np.random.default_rng(7)
+    if case == "direct-conv":
+        x, kernel, bias = rng.normal(size=(3, 11, 10, 2)), rng.normal(size=(3, 3, 2, 5)), rng.normal(size=5)
+        geometry = ((1, 2), ((1, 1), (2, 0)), (2, 1))
+        run = lambda: convolution.conv_backward(
+            np.cos(y_ref), x, kernel, y_ref, geometry[0], geometry[1], geometry[2], 1, "relu",
+            False)[1:] + (convolution.conv_forward(x, kernel, bias, geometry[0], geometry[1],
+                                                   geometry[2], 1, "relu"),)
+        with compiled.disabled():
+            y_ref = convolution.conv_forward(x, kernel, bias, geometry[0], geometry[1],
+                                             geometry[2], 1, "relu")
+    else:
+        pool = ((2, 2), (2, 2), ((0, 0), (0, 0))) if case == "max-pool-apart" else \
+            ((3, 2), (2, 2), ((1, 1), (0, 0)))
+        x = rng.permutation(4 * 12 * 9 * 3).reshape(4, 12, 9, 3).astype(np.float64)
+        y = pooling.max_pool_forward(x, *pool)
+        run = lambda: (pooling.max_pool_backward(np.sin(y), x, y, *pool),)
+    got = run()
+    with compiled.disabled():
+        want = run()
+    for g, w in zip(got, want):
+        assert_allclose(g, w, rtol=1e-12, atol=1e-12)

@@ -183,7 +183,8 @@ def conv2d(x, kernel, bias, strides, padding, dilation_rate, out_hw, relu):
     y = np.empty((x.shape[0],) + tuple(out_hw) + (filters,), dtype=x.dtype)
     geometry = _geometry(strides, dilation_rate, padding)
     rows = x.shape[0] * out_hw[0]
-    run_split(_forward_rows, rows, x, kernel, bias, *geometry, relu, y)
+    run_split(_forward_rows, rows, x, kernel, bias, *geometry, relu, y,
+              work=y.size * 9 * x.shape[-1])
     _forward_border(0, rows, x, kernel, bias, geometry, relu, y)
     return y
 
@@ -193,7 +194,7 @@ def conv2d_kernel_and_bias_grad(x, dy, y, kernel_shape, strides, padding, dilati
     applied to ``dy`` first."""
     geometry = _geometry(strides, dilation_rate, padding)
     parts = run_split(_kernel_grad_part, dy.shape[0] * dy.shape[1], x, dy, y, geometry, relu,
-                      kernel_shape)
+                      kernel_shape, work=dy.size * 9 * x.shape[-1])
     dkernel, dbias = parts[0]
     for part_kernel, part_bias in parts[1:]:
         dkernel += part_kernel

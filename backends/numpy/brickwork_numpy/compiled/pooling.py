@@ -70,7 +70,10 @@ def max_pool_grad(dy, x, y, pool_size, strides, padding):
     pool_h, stride_h = geometry[0], geometry[2]
     rows = dy2.shape[0] * dy2.shape[1]
     # Windows of different output rows share no input cells when they do
-    # not overlap vertically; the two halves can then write at once.
-    run = run_split if pool_h <= stride_h or dy2.shape[1] == 1 else run_single
-    run(_max_pool_grad_rows, rows, dy2, x2, y2, *geometry, dx)
+    # not overlap vertically; the two threads can then write at once.
+    if pool_h <= stride_h or dy2.shape[1] == 1:
+        run_split(_max_pool_grad_rows, rows, dy2, x2, y2, *geometry, dx,
+                  work=dy.size * geometry[0] * geometry[1])
+    else:
+        run_single(_max_pool_grad_rows, rows, dy2, x2, y2, *geometry, dx)
     return dx[:, 0] if rank == 1 else dx

@@ -277,7 +277,7 @@ def _schedule(tiles, channels, filters, itemsize):
 def _run_blocks(function, tiles, channels, filters, itemsize, *args):
     step, split = _schedule(tiles, channels, filters, itemsize)
     if split:
-        return run_split(function, tiles, step, *args)
+        return run_split(function, tiles, step, *args, work=16 * tiles * channels * filters)
     return [function(0, tiles, step, *args)]
 
 
