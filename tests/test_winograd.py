@@ -37,6 +37,13 @@ def reference_kernel_grad(x, dy, padding):
                                for j in range(3)]) for i in range(3)])
 
 
+@pytest.fixture(autouse=True)
+def small_images_take_winograd(monkeypatch):
+    """These tests' small images must reach the Winograd path, which the
+    kernels otherwise keep for images of WINOGRAD_MIN_OUTPUT cells a side."""
+    monkeypatch.setattr(convolution, "WINOGRAD_MIN_OUTPUT", 1)
+
+
 @pytest.fixture
 def winograd():
     if not compiled.enabled():
@@ -84,6 +91,22 @@ def test_other_convolutions_fall_back(calls, kernel_shape, strides, dilation, gr
     channels = kernel_shape[2] * groups
     _conv((2, 7, 7, channels), kernel_shape, strides, ((1, 1), (1, 1)), dilation, groups)
     assert calls == {"conv2d": 0, "conv2d_kernel_grad": 0}
+
+
+@pytest.mark.parametrize("x_shape, kernel_shape", [
+    ((1, 13, 13, 32), (3, 3, 32, 64)),      # the seed CNN's second layer: too few tiles
+    ((1, 22, 22, 136), (3, 3, 136, 8)),     # more channels than Winograd pays for
+])
+def test_small_images_and_many_channels_take_im2col(calls, monkeypatch, x_shape, kernel_shape):
+    monkeypatch.setattr(convolution, "WINOGRAD_MIN_OUTPUT", 20)
+    _conv(x_shape, kernel_shape)
+    assert calls == {"conv2d": 0, "conv2d_kernel_grad": 0}
+
+
+def test_large_images_take_winograd(calls, monkeypatch):
+    monkeypatch.setattr(convolution, "WINOGRAD_MIN_OUTPUT", 20)
+    _conv((1, 22, 21, 8), (3, 3, 8, 8))
+    assert calls == {"conv2d": 2, "conv2d_kernel_grad": 1}
 
 
 def test_compiled_loops_off_means_no_winograd(calls):

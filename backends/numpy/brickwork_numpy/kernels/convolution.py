@@ -32,6 +32,13 @@ BRICKWORK_BACKEND = "numpy"
 #: compiled loops on); below it the transforms cost more than they save.
 WINOGRAD_MIN_CHANNELS = 4
 
+#: Winograd also needs many tiles per image and at most this many channels:
+#: measured against im2col (forward, backward; 2 threads), it lost on 13x13
+#: and 14x14 images (the seed CNN's second layer: 1.20, 1.12) and with 256
+#: channels (1.96, 1.97), and won from 28x28 with up to 128 (0.39-0.66).
+WINOGRAD_MIN_OUTPUT = 20
+WINOGRAD_MAX_CHANNELS = 128
+
 
 # ---------------------------------------------------------------------------
 # Linear building blocks (no bias, no activation)
@@ -71,9 +78,12 @@ def _im2col_block(view, start, stop, groups, slot=0):
     return cols.reshape(groups, rows, -1)
 
 
-def _winograd(kernel_shape, strides, dilation_rate, groups):
-    """The compiled Winograd module when it serves this convolution, else None."""
-    if len(kernel_shape) != 4 or min(kernel_shape[-2:]) < WINOGRAD_MIN_CHANNELS:
+def _winograd(kernel_shape, strides, dilation_rate, groups, out_spatial):
+    """The compiled Winograd module when it serves this convolution (and is
+    likely faster than im2col for its sizes), else None."""
+    if (len(kernel_shape) != 4 or min(kernel_shape[-2:]) < WINOGRAD_MIN_CHANNELS
+            or max(kernel_shape[-2:]) > WINOGRAD_MAX_CHANNELS
+            or min(out_spatial) < WINOGRAD_MIN_OUTPUT):
         return None
     fast = compiled.module("winograd")
     if fast is None or not fast.applies(kernel_shape, strides, dilation_rate, groups):
@@ -89,7 +99,8 @@ def _winograd_forward(fast, x, kernel, padding, bias, relu):
 def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
     """The cross-correlation of :func:`conv_forward` without bias or activation.
     ``padding`` pairs may be negative (crop)."""
-    fast = _winograd(kernel.shape, strides, dilation_rate, groups)
+    out = output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
+    fast = _winograd(kernel.shape, strides, dilation_rate, groups, out)
     if fast is not None:
         return _winograd_forward(fast, x, kernel, padding, None, False)
     *ks, _, filters = kernel.shape
@@ -116,7 +127,7 @@ def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
 
 def conv_kernel_grad(x, dz, kernel_shape, strides, padding, dilation_rate, groups):
     """Gradient of :func:`conv_linear` with respect to its kernel."""
-    fast = _winograd(kernel_shape, strides, dilation_rate, groups)
+    fast = _winograd(kernel_shape, strides, dilation_rate, groups, dz.shape[1:-1])
     if fast is not None:
         return fast.conv2d_kernel_grad(x, dz, padding[0][0], padding[1][0])
     *ks, cin, filters = kernel_shape
@@ -152,7 +163,8 @@ def conv_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, grou
     extents = [effective_size(k, d) for k, d in zip(ks, dilation_rate)]
     frame_bytes = dz.shape[0] * math.prod(in_spatial) * groups * cin * dz.itemsize
     gather = (frame_bytes > _conv_utils.SCATTER_MAX_BYTES
-              or _winograd(kernel.shape[:-2] + (filters, cin), strides, dilation_rate, groups))
+              or _winograd(kernel.shape[:-2] + (filters, cin), strides, dilation_rate, groups,
+                           in_spatial))
     if all(s == 1 for s in strides) and gather:
         # Stride 1: a gather, i.e. a convolution of the padded output gradient
         # with the flipped kernel whose channel axes trade places (Winograd
@@ -180,6 +192,8 @@ def _scatter_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, 
     w = _group_kernel(kernel, groups).transpose(0, 2, 1)          # (g, fg, K * cin)
     dz2 = dz.reshape(batch * positions, filters)
     row_bytes = positions * taps * groups * cin * dz.itemsize
+    # 2-D: the compiled col2im adds every tap's rows in one pass.
+    fused = compiled.module("col2im") if len(ks) == 2 and dz.dtype.char in "fd" else None
     for start, stop in _blocks(batch, row_bytes):
         rows = dz2[start * positions:stop * positions]
         rows = rows.reshape(-1, groups, filters // groups).transpose(1, 0, 2)
@@ -187,6 +201,9 @@ def _scatter_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, 
         cols = cols.reshape(groups, stop - start, *out_spatial, taps, cin)
         cols = np.moveaxis(cols, 0, -2).reshape(stop - start, *out_spatial, taps, groups * cin)
         target = full[start:stop]
+        if fused is not None:
+            fused.col2im_2d(target, np.ascontiguousarray(cols), ks[1], strides, dilation_rate)
+            continue
         for index, (_, spatial) in enumerate(tap_slices(ks, strides, dilation_rate, out_spatial)):
             target[(slice(None),) + spatial] += cols[..., index, :]
     return np.ascontiguousarray(zero_extended(full, before, in_spatial))
@@ -224,7 +241,8 @@ def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activ
         y = direct.conv2d(np.ascontiguousarray(x), kernel, bias, strides, padding, dilation_rate,
                           out, relu)
         return y if relu else apply_activation(y, activation, inplace=True)
-    fast = _winograd(kernel.shape, strides, dilation_rate, groups)
+    out = output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
+    fast = _winograd(kernel.shape, strides, dilation_rate, groups, out)
     if fast is not None:
         # Bias and ReLU are fused into the output transform.
         relu = activation == "relu"
