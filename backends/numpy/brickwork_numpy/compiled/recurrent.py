@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import jit
+from .jit import jit, prange
 from .mathfn import tanh
+from .split import run_split
 
 
 def gate_scales(kinds: str, units: int, dtype):
@@ -40,18 +41,19 @@ def _activate_row(z, rz, bias, scale, shift):
 
 
 @jit
-def lstm_forward_step(z, rz, scale, shift, c_prev, h_prev, carry, c, tc, h):
+def lstm_forward_step(z, rz, bias, scale, shift, c_prev, h_prev, carry, c, tc, h):
     """Gates, cell and hidden state of one LSTM step.
 
-    z: ``(B, 4u)`` input projection (bias included); overwritten with the
-    activated gates. rz: ``(B, 4u)`` recurrent projection. Writes ``c``,
-    ``tc = tanh(c)`` and ``h = o * tc``; rows in ``carry`` keep
+    z: ``(B, 4u)`` input projection; overwritten with the activated gates.
+    rz: ``(B, 4u)`` recurrent projection. bias: ``(4u,)`` or None (added
+    here rather than in a separate pass over all steps' projections). Writes
+    ``c``, ``tc = tanh(c)`` and ``h = o * tc``; rows in ``carry`` keep
     ``c_prev``/``h_prev``.
     """
     B, u = c.shape
     for b in range(B):
         zb = z[b]
-        _activate_row(zb, rz[b], None, scale, shift)
+        _activate_row(zb, rz[b], bias, scale, shift)
         if carry is not None and carry[b]:
             for j in range(u):
                 c[b, j] = c_prev[b, j]
@@ -66,7 +68,6 @@ def lstm_forward_step(z, rz, scale, shift, c_prev, h_prev, carry, c, tc, h):
             h[b, j] = zb[3 * u + j] * tc[b, j]
 
 
-@jit
 def lstm_backward_step(dh, dc, gates, c_prev, tc, carry, dz):
     """Gradients of one LSTM step's gate pre-activations.
 
@@ -76,22 +77,31 @@ def lstm_backward_step(dh, dc, gates, c_prev, tc, carry, dz):
     nothing otherwise). gates: the activated ``[i, f, g, o]``. Writes ``dz``
     ``(B, 4u)``, zero at carried rows.
     """
-    B, u = dh.shape
-    for b in range(B):
+    run_split(_lstm_backward_rows, dh.shape[0], dh, dc, gates, c_prev, tc, carry, dz, work=0)
+
+
+@jit(parallel=True)
+def _lstm_backward_rows(start, stop, dh, dc, gates, c_prev, tc, carry, dz):
+    # A prange loop (run on one thread): numba then proves that the arrays
+    # do not alias, and the loop over units vectorizes (1.6x faster).
+    u = dh.shape[1]
+    for b in prange(start, stop):
         if carry is not None and carry[b]:
             for j in range(4 * u):
                 dz[b, j] = 0
             continue
-        gb, zb = gates[b], dz[b]
         for j in range(u):
-            i, f, g, o = gb[j], gb[u + j], gb[2 * u + j], gb[3 * u + j]
+            i = gates[b, j]
+            f = gates[b, u + j]
+            g = gates[b, 2 * u + j]
+            o = gates[b, 3 * u + j]
             t = tc[b, j]
             d_h = dh[b, j]
             d_c = dc[b, j] + d_h * o * (1 - t * t)
-            zb[j] = d_c * g * i * (1 - i)
-            zb[u + j] = d_c * c_prev[b, j] * f * (1 - f)
-            zb[2 * u + j] = d_c * i * (1 - g * g)
-            zb[3 * u + j] = d_h * t * o * (1 - o)
+            dz[b, j] = d_c * g * i * (1 - i)
+            dz[b, u + j] = d_c * c_prev[b, j] * f * (1 - f)
+            dz[b, 2 * u + j] = d_c * i * (1 - g * g)
+            dz[b, 3 * u + j] = d_h * t * o * (1 - o)
             dc[b, j] = d_c * f
             dh[b, j] = 0
 

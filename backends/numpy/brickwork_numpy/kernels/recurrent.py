@@ -341,13 +341,14 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
                      input_masks=input_masks, activation=activation, go_backwards=go_backwards)
     if fused is not None:
         # Z holds the input projections, then (in place) the activated gates [i, f, g, o].
-        Z = _project(xt, kernel, bias, input_masks)
+        # The bias is added in each step's pass, not in one more pass over Z.
+        Z = _project(xt, kernel, None, input_masks)
         carry = _carry_rows(mask, go_backwards)
         scale, shift = fused.gate_scales("ssts", u, dtype)
         RZ = np.empty((B, 4 * u), dtype)
         for t in range(T):
             rec.into(H[t], RZ)
-            fused.lstm_forward_step(Z[t], RZ, scale, shift, C[t], H[t],
+            fused.lstm_forward_step(Z[t], RZ, bias, scale, shift, C[t], H[t],
                                     None if carry is None else carry[t], C[t + 1], TC[t], H[t + 1])
         workspace.update(Z=Z, carry=carry)
         return H[1:], C[T], workspace
