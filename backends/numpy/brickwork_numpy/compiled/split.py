@@ -16,10 +16,10 @@ does more of the pieces instead of waiting for it.
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
+
+from ..helper_thread import executor
 
 #: Below this many rows a loop runs on the calling thread alone.
 MIN_SPLIT_ROWS = 8
@@ -33,18 +33,6 @@ PIECES = 8
 #: milliseconds of work saves (the seed CNN's layers measured faster
 #: unsplit; a 64->64 3x3 layer on 32x56x56, ~1.6e9, much faster split).
 MIN_SPLIT_WORK = 5e8
-
-_helper = None
-_helper_lock = threading.Lock()
-
-
-def _executor():
-    global _helper
-    with _helper_lock:
-        if _helper is None:
-            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brickwork-loops")
-        return _helper
-
 
 def _single_threaded(function, start, stop, args):
     saved = numba.get_num_threads()
@@ -65,7 +53,7 @@ def run_split(function, rows, *args, work):
     # One iterator shared by both threads: under the GIL each next() hands
     # a piece to exactly one of them.
     pieces = iter([(start, min(rows, start + step)) for start in range(0, rows, step)])
-    pending = _executor().submit(_take_pieces, function, pieces, args)
+    pending = executor().submit(_take_pieces, function, pieces, args)
     try:
         mine = _take_pieces(function, pieces, args)
     finally:

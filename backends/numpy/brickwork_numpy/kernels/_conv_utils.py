@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from ..helper_thread import executor
 
 #: Bytes of im2col rows copied per block: large enough for an efficient GEMM,
 #: small enough to stay in the last-level cache.
@@ -31,16 +32,6 @@ SCATTER_MAX_BYTES = 8 << 20
 PARALLEL_COPY_BYTES = 4 << 20
 
 _scratch = threading.local()
-_helper = None
-_helper_lock = threading.Lock()
-
-
-def _copy_helper():
-    global _helper
-    with _helper_lock:
-        if _helper is None:
-            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brickwork-copy")
-        return _helper
 
 
 def copy_into(destination, source):
@@ -51,7 +42,7 @@ def copy_into(destination, source):
         return
     # Split along axis 1: the batch block may hold a single sample.
     half = destination.shape[1] // 2
-    pending = _copy_helper().submit(np.copyto, destination[:, :half], source[:, :half])
+    pending = executor().submit(np.copyto, destination[:, :half], source[:, :half])
     np.copyto(destination[:, half:], source[:, half:])
     pending.result()
 
