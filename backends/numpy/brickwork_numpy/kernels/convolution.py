@@ -24,6 +24,7 @@ from . import _conv_utils
 from ._conv_utils import (block_rows, copy_into, effective_size, output_shape, pad, scratch,
                           tap_slices, windows, zero_extended)
 from .activations import activation_grad_from_output, apply_activation
+from .dense import activation_and_bias_grads, bias_and_activation
 
 BRICKWORK_BACKEND = "numpy"
 
@@ -210,14 +211,20 @@ def _scatter_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, 
 
 
 def _finish(y, bias, activation):
-    """Bias and activation applied in place on a freshly computed ``y``."""
-    if bias is not None:
-        y += bias
-    return apply_activation(y, activation, inplace=True)
+    """Bias and activation applied in place on a freshly computed ``y``
+    (one compiled pass where numba is installed)."""
+    return bias_and_activation(y.reshape(-1, y.shape[-1]), bias, activation).reshape(y.shape)
 
 
-def _bias_grad(dz):
-    return dz.reshape(-1, dz.shape[-1]).sum(axis=0)
+def _epilogue_grads(dy, y, activation):
+    """``(dz, dbias)``: the gradient before the activation, shaped like
+    ``dy``, and its sum over everything but channels (one compiled pass
+    where numba is installed)."""
+    channels = dy.shape[-1]
+    dz, dbias = activation_and_bias_grads(np.ascontiguousarray(dy).reshape(-1, channels),
+                                          np.ascontiguousarray(y).reshape(-1, channels),
+                                          activation)
+    return np.ascontiguousarray(dz).reshape(dy.shape), dbias
 
 
 # ---------------------------------------------------------------------------
@@ -259,13 +266,13 @@ def conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, groups, act
     if direct is not None:
         return _direct_backward(direct, dy, x, kernel, y, strides, padding, dilation_rate,
                                 activation, need_dx)
-    dz = np.ascontiguousarray(activation_grad_from_output(dy, y, activation))
+    dz, dbias = _epilogue_grads(dy, y, activation)
     dkernel = conv_kernel_grad(x, dz, kernel.shape, strides, padding, dilation_rate, groups)
     dx = None
     if need_dx:
         dx = conv_input_grad(dz, kernel, x.shape[1:-1], strides, [lo for lo, _ in padding],
                              dilation_rate, groups)
-    return dx, dkernel, _bias_grad(dz)
+    return dx, dkernel, dbias
 
 
 def _direct_backward(direct, dy, x, kernel, y, strides, padding, dilation_rate, activation,
@@ -313,12 +320,12 @@ def conv_transpose_forward(x, kernel, bias, strides, padding, dilation_rate, act
 @hookimpl
 def conv_transpose_backward(dy, x, kernel, y, strides, padding, dilation_rate, activation,
                             need_dx):
-    dz = np.ascontiguousarray(activation_grad_from_output(dy, y, activation))
+    dz, dbias = _epilogue_grads(dy, y, activation)
     _, plain = _transpose_geometry(x.shape[1:-1], kernel.shape[:-2], strides, padding,
                                    dilation_rate)
     dkernel = conv_kernel_grad(dz, x, kernel.shape, strides, plain, dilation_rate, 1)
     dx = conv_linear(dz, kernel, strides, plain, dilation_rate, 1) if need_dx else None
-    return dx, dkernel, _bias_grad(dz)
+    return dx, dkernel, dbias
 
 
 # ---------------------------------------------------------------------------
@@ -346,7 +353,7 @@ def depthwise_conv_forward(x, kernel, bias, strides, padding, dilation_rate, act
 def depthwise_conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, activation,
                             need_dx):
     *ks, channels, multiplier = kernel.shape
-    dz2 = activation_grad_from_output(dy, y, activation)
+    dz2, dbias = _epilogue_grads(dy, y, activation)
     dz = dz2.reshape(dz2.shape[:-1] + (channels, multiplier))
     out = dz.shape[1:-2]
     xp = pad(x, padding)
@@ -359,4 +366,4 @@ def depthwise_conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, a
         if need_dx:
             dxp[window] += np.einsum("...cm,cm->...c", dz, kernel[tap])
     dx = None if dxp is None else np.ascontiguousarray(pad(dxp, [(-lo, -hi) for lo, hi in padding]))
-    return dx, dkernel, _bias_grad(dz2)
+    return dx, dkernel, dbias

@@ -35,30 +35,41 @@ def _compiled_epilogues(activation, y, *others):
     return loops, loops.CODES[activation]
 
 
-@hookimpl
-def dense_forward(x, kernel, bias, activation):
-    y = _as_matrix(x) @ kernel
+def bias_and_activation(y, bias, activation):
+    """``activation(y + bias)`` of a fresh ``(rows, units)`` product, in
+    place where possible (one compiled pass, or NumPy's passes); also the
+    epilogue of the convolution kernels' GEMMs."""
     loops, code = _compiled_epilogues(activation, y, bias)
     if loops is not None:
         loops.bias_activation(y, bias, code)
-    else:
-        if bias is not None:
-            y += bias
-        y = apply_activation(y, activation, inplace=True)
+        return y
+    if bias is not None:
+        y += bias
+    return apply_activation(y, activation, inplace=True)
+
+
+def activation_and_bias_grads(dy, y, activation):
+    """``(dz, dbias)``: the gradient before the activation of a
+    ``(rows, units)`` output and its sum over rows."""
+    loops, code = _compiled_epilogues(activation, y, dy)
+    if loops is not None and dy.shape == y.shape:
+        dz = np.empty(y.shape, y.dtype)
+        dbias = np.empty(y.shape[1], y.dtype)
+        loops.activation_grad_and_bias_grad(dy, y, code, dz, dbias)
+        return dz, dbias
+    dz = _as_matrix(activation_grad_from_output(dy, y, activation))
+    return dz, dz.sum(axis=0)
+
+
+@hookimpl
+def dense_forward(x, kernel, bias, activation):
+    y = bias_and_activation(_as_matrix(x) @ kernel, bias, activation)
     return y.reshape(*x.shape[:-1], kernel.shape[1])
 
 
 @hookimpl
 def dense_backward(dy, x, kernel, y, activation, need_dx):
-    dy2, y2 = _as_matrix(dy), _as_matrix(y)
-    loops, code = _compiled_epilogues(activation, y2, dy2)
-    if loops is not None and dy2.shape == y2.shape:
-        dz = np.empty(y2.shape, y2.dtype)
-        dbias = np.empty(y2.shape[1], y2.dtype)
-        loops.activation_grad_and_bias_grad(dy2, y2, code, dz, dbias)
-    else:
-        dz = _as_matrix(activation_grad_from_output(dy, y, activation))
-        dbias = dz.sum(axis=0)
+    dz, dbias = activation_and_bias_grads(_as_matrix(dy), _as_matrix(y), activation)
     dkernel = _as_matrix(x).T @ dz
     dx = (dz @ kernel.T).reshape(x.shape) if need_dx else None
     return dx, dkernel, dbias
