@@ -72,3 +72,53 @@ def test_tanh_and_sigmoid_propagate_nan_and_saturate_at_inf(apply_both, dtype):
     assert np.isnan(t[0]) and np.isnan(s[0])
     np.testing.assert_allclose(t[1:], [1, -1], atol=4e-7)
     np.testing.assert_allclose(s[1:], [1, 0], atol=4e-7)
+
+
+def _float16_model(kind):
+    import brickwork as bw
+    from brickwork import layers
+    f16 = "float16"
+    if kind == "embedding":
+        body = [layers.Input((5,), dtype="int32"), layers.Embedding(10, 4, dtype=f16),
+                layers.Flatten(dtype=f16)]
+    elif kind in ("lstm", "gru"):
+        recurrent = layers.LSTM if kind == "lstm" else layers.GRU
+        body = [layers.Input((5, 3)), recurrent(4, dtype=f16)]
+    else:
+        channels = 2 if kind == "conv_direct" else 4   # direct loops: <= 3 input channels
+        body = [layers.Input((9, 9, channels)), layers.Conv2D(8, 3, activation="relu", dtype=f16),
+                layers.MaxPooling2D(dtype=f16), layers.Flatten(dtype=f16)]
+    model = bw.Sequential(body + [layers.Dense(1, dtype=f16)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "conv_direct", "conv_winograd", "embedding"])
+def test_float16_layers_take_the_numpy_paths(kind, monkeypatch):
+    """numba has no float16 arithmetic: float16 layers must train through the
+    NumPy paths (the same numbers as with compiled loops switched off)."""
+    from brickwork_numpy.kernels import convolution
+    monkeypatch.setattr(convolution, "WINOGRAD_MIN_OUTPUT", 1)
+    rng = np.random.default_rng(0)
+    x = (rng.integers(0, 10, (2, 5)) if kind == "embedding"
+         else rng.normal(size={"lstm": (2, 5, 3), "gru": (2, 5, 3), "conv_direct": (2, 9, 9, 2)}
+                         .get(kind, (2, 9, 9, 4))).astype("float16"))
+    y = np.ones((2, 1), "float16")
+    results = []
+    for off in (False, True):
+        import brickwork as bw
+        bw.utils.set_random_seed(3)
+        model = _float16_model(kind)
+        with (compiled.disabled() if off else _no_change()):
+            model.train_on_batch(x, y)
+            out = model.predict_on_batch(x)
+        assert out.dtype == np.float16
+        results.append((out, [w.copy() for w in model.get_weights()]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def _no_change():
+    import contextlib
+    return contextlib.nullcontext()

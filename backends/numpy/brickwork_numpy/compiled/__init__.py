@@ -22,6 +22,8 @@ import contextlib
 import importlib
 import os
 
+import numpy as np
+
 _ENV_SWITCH = "BRICKWORK_NUMBA"
 
 
@@ -43,10 +45,18 @@ def enabled() -> bool:
     return _enabled
 
 
-def module(name: str):
+#: The dtypes compiled loops take; others (float16: numba has no float16
+#: arithmetic on the CPU) stay on the NumPy paths.
+COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def module(name: str, *arrays):
     """The compiled module ``brickwork_numpy.compiled.<name>``, or None when
-    compiled loops are off."""
+    compiled loops are off or one of ``arrays`` (None entries skipped) is not
+    of a :data:`COMPILED_DTYPES` dtype."""
     if not _enabled:
+        return None
+    if any(a is not None and a.dtype not in COMPILED_DTYPES for a in arrays):
         return None
     return importlib.import_module(f"{__name__}.{name}")
 

@@ -79,14 +79,14 @@ def _im2col_block(view, start, stop, groups, slot=0):
     return cols.reshape(groups, rows, -1)
 
 
-def _winograd(kernel_shape, strides, dilation_rate, groups, out_spatial):
+def _winograd(kernel_shape, strides, dilation_rate, groups, out_spatial, x):
     """The compiled Winograd module when it serves this convolution (and is
     likely faster than im2col for its sizes), else None."""
     if (len(kernel_shape) != 4 or min(kernel_shape[-2:]) < WINOGRAD_MIN_CHANNELS
             or max(kernel_shape[-2:]) > WINOGRAD_MAX_CHANNELS
             or min(out_spatial) < WINOGRAD_MIN_OUTPUT):
         return None
-    fast = compiled.module("winograd")
+    fast = compiled.module("winograd", x)
     if fast is None or not fast.applies(kernel_shape, strides, dilation_rate, groups):
         return None
     return fast
@@ -101,7 +101,7 @@ def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
     """The cross-correlation of :func:`conv_forward` without bias or activation.
     ``padding`` pairs may be negative (crop)."""
     out = output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
-    fast = _winograd(kernel.shape, strides, dilation_rate, groups, out)
+    fast = _winograd(kernel.shape, strides, dilation_rate, groups, out, x)
     if fast is not None:
         return _winograd_forward(fast, x, kernel, padding, None, False)
     *ks, _, filters = kernel.shape
@@ -128,7 +128,7 @@ def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
 
 def conv_kernel_grad(x, dz, kernel_shape, strides, padding, dilation_rate, groups):
     """Gradient of :func:`conv_linear` with respect to its kernel."""
-    fast = _winograd(kernel_shape, strides, dilation_rate, groups, dz.shape[1:-1])
+    fast = _winograd(kernel_shape, strides, dilation_rate, groups, dz.shape[1:-1], x)
     if fast is not None:
         return fast.conv2d_kernel_grad(x, dz, padding[0][0], padding[1][0])
     *ks, cin, filters = kernel_shape
@@ -165,7 +165,7 @@ def conv_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, grou
     frame_bytes = dz.shape[0] * math.prod(in_spatial) * groups * cin * dz.itemsize
     gather = (frame_bytes > _conv_utils.SCATTER_MAX_BYTES
               or _winograd(kernel.shape[:-2] + (filters, cin), strides, dilation_rate, groups,
-                           in_spatial))
+                           in_spatial, dz))
     if all(s == 1 for s in strides) and gather:
         # Stride 1: a gather, i.e. a convolution of the padded output gradient
         # with the flipped kernel whose channel axes trade places (Winograd
@@ -194,7 +194,7 @@ def _scatter_input_grad(dz, kernel, in_spatial, strides, before, dilation_rate, 
     dz2 = dz.reshape(batch * positions, filters)
     row_bytes = positions * taps * groups * cin * dz.itemsize
     # 2-D: the compiled col2im adds every tap's rows in one pass.
-    fused = compiled.module("col2im") if len(ks) == 2 and dz.dtype.char in "fd" else None
+    fused = compiled.module("col2im", dz) if len(ks) == 2 else None
     for start, stop in _blocks(batch, row_bytes):
         rows = dz2[start * positions:stop * positions]
         rows = rows.reshape(-1, groups, filters // groups).transpose(1, 0, 2)
@@ -232,16 +232,16 @@ def _epilogue_grads(dy, y, activation):
 # ---------------------------------------------------------------------------
 
 
-def _direct(kernel_shape, groups):
+def _direct(kernel_shape, groups, x):
     """The compiled direct loops when they serve this convolution (2-D, very
     few input channels), else None."""
-    direct = compiled.module("conv_loops") if len(kernel_shape) == 4 else None
+    direct = compiled.module("conv_loops", x) if len(kernel_shape) == 4 else None
     return direct if direct is not None and direct.applies(kernel_shape, groups) else None
 
 
 @hookimpl
 def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activation):
-    direct = _direct(kernel.shape, groups)
+    direct = _direct(kernel.shape, groups, x)
     if direct is not None:
         relu = activation == "relu"
         out = output_shape(x.shape[1:-1], kernel.shape[:2], strides, dilation_rate, padding)
@@ -249,7 +249,7 @@ def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activ
                           out, relu)
         return y if relu else apply_activation(y, activation, inplace=True)
     out = output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
-    fast = _winograd(kernel.shape, strides, dilation_rate, groups, out)
+    fast = _winograd(kernel.shape, strides, dilation_rate, groups, out, x)
     if fast is not None:
         # Bias and ReLU are fused into the output transform.
         relu = activation == "relu"
@@ -262,7 +262,7 @@ def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activ
 @hookimpl
 def conv_backward(dy, x, kernel, y, strides, padding, dilation_rate, groups, activation,
                   need_dx):
-    direct = _direct(kernel.shape, groups)
+    direct = _direct(kernel.shape, groups, x)
     if direct is not None:
         return _direct_backward(direct, dy, x, kernel, y, strides, padding, dilation_rate,
                                 activation, need_dx)

@@ -14,7 +14,6 @@ from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
 
-_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _as_matrix(a):
@@ -28,7 +27,7 @@ def _compiled_epilogues(activation, y, *others):
     when compiled loops are off, the activation has no compiled epilogue, or
     the arrays are not all of ``y``'s float dtype."""
     loops = compiled.module("dense")
-    if loops is None or activation not in loops.CODES or y.dtype not in _COMPILED_DTYPES:
+    if loops is None or activation not in loops.CODES or y.dtype not in compiled.COMPILED_DTYPES:
         return None, None
     if any(a is not None and a.dtype != y.dtype for a in others):
         return None, None

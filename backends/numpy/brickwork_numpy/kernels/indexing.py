@@ -18,7 +18,7 @@ def take_rows_backward(dy, indices, num_rows):
     rows = np.asarray(indices).reshape(-1)
     updates = dy.reshape(rows.size, -1)
     dtable = np.zeros((num_rows, updates.shape[1]), dy.dtype)
-    loops = compiled.module("indexing")
+    loops = compiled.module("indexing", dtable)
     if loops is not None:
         loops.scatter_add_rows(dtable, rows, updates)
     else:

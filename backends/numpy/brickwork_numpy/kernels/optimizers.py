@@ -14,7 +14,6 @@ from .. import compiled
 
 BRICKWORK_BACKEND = "numpy"
 
-_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def compiled_updates(variable, gradient, *state):
@@ -23,7 +22,7 @@ def compiled_updates(variable, gradient, *state):
     float32/float64, state of another dtype, a non-contiguous array, or a
     gradient of another shape."""
     loops = compiled.module("optimizers")
-    if loops is None or variable.dtype not in _COMPILED_DTYPES or gradient.shape != variable.shape:
+    if loops is None or variable.dtype not in compiled.COMPILED_DTYPES or gradient.shape != variable.shape:
         return None
     for array in (variable, *state):
         if array is not None and (array.dtype != variable.dtype or not array.flags.c_contiguous):

@@ -69,9 +69,10 @@ def _ones(r):
     return (1,) * r
 
 
-def _compiled_max_pool(pool_size):
-    """The compiled max-pooling gradient when it serves ``pool_size``, else None."""
-    loops = compiled.module("pooling")
+def _compiled_max_pool(pool_size, x):
+    """The compiled max-pooling gradient when it serves ``pool_size`` and
+    ``x``'s dtype, else None."""
+    loops = compiled.module("pooling", x)
     return loops if loops is not None and loops.applies(pool_size) else None
 
 
@@ -105,7 +106,7 @@ def _tiled_max_pool_backward(dy, xp, y, pool_size):
 
 @hookimpl
 def max_pool_backward(dy, x, y, pool_size, strides, padding):
-    loops = _compiled_max_pool(pool_size)
+    loops = _compiled_max_pool(pool_size, x)
     if loops is not None:
         return loops.max_pool_grad(dy, x, y, pool_size, strides, padding)
     xp = pad(x, padding, value=-np.inf)

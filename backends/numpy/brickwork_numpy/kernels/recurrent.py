@@ -60,12 +60,12 @@ def _carry_rows(mask, go_backwards):
     return _time_major(~np.asarray(mask, dtype=bool)[:, :, None], go_backwards)[:, :, 0].copy()
 
 
-def _compiled_steps(activation, recurrent_activation):
+def _compiled_steps(activation, recurrent_activation, *arrays):
     """The compiled step functions when they apply (Keras' default
-    activations and numba installed), else None."""
+    activations, numba installed, float32/float64 ``arrays``), else None."""
     if activation != "tanh" or recurrent_activation != "sigmoid":
         return None
-    return compiled.module("recurrent")
+    return compiled.module("recurrent", *arrays)
 
 
 def _gate_blocks(z, gates):
@@ -335,7 +335,7 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
     C = np.empty((T + 1, B, u), dtype)
     TC = np.empty((T, B, u), dtype)  # activation(c_t), kept for backward
     H[0], C[0] = initial_h, initial_c
-    fused = _compiled_steps(activation, recurrent_activation)
+    fused = _compiled_steps(activation, recurrent_activation, inputs, kernel, recurrent_kernel)
     rec = _Recurrence(recurrent_kernel, recurrent_masks, B)
     workspace = dict(xt=xt, kernel=kernel, rec=rec, H=H, C=C, TC=TC, fused=fused,
                      input_masks=input_masks, activation=activation, go_backwards=go_backwards)
@@ -470,7 +470,8 @@ def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_m
     u = recurrent_kernel.shape[0]
     dtype = inputs.dtype
     input_bias, recurrent_bias = _gru_biases(bias, reset_after)
-    fused = _compiled_steps(activation, recurrent_activation) if reset_after else None
+    fused = (_compiled_steps(activation, recurrent_activation, inputs, kernel, recurrent_kernel)
+             if reset_after else None)
     if fused is not None:
         return _gru_forward_compiled(fused, xt, kernel, recurrent_kernel, input_bias, recurrent_bias,
                                      initial_h, mask, input_masks, recurrent_masks, go_backwards,
