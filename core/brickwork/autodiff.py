@@ -177,10 +177,19 @@ class GradientTape:
                     key = id(value)
                     previous = grads.get(key)
                     grads[key] = grad if previous is None else previous + grad
-        result = [grads.get(id(s)) for s in source_list]
+        result = [_in_source_dtype(grads.get(id(s)), s) for s in source_list]
         if not self.persistent:
             self._nodes = []
         return result[0] if single else result
+
+
+def _in_source_dtype(grad, source):
+    """A Variable's gradient in the Variable's dtype: under autocast its ops
+    ran in the compute dtype (float16), their gradients too."""
+    value = getattr(source, "_value", None)
+    if grad is None or value is None or grad.dtype == value.dtype:
+        return grad
+    return grad.astype(value.dtype)
 
 
 class _Paused:

@@ -1,6 +1,9 @@
 """Variables: named, mutable backend arrays owned by layers and optimizers."""
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from brickwork import backend as _backend
@@ -17,7 +20,7 @@ class Variable(TensorOperators):
     """
 
     __slots__ = ("_value", "name", "path", "trainable", "regularizer", "constraint",
-                 "_watch_count", "_shape", "_dtype", "__weakref__")
+                 "autocast", "_watch_count", "_shape", "_dtype", "__weakref__")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None,
                  regularizer=None, constraint=None, autocast=True, aggregation="none",
@@ -27,6 +30,7 @@ class Variable(TensorOperators):
         self.trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint
+        self.autocast = bool(autocast)
         self._watch_count = 0
         if callable(initializer):
             if shape is None:
@@ -115,3 +119,41 @@ def _to_host_array(value, dtype):
             dtype = "float32"
     # C order: kernels reshape weights as views and hand them to BLAS.
     return np.array(value, dtype=standardize_dtype(dtype), order="C")
+
+
+# ---------------------------------------------------------------------------
+# Autocast (mixed precision)
+# ---------------------------------------------------------------------------
+
+#: ``scope``: the innermost :class:`AutocastScope`, or absent/None.
+AUTOCAST_STATE = threading.local()
+
+
+class AutocastScope:
+    """Inside it, float Variables with ``autocast=True`` are read in ``dtype``
+    (Keras' ``AutocastScope``): a layer with a ``mixed_float16`` policy
+    computes in float16 on its float32 weights. Each variable is cast once
+    per scope; gradients reach it in its own dtype (``GradientTape``)."""
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self._casts = {}
+
+    def read(self, variable):
+        value = variable._value
+        if not variable.autocast or value.dtype.kind != "f" or value.dtype == self.dtype:
+            return value
+        cast = self._casts.get(id(variable))
+        if cast is None:
+            cast = self._casts[id(variable)] = value.astype(self.dtype)
+        return cast
+
+
+@contextlib.contextmanager
+def autocast_scope(dtype):
+    previous = getattr(AUTOCAST_STATE, "scope", None)
+    AUTOCAST_STATE.scope = AutocastScope(dtype)
+    try:
+        yield AUTOCAST_STATE.scope
+    finally:
+        AUTOCAST_STATE.scope = previous

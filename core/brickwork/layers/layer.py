@@ -20,7 +20,7 @@ from brickwork.layers.input_spec import InputSpec
 from brickwork.masks import get_keras_mask, set_keras_mask
 from brickwork.naming import auto_name, to_snake_case
 from brickwork.symbolic import KerasTensor, Node, is_symbolic
-from brickwork.variables import Variable
+from brickwork.variables import Variable, autocast_scope
 
 _BASE_INIT_ARGS = ("activity_regularizer", "trainable", "dtype", "autocast", "name")
 _PLAIN_TYPES = (str, int, float, bool, type(None))
@@ -394,7 +394,12 @@ class Layer:
         with call_context.enter(training) as resolved:
             if self._call_has_training_arg and resolved is not None:
                 kwargs["training"] = resolved
-            outputs = self.call(*args, **kwargs)
+            if self.autocast and self.compute_dtype != self.variable_dtype:
+                # Mixed precision: float32 weights are read in the compute dtype.
+                with autocast_scope(self.compute_dtype):
+                    outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
                 batch = ops.shape(output)[0] if ops.shape(output) else 1

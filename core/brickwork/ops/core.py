@@ -7,7 +7,7 @@ from brickwork import autodiff
 from brickwork import backend as _backend
 from brickwork.autodiff import Tensor, needs_grad, record
 from brickwork.dtypes import standardize_dtype
-from brickwork.variables import Variable
+from brickwork.variables import AUTOCAST_STATE, Variable
 
 
 def backend_xp():
@@ -25,7 +25,8 @@ def data_of(value):
     if type(value) is Tensor:
         return value.data
     if isinstance(value, Variable):
-        return value._value
+        scope = getattr(AUTOCAST_STATE, "scope", None)
+        return value._value if scope is None else scope.read(value)
     return value
 
 

@@ -11,6 +11,7 @@ from brickwork.optimizers.adamw import AdamW
 from brickwork.optimizers.base_optimizer import Optimizer
 from brickwork.optimizers.ftrl import Ftrl
 from brickwork.optimizers.lion import Lion
+from brickwork.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from brickwork.optimizers.nadam import Nadam
 from brickwork.optimizers.rmsprop import RMSprop
 from brickwork.optimizers.sgd import SGD
@@ -18,9 +19,11 @@ from brickwork.saving.serialization import (deserialize_keras_object, register_b
                                             serialize_keras_object)
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "Lion", "Ftrl", "schedules", "get", "serialize", "deserialize"]
+           "Nadam", "Lion", "Ftrl", "LossScaleOptimizer", "schedules", "get", "serialize",
+           "deserialize"]
 
-_CLASSES = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)
+_CLASSES = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
+            LossScaleOptimizer)
 
 #: Lower-case class name -> class: the names ``get`` and ``deserialize``
 #: accept, in any case (as Keras).

@@ -39,6 +39,12 @@ class Trainer:
         compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
         self.optimizer = resolved_optimizer
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and resolved_optimizer is not None
+                and not isinstance(resolved_optimizer, optimizers.LossScaleOptimizer)):
+            # float16 gradients underflow without a loss scale (as Keras).
+            self.optimizer = optimizers.LossScaleOptimizer(resolved_optimizer,
+                                                           name="loss_scale_optimizer")
         self._compile_loss = compile_loss
         self._compile_metrics = compile_metrics
         self._loss_tracker = metrics_module.Mean(name="loss")
@@ -125,8 +131,11 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss, per_output = self.compute_loss(x, y, y_pred, sample_weight)
+            # The optimizer's loss scale (loss_scale_factor, LossScaleOptimizer)
+            # multiplies the loss here and divides the gradients in apply().
+            scaled_loss = self.optimizer.scale_loss(loss) if variables else loss
         if variables:
-            grads = tape.gradient(loss, variables)
+            grads = tape.gradient(scaled_loss, variables)
             self.optimizer.apply_gradients(list(zip(grads, variables)))
         return self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
 
