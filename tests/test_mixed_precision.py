@@ -75,3 +75,18 @@ def test_mixed_model_trains_with_loss_scaling(mixed):
 def test_autocast_is_off_outside_layer_calls(mixed):
     v = Variable(np.ones(2, "float32"))
     assert ops.dtype_of(ops.add(v, 1.0)) == "float32"
+
+
+def test_keras_names_for_the_global_policy():
+    saved = bw.mixed_precision.global_policy()
+    try:
+        bw.mixed_precision.set_global_policy("mixed_float16")
+        assert bw.config.dtype_policy().name == "mixed_float16"
+        assert layers.Dense(2).compute_dtype == "float16"
+        bw.config.set_dtype_policy(bw.mixed_precision.Policy("float32"))
+        assert layers.Dense(2).compute_dtype == "float32"
+        with pytest.raises(ValueError, match="Expected the string name of a policy"):
+            bw.config.set_dtype_policy(3)
+    finally:
+        bw.config.set_dtype_policy(saved)
+    assert bw.mixed_precision.LossScaleOptimizer is optimizers.LossScaleOptimizer
