@@ -42,5 +42,15 @@ def numpy_loops(request):
 
 
 @pytest.fixture
+def mixed_float16_policy():
+    """The global dtype policy set to "mixed_float16" for one test."""
+    from brickwork import dtype_policies
+    saved = dtype_policies.dtype_policy()
+    dtype_policies.set_dtype_policy("mixed_float16")
+    yield
+    dtype_policies.set_dtype_policy(saved)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import brickwork as bw
-from brickwork import dtype_policies, layers, optimizers
+from brickwork import layers, optimizers
 from brickwork.variables import Variable
 
 
@@ -70,15 +70,7 @@ def test_scaled_training_equals_unscaled(make):
     assert_allclose(plain_logs, scaled_logs, rtol=1e-6)
 
 
-@pytest.fixture
-def mixed_policy():
-    saved = dtype_policies.dtype_policy()
-    dtype_policies.set_dtype_policy("mixed_float16")
-    yield
-    dtype_policies.set_dtype_policy(saved)
-
-
-def test_compile_wraps_the_optimizer_under_mixed_float16(mixed_policy):
+def test_compile_wraps_the_optimizer_under_mixed_float16(mixed_float16_policy):
     model = bw.Sequential([layers.Input((3,)), layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse")
     assert isinstance(model.optimizer, optimizers.LossScaleOptimizer)

@@ -7,19 +7,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 import brickwork as bw
-from brickwork import dtype_policies, layers, ops, optimizers
+from brickwork import layers, ops, optimizers
 from brickwork.variables import Variable
 
 
-@pytest.fixture
-def mixed():
-    saved = dtype_policies.dtype_policy()
-    dtype_policies.set_dtype_policy("mixed_float16")
-    yield
-    dtype_policies.set_dtype_policy(saved)
-
-
-def test_dense_computes_in_float16_on_float32_weights(mixed):
+def test_dense_computes_in_float16_on_float32_weights(mixed_float16_policy):
     layer = layers.Dense(3)
     x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
     y = layer(x)
@@ -29,7 +21,7 @@ def test_dense_computes_in_float16_on_float32_weights(mixed):
     assert_allclose(ops.convert_to_numpy(y).astype(np.float32), want, rtol=2e-3, atol=2e-3)
 
 
-def test_gradients_reach_variables_in_their_dtype(mixed):
+def test_gradients_reach_variables_in_their_dtype(mixed_float16_policy):
     layer = layers.Dense(3)
     x = np.random.default_rng(1).normal(size=(4, 5)).astype("float32")
     layer.build(x.shape)
@@ -42,7 +34,7 @@ def test_gradients_reach_variables_in_their_dtype(mixed):
     assert_allclose(dbias, [4, 4, 4])
 
 
-def test_float32_layer_inside_mixed_model_and_autocast_off(mixed):
+def test_float32_layer_inside_mixed_model_and_autocast_off(mixed_float16_policy):
     assert ops.dtype_of(layers.Dense(2, dtype="float32")(np.ones((1, 3), "float32"))) == "float32"
 
     class Scale(layers.Layer):
@@ -55,7 +47,7 @@ def test_float32_layer_inside_mixed_model_and_autocast_off(mixed):
     assert ops.dtype_of(out) == "float32"
 
 
-def test_mixed_model_trains_with_loss_scaling(mixed):
+def test_mixed_model_trains_with_loss_scaling(mixed_float16_policy):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(128, 8)).astype("float32")
     y = (x[:, :4].sum(1, keepdims=True) > 0).astype("float32")
@@ -72,7 +64,7 @@ def test_mixed_model_trains_with_loss_scaling(mixed):
     assert model.predict(x[:2], verbose=0).dtype == np.float32
 
 
-def test_autocast_is_off_outside_layer_calls(mixed):
+def test_autocast_is_off_outside_layer_calls(mixed_float16_policy):
     v = Variable(np.ones(2, "float32"))
     assert ops.dtype_of(ops.add(v, 1.0)) == "float32"
 
