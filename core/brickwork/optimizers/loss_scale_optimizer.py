@@ -60,11 +60,6 @@ class LossScaleOptimizer(Optimizer):
     def variables(self):
         return self._variables + self.inner_optimizer.variables
 
-    def apply_gradients(self, grads_and_vars):
-        grads, variables = zip(*grads_and_vars)
-        self.apply(grads, variables)
-        return self.iterations
-
     def apply(self, grads, trainable_variables=None):
         grads = list(grads)
         if not self.built:
