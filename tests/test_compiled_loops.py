@@ -122,3 +122,34 @@ def test_float16_layers_take_the_numpy_paths(kind, monkeypatch):
 def _no_change():
     import contextlib
     return contextlib.nullcontext()
+
+
+@pytest.mark.parametrize("geometry", [
+    ((2, 2), (2, 2), ((0, 0), (0, 0))),      # tiles: each cell written once
+    ((3, 3), (3, 2), ((1, 1), (0, 1))),      # padded, rows apart: split, added into
+])
+@pytest.mark.parametrize("shape", [(3, 17, 15, 5), (4, 21, 6)])
+def test_max_pooling_split_over_two_threads_matches_numpy(shape, geometry, monkeypatch):
+    """With the split threshold at zero, the compiled max pooling and its
+    gradient run in pieces on both threads and still give the NumPy path's
+    numbers, including the first-maximum rule on ties and NaN propagation."""
+    from brickwork import backend
+    from brickwork_numpy.compiled import pooling, split
+    monkeypatch.setattr(pooling, "MIN_SPLIT_CELLS", 0)
+    monkeypatch.setattr(split, "MIN_SPLIT_ROWS", 1)
+    kernels = backend.get_backend().kernels
+    rank = len(shape) - 2
+    pool, strides, padding = (g[:rank] if rank == 1 else g for g in geometry)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, size=shape).astype("float32")      # many ties
+    x.flat[7] = np.nan
+    results = []
+    for off in (False, True):
+        with (compiled.disabled() if off else _no_change()):
+            y = kernels.max_pool_forward(x, pool, strides, padding)
+            dy = np.arange(y.size, dtype="float32").reshape(y.shape)
+            dx = kernels.max_pool_backward(dy, x, y, pool, strides, padding)
+        results.append((y, dx))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert np.isnan(results[0][0]).sum() == 1

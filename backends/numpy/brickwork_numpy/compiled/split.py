@@ -43,11 +43,14 @@ def _single_threaded(function, start, stop, args):
         numba.set_num_threads(saved)
 
 
-def run_split(function, rows, *args, work):
+def run_split(function, rows, *args, work, min_work=None):
     """``function(start, stop, *args)`` over pieces of ``range(rows)``, on two
-    threads when ``work`` is at least MIN_SPLIT_WORK; returns the list of the
-    calls' results (in no fixed order)."""
-    if rows < MIN_SPLIT_ROWS or work < MIN_SPLIT_WORK or (os.cpu_count() or 1) < 2:
+    threads when ``work`` is at least ``min_work`` (default MIN_SPLIT_WORK,
+    for loops that multiply-add; memory-bound loops pass their own
+    threshold); returns the list of the calls' results (in no fixed order)."""
+    if min_work is None:
+        min_work = MIN_SPLIT_WORK
+    if rows < MIN_SPLIT_ROWS or work < min_work or (os.cpu_count() or 1) < 2:
         return [_single_threaded(function, 0, rows, args)]
     step = -(-rows // PIECES)
     # One iterator shared by both threads: under the GIL each next() hands

@@ -4,7 +4,7 @@ Max and sum are separable, so a window reduces one spatial axis at a time,
 each as a few elementwise passes over strided views of that axis (``pool``
 passes over data that shrinks by ``stride`` per axis); with non-overlapping
 windows these views are exactly a reshape of the input. With compiled loops
-on, the 1-D and 2-D max-pooling gradient reads each window once instead
+on, 1-D and 2-D max pooling and its gradient read each window once instead
 (``compiled/pooling.py``).
 """
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _ones(r):
 
 
 def _compiled_max_pool(pool_size, x):
-    """The compiled max-pooling gradient when it serves ``pool_size`` and
+    """The compiled max-pooling loops when they serve ``pool_size`` and
     ``x``'s dtype, else None."""
     loops = compiled.module("pooling", x)
     return loops if loops is not None and loops.applies(pool_size) else None
@@ -78,10 +78,11 @@ def _compiled_max_pool(pool_size, x):
 
 @hookimpl
 def max_pool_forward(x, pool_size, strides, padding):
-    xp = pad(x, padding, value=-np.inf)
-    out = output_shape(xp.shape[1:-1], pool_size, strides, _ones(len(pool_size)),
-                       [(0, 0)] * len(pool_size))
-    return _pooled(xp, pool_size, strides, out, np.maximum)
+    out = output_shape(x.shape[1:-1], pool_size, strides, _ones(len(pool_size)), padding)
+    loops = _compiled_max_pool(pool_size, x)
+    if loops is not None:
+        return loops.max_pool(x, pool_size, strides, padding, out)
+    return _pooled(pad(x, padding, value=-np.inf), pool_size, strides, out, np.maximum)
 
 
 def _tiled_max_pool_backward(dy, xp, y, pool_size):
