@@ -1,4 +1,8 @@
 """Shared fixtures: every test runs with fresh layer names and a fixed seed."""
+import inspect
+import sys
+import types
+
 import numpy as np
 import pytest
 
@@ -54,3 +58,44 @@ def mixed_float16_policy():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def _delegating_kernel_module(module_name, backend_name):
+    """Every core kernel, with the spec's exact parameters, delegating to NumPy's."""
+    from brickwork import hookspecs
+    from brickwork.plugin import hookimpl
+    from brickwork.plugin_manager import kernel_spec_names
+    numpy_table = backend._registry.load("numpy").kernels
+    namespace = {"numpy_table": numpy_table, "hookimpl": hookimpl}
+    module = types.ModuleType(module_name)
+    module.BRICKWORK_BACKEND = backend_name
+    for name in kernel_spec_names():
+        params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        exec(f"@hookimpl\ndef {name}({params}):\n    return numpy_table.{name}({params})\n",
+             namespace)
+        setattr(module, name, namespace[name])
+    return module
+
+
+@pytest.fixture
+def twin_backend(monkeypatch):
+    """A second, complete backend named "twin" (NumPy arrays, NumPy's kernels)
+    registered for one test, so that moving between backends and refusing to
+    mix them is tested without a GPU. Yields its name; the backend selected
+    before is selected again after, and the plugin is gone."""
+    from brickwork.plugin import BackendInfo, hookimpl
+    manager = backend.plugin_manager()
+    previous = backend.get_backend().name
+    kernels = _delegating_kernel_module("twin_backend_kernels", "twin")
+    monkeypatch.setitem(sys.modules, kernels.__name__, kernels)
+    plugin = types.ModuleType("twin_backend_plugin")
+    plugin.brickwork_backend = hookimpl(lambda: BackendInfo(
+        name="twin", array_module="numpy", kernel_modules=(kernels.__name__,),
+        device_name=lambda: "twin cpu"))
+    assert manager.register(plugin, "twin-backend")
+    yield "twin"
+    backend.set_backend(previous)  # before refresh(), which reloads the selected one
+    manager.unregister("twin-backend")
+    if manager.pm.get_plugin(kernels.__name__) is not None:
+        manager.pm.unregister(name=kernels.__name__)
+    backend.refresh()

@@ -91,9 +91,11 @@ class Variable(TensorOperators):
         value = self._value
         return value.get() if hasattr(value, "get") else np.array(value)
 
-    def _move_to(self, xp):
-        """Re-home the value on another array namespace (backend switch)."""
-        self._value = xp.asarray(self.numpy())
+    def _value_on(self, xp):
+        """A copy of the value in the array namespace ``xp`` (C order, same
+        dtype), through the host: a backend switch copies with it first and
+        swaps afterwards, so a failed copy changes nothing."""
+        return xp.asarray(np.asarray(self.numpy(), order="C"))
 
     def __repr__(self):
         return f"<Variable path={self.path}, shape={self._shape}, dtype={self._dtype}>"

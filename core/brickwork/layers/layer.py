@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from brickwork import backend as _backend
 from brickwork import call_context, dtype_policies, initializers, ops, tree
 from brickwork.autodiff import stop_recording
 from brickwork.dtypes import is_float_dtype, standardize_dtype
@@ -95,6 +96,10 @@ class Layer:
     #: a layer that takes strings or complex numbers widens it.
     input_dtype_kinds = "biuf"
 
+    #: Name of the backend this layer's weights live on (None: it has none);
+    #: ``__call__`` compares it with the selected backend's name.
+    _weights_backend = None
+
     def __new__(cls, *args, **kwargs):
         instance = super().__new__(cls)
         object.__setattr__(instance, "_auto_config", _capture_auto_config(cls, args, kwargs))
@@ -157,6 +162,7 @@ class Layer:
         object.__setattr__(self, name, value)
 
     def _track_variable(self, variable):
+        object.__setattr__(self, "_weights_backend", _backend.get_backend().name)
         target = self._trainable_variables if variable.trainable else self._non_trainable_variables
         if not any(v is variable for v in self._trainable_variables + self._non_trainable_variables):
             target.append(variable)
@@ -378,6 +384,10 @@ class Layer:
         if not self.__dict__.get("_tracker_ready"):
             raise RuntimeError(f"{type(self).__name__}.__init__ did not call "
                                f"`super().__init__()`; call it first.")
+        home = self._weights_backend
+        if home is not None and home != _backend.get_backend().name:
+            from brickwork.models.backend_move import mixed_backend_error
+            raise mixed_backend_error(self, home, _backend.get_backend().name)
         if _has_symbolic_argument(args, kwargs):
             return self._symbolic_call(args, kwargs)
         if args:

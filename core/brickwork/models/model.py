@@ -65,6 +65,15 @@ class Model(Trainer, Layer):
             return Functional.from_config(config, custom_objects=custom_objects)
         return super().from_config(config)
 
+    def to_backend(self, name):
+        """Select backend ``name`` (globally: computation follows the selected
+        backend) and move all of this model's state onto it: weights, optimizer
+        and metric variables, random streams. Values are unchanged; training
+        goes on there. Returns the model. Keras has no counterpart: its backend
+        is fixed per process. See ``brickwork.models.backend_move``."""
+        from brickwork.models.backend_move import move_to_backend
+        return move_to_backend(self, name)
+
     # -- saving (thin delegations to brickwork.saving) --------------------------
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
@@ -80,7 +89,9 @@ class Model(Trainer, Layer):
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load variables from a ``.weights.h5`` or ``.keras`` file."""
+        from brickwork.models.backend_move import check_model_backend
         from brickwork.saving import saving_api
+        check_model_backend(self)  # values are written into the existing arrays
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs):

@@ -5,6 +5,7 @@ import numpy as np
 
 from brickwork import ops, tree
 from brickwork.autodiff import GradientTape
+from brickwork.models.backend_move import check_model_backend
 from brickwork.trainers import data as data_utils
 from brickwork.trainers.compile_utils import CompileLoss, CompileMetrics
 
@@ -188,6 +189,7 @@ class Trainer:
         """Train for ``epochs`` epochs; returns a ``History``."""
         from brickwork.callbacks import CallbackList
         self._assert_compiled("fit")
+        check_model_backend(self)
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         batch_size = 32 if batch_size is None else batch_size
@@ -247,6 +249,7 @@ class Trainer:
         """Loss and metrics on the given data, in batches."""
         from brickwork.callbacks import CallbackList
         self._assert_compiled("evaluate")
+        check_model_backend(self)
         dataset = data_utils.ArrayDataset(x, y, sample_weight, 32 if batch_size is None else batch_size)
         num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -273,6 +276,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for ``x``, computed in batches, as NumPy arrays."""
         from brickwork.callbacks import CallbackList
+        check_model_backend(self)
         dataset = data_utils.ArrayDataset(x, None, None, 32 if batch_size is None else batch_size)
         num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -284,7 +288,7 @@ class Trainer:
             if step >= num_steps:
                 break
             callback_list.on_predict_batch_begin(step)
-            chunks.append(self.predict_on_batch(xb))
+            chunks.append(self._predict_batch(xb))
             callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
         callback_list.on_predict_end()
         if not chunks:
@@ -294,12 +298,19 @@ class Trainer:
         return tree.pack_like(chunks[0], joined)
 
     def predict_on_batch(self, x):
+        check_model_backend(self)
+        return self._predict_batch(x)
+
+    def _predict_batch(self, x):
+        """Outputs for one batch as NumPy arrays (``convert_to_numpy`` brings
+        CuPy results to the host), as Keras' ``predict`` returns them."""
         x = tree.map_structure(ops.convert_to_tensor, x)
         outputs = self(x, training=False)
         return tree.map_structure(ops.convert_to_numpy, outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
+        check_model_backend(self)
         if class_weight is not None:
             if sample_weight is not None:
                 raise ValueError("Arguments `sample_weight` and `class_weight` cannot be "
@@ -312,6 +323,7 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
+        check_model_backend(self)
         self._reset_all_metrics()
         logs = self.test_step(*self._prepare_batch(x, y, sample_weight))
         return logs if return_dict else self._flatten_logs(logs)
