@@ -123,16 +123,16 @@ def mixed_backend_error(owner, home, selected, what=None):
 
 def check_model_backend(model):
     """Raise :func:`mixed_backend_error` unless all of ``model``'s state lives
-    on the selected backend. Called once per fit/evaluate/predict/... call:
-    it walks the layers and the variables, not the saving walk."""
+    on the selected backend. Called once per fit/evaluate/predict/... call,
+    so it reads what is cheap: each layer's record, and the arrays of the
+    optimizer and metrics (which ``compile`` may have created while another
+    backend was selected)."""
     selected = _backend.get_backend()
     for layer in model._flatten_layers():
         home = layer.__dict__.get("_weights_backend")
         if home is not None and home != selected.name:
             raise mixed_backend_error(model, home, selected.name,
                                       what=f"the weights of layer {layer.name!r} are")
-    # The arrays themselves: catches state created under another backend
-    # (an optimizer compiled while another backend was selected).
     array_type = getattr(selected.xp, "ndarray", None)
     if not isinstance(array_type, type):
         return
@@ -145,7 +145,6 @@ def check_model_backend(model):
 
 
 def _trainer_variables(model):
-    yield from model.weights
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
         yield from optimizer.variables
