@@ -16,7 +16,7 @@ import numpy as np
 
 from .jit import jit, prange
 from .mathfn import tanh
-from .split import run_split
+from .split import one_numba_thread  # noqa: F401  (the kernels use it)
 
 
 def gate_scales(kinds: str, units: int, dtype):
@@ -75,15 +75,17 @@ def lstm_backward_step(dh, dc, gates, c_prev, tc, carry, dz):
     becomes the gradient w.r.t. ``c_prev``, and ``dh`` keeps only what passes
     to ``h_prev`` without the recurrent GEMM (all of it at a carried row,
     nothing otherwise). gates: the activated ``[i, f, g, o]``. Writes ``dz``
-    ``(B, 4u)``, zero at carried rows.
+    ``(B, 4u)``, zero at carried rows. Call it inside ``one_numba_thread()``
+    (once around the whole reverse loop).
     """
-    run_split(_lstm_backward_rows, dh.shape[0], dh, dc, gates, c_prev, tc, carry, dz, work=0)
+    _lstm_backward_rows(0, dh.shape[0], dh, dc, gates, c_prev, tc, carry, dz)
 
 
 @jit(parallel=True)
 def _lstm_backward_rows(start, stop, dh, dc, gates, c_prev, tc, carry, dz):
-    # A prange loop (run on one thread): numba then proves that the arrays
-    # do not alias, and the loop over units vectorizes (1.6x faster).
+    # A prange loop (run on one thread, see one_numba_thread): numba then
+    # proves that the arrays do not alias, and the loop over units
+    # vectorizes (1.6x faster).
     u = dh.shape[1]
     for b in prange(start, stop):
         if carry is not None and carry[b]:

@@ -15,6 +15,7 @@ does more of the pieces instead of waiting for it.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numba
@@ -34,13 +35,22 @@ PIECES = 8
 #: unsplit; a 64->64 3x3 layer on 32x56x56, ~1.6e9, much faster split).
 MIN_SPLIT_WORK = 5e8
 
-def _single_threaded(function, start, stop, args):
+@contextlib.contextmanager
+def one_numba_thread():
+    """Run ``prange`` loops called inside on the calling thread alone. Loops
+    called many times in a row (one per time step) take this once around
+    the whole sequence: switching costs a few microseconds each time."""
     saved = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        return function(start, stop, *args)
+        yield
     finally:
         numba.set_num_threads(saved)
+
+
+def _single_threaded(function, start, stop, args):
+    with one_numba_thread():
+        return function(start, stop, *args)
 
 
 def run_split(function, rows, *args, work, min_work=None):
@@ -65,12 +75,8 @@ def run_split(function, rows, *args, work, min_work=None):
 
 
 def _take_pieces(function, pieces, args):
-    saved = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
+    with one_numba_thread():
         return [function(start, stop, *args) for start, stop in pieces]
-    finally:
-        numba.set_num_threads(saved)
 
 
 def run_single(function, rows, *args):

@@ -401,10 +401,12 @@ def _lstm_backward_compiled(w, dh_seq, dh, dc):
     fused, Z, C, TC, carry, rec = w["fused"], w["Z"], w["C"], w["TC"], w["carry"], w["rec"]
     dZ = np.empty_like(Z)
     back = np.empty_like(dh)
-    for t in range(TC.shape[0] - 1, -1, -1):
-        fused.lstm_backward_step(dh, dc, Z[t], C[t], TC[t], None if carry is None else carry[t], dZ[t])
-        rec.back(dZ[t], back)
-        fused.add_into(dh, back, dh_seq[t - 1] if dh_seq is not None and t > 0 else None)
+    with fused.one_numba_thread():
+        for t in range(TC.shape[0] - 1, -1, -1):
+            fused.lstm_backward_step(dh, dc, Z[t], C[t], TC[t], None if carry is None else carry[t],
+                                     dZ[t])
+            rec.back(dZ[t], back)
+            fused.add_into(dh, back, dh_seq[t - 1] if dh_seq is not None and t > 0 else None)
     return dZ
 
 
