@@ -1,6 +1,7 @@
 """Saving and loading: `.keras` archives, weights files, configs, custom objects."""
 import io
 import json
+import weakref
 import zipfile
 
 import h5py
@@ -130,6 +131,57 @@ def test_subclassed_model_paths_follow_attribute_names(tmp_path, rng):
     loaded = brickwork.models.load_model(tmp_path / "s.keras", custom_objects={"_Blocks": _Blocks})
     assert loaded.units == 3
     _assert_same_predictions(model, loaded, x)
+
+
+class _TrackedList(list):
+    """A list that can be weakly referenced."""
+
+
+class _ListProperties(layers.Layer):
+    """Eight sub-layers, each reachable only through a property that builds a
+    new one-item list on every access (as ``model.layers`` does); the lists
+    handed out are tracked by weak references."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._inner = [layers.Dense(i + 1) for i in range(8)]
+        self._handed_out = []
+
+    def build(self, input_shape):
+        for dense in self._inner:
+            dense.build(input_shape)
+
+    def _fresh_list(self, i):
+        fresh = _TrackedList([self._inner[i]])
+        self._handed_out.append(weakref.ref(fresh))
+        return fresh
+
+
+for _i in range(8):
+    setattr(_ListProperties, f"p{_i}", property(lambda self, i=_i: self._fresh_list(i)))
+
+
+def test_the_walk_keeps_transient_lists_alive_so_their_ids_stay_unique():
+    """A freed list's id can be given to a later list, which the walk then
+    skipped as already visited (its layers saved under a later path, as
+    Keras would not). The walk must hold every list it has seen."""
+    from brickwork.saving import state_walk
+
+    class Paths:
+        def __init__(self):
+            self.paths = []
+
+        def make(self, path, metadata=None):
+            alive = [ref() is not None for ref in holder._handed_out]
+            assert all(alive), f"a list seen earlier in the walk was freed: {alive}"
+            self.paths.append(path)
+            return {}
+
+    holder = _ListProperties(name="holder")
+    holder.build((None, 4))
+    store = Paths()
+    state_walk.save_state(holder, store)
+    assert store.paths == [""] + [f"p{i}/dense" for i in range(8)]
 
 
 # -- round trips --------------------------------------------------------------------

@@ -107,10 +107,15 @@ def _unique(name, used):
 
 
 def _container_items(container, visited_containers):
-    """``(relative name, item)`` for a list/tuple/dict, named as Keras does."""
+    """``(relative name, item)`` for a list/tuple/dict, named as Keras does.
+
+    ``visited_containers`` maps ids to the containers themselves: a property
+    (``layers``, ``metrics``) builds a new list on every access, and once
+    such a list is freed a later one may get its id; holding them keeps
+    every id unique for the whole walk."""
     if id(container) in visited_containers:
         return
-    visited_containers.add(id(container))
+    visited_containers[id(container)] = container
     used = {}
     for item in (container.values() if isinstance(container, dict) else container):
         if is_saveable(item):
@@ -125,7 +130,7 @@ def _container_items(container, visited_containers):
 def save_state(obj, store, path="", visited=None, visited_containers=None):
     """Write ``obj``'s variables and those of everything under it to ``store``."""
     visited = set() if visited is None else visited
-    visited_containers = set() if visited_containers is None else visited_containers
+    visited_containers = {} if visited_containers is None else visited_containers
     if id(obj) in visited:
         return
     if hasattr(obj, "save_own_variables"):
@@ -170,7 +175,7 @@ def load_state(obj, store, path="", report=None, visited=None, visited_container
     """Read ``obj``'s variables and those of everything under it from ``store``;
     per-object failures go to ``report`` and loading carries on."""
     visited = set() if visited is None else visited
-    visited_containers = set() if visited_containers is None else visited_containers
+    visited_containers = {} if visited_containers is None else visited_containers
     if id(obj) in visited:
         return
     if hasattr(obj, "load_own_variables"):
