@@ -129,10 +129,11 @@ def _no_change():
     ((3, 3), (3, 2), ((1, 1), (0, 1))),      # padded, rows apart: split, added into
 ])
 @pytest.mark.parametrize("shape", [(3, 17, 15, 5), (4, 21, 6)])
-def test_max_pooling_split_over_two_threads_matches_numpy(shape, geometry, monkeypatch):
-    """With the split threshold at zero, the compiled max pooling and its
-    gradient run in pieces on both threads and still give the NumPy path's
-    numbers, including the first-maximum rule on ties and NaN propagation."""
+def test_max_pooling_gradient_split_over_two_threads_matches_numpy(shape, geometry,
+                                                                  monkeypatch):
+    """With the split threshold at zero, the compiled max-pooling gradient
+    runs in pieces on both threads and still gives the NumPy path's numbers,
+    including the first-maximum rule on ties (and a NaN window)."""
     from brickwork import backend
     from brickwork_numpy.compiled import pooling, split
     monkeypatch.setattr(pooling, "MIN_SPLIT_CELLS", 0)

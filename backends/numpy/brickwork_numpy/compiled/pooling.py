@@ -1,13 +1,12 @@
-"""Max pooling over 1-D and 2-D windows (channels last), forward and
-gradient, each in one pass.
+"""The max-pooling gradient over 1-D and 2-D windows (channels last) in one pass.
 
-The NumPy path takes the maximum as a few strided ``np.maximum`` passes and
-finds the gradient's "first maximum" with boolean bookkeeping: several
-passes over the input per tap. Here each output pixel's window is read once,
-vectorized over the channels. The gradient goes to the first cell
-(row-major) equal to the maximum, as the spec asks, tracked by a
-per-channel "already taken" flag. Any pool size, stride and padding (padded
-cells are skipped; they count as -inf, as in the NumPy path).
+The NumPy path finds the gradient's "first maximum" with boolean
+bookkeeping: several passes over the input per tap. Here each output
+pixel's window is read once, vectorized over the channels. The gradient
+goes to the first cell (row-major) equal to the maximum, as the spec asks,
+tracked by a per-channel "already taken" flag. Any pool size, stride and padding (padded
+cells are skipped). (The forward stays in NumPy: its strided ``np.maximum``
+passes were as fast as a compiled loop alone, and faster in a train step.)
 
 Where windows tile the input (pool size equal to the stride, no padding:
 Keras' default ``MaxPooling2D()``), every input cell belongs to at most one
@@ -27,30 +26,9 @@ from .jit import jit, prange
 from .split import run_single, run_split
 
 #: These loops are memory-bound: split them over both cores from this many
-#: input cells (the seed CNN's first pooling, 2.8e6 cells, ran 1.7-1.8x
-#: faster split; its second, 1e6, no faster).
+#: input cells (the seed CNN's first pooling, 2.8e6 cells, ran 1.8x faster
+#: split; its second, 1e6, no faster).
 MIN_SPLIT_CELLS = 2e6
-
-
-@jit(parallel=True)
-def _max_pool_rows(first, last, x, pool_h, pool_w, stride_h, stride_w, top, left, y):
-    """Write output rows ``first:last`` of the max pooling of ``x`` into ``y``."""
-    _, height, width, channels = x.shape
-    out_h, out_w = y.shape[1], y.shape[2]
-    for row in prange(first, last):
-        b, i = row // out_h, row % out_h
-        r0 = i * stride_h - top
-        for j in range(out_w):
-            s0 = j * stride_w - left
-            for c in range(channels):
-                y[b, i, j, c] = -np.inf
-            for r in range(max(r0, 0), min(r0 + pool_h, height)):
-                for s in range(max(s0, 0), min(s0 + pool_w, width)):
-                    for c in range(channels):
-                        v = x[b, r, s, c]
-                        m = y[b, i, j, c]
-                        # NaN propagates, as with np.maximum.
-                        y[b, i, j, c] = v if (v > m) | (v != v) else m
 
 
 @jit(parallel=True)
@@ -117,18 +95,6 @@ def _geometry(pool_size, strides, padding):
 def _tiles(pool_size, strides, padding):
     """Whether the windows tile the input (no overlap, no padding)."""
     return tuple(pool_size) == tuple(strides) and all(lo == hi == 0 for lo, hi in padding)
-
-
-def max_pool(x, pool_size, strides, padding, out_spatial):
-    """Max pooling of ``x`` to ``(batch, *out_spatial, channels)``."""
-    rank = len(pool_size)
-    x2 = _as_2d(np.ascontiguousarray(x), rank)
-    out_h, out_w = (1,) + tuple(out_spatial) if rank == 1 else out_spatial
-    y = np.empty((x2.shape[0], out_h, out_w, x2.shape[3]), dtype=x.dtype)
-    # Output rows read disjoint inputs or only read: any split is safe.
-    run_split(_max_pool_rows, y.shape[0] * out_h, x2, *_geometry(pool_size, strides, padding), y,
-              work=x.size, min_work=MIN_SPLIT_CELLS)
-    return y[:, 0] if rank == 1 else y
 
 
 def max_pool_grad(dy, x, y, pool_size, strides, padding):

@@ -4,8 +4,9 @@ Max and sum are separable, so a window reduces one spatial axis at a time,
 each as a few elementwise passes over strided views of that axis (``pool``
 passes over data that shrinks by ``stride`` per axis); with non-overlapping
 windows these views are exactly a reshape of the input. With compiled loops
-on, 1-D and 2-D max pooling and its gradient read each window once instead
-(``compiled/pooling.py``).
+on, the 1-D and 2-D max-pooling gradient reads each window once instead
+(``compiled/pooling.py``). The forward stays in NumPy: a compiled forward
+measured as fast alone and 2-4% slower inside the seed CNN's train step.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def _ones(r):
 
 
 def _compiled_max_pool(pool_size, x):
-    """The compiled max-pooling loops when they serve ``pool_size`` and
+    """The compiled max-pooling gradient when it serves ``pool_size`` and
     ``x``'s dtype, else None."""
     loops = compiled.module("pooling", x)
     return loops if loops is not None and loops.applies(pool_size) else None
@@ -79,9 +80,6 @@ def _compiled_max_pool(pool_size, x):
 @hookimpl
 def max_pool_forward(x, pool_size, strides, padding):
     out = output_shape(x.shape[1:-1], pool_size, strides, _ones(len(pool_size)), padding)
-    loops = _compiled_max_pool(pool_size, x)
-    if loops is not None:
-        return loops.max_pool(x, pool_size, strides, padding, out)
     return _pooled(pad(x, padding, value=-np.inf), pool_size, strides, out, np.maximum)
 
 
