@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import weakref
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -49,15 +50,35 @@ def copy_into(destination, source):
 
 def scratch(shape, dtype, slot=0):
     """A reused, uninitialised array of ``shape``; ``slot`` tells apart
-    buffers that are alive at the same time."""
+    buffers that are alive at the same time. Whatever the slot held before
+    is forgotten (see :func:`label_scratch`)."""
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
     buffers = _scratch.__dict__.setdefault("buffers", {})
+    _scratch.__dict__.setdefault("labels", {}).pop(slot, None)
     buffer = buffers.get(slot)
     if buffer is None or buffer.nbytes < nbytes:
         buffer = np.empty(max(nbytes, 1), dtype=np.uint8)
         buffers[slot] = buffer
     return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def label_scratch(slot, source, key):
+    """Note that ``slot`` now holds data computed from the array ``source``
+    (held by a weak reference) in the way ``key`` describes."""
+    _scratch.__dict__.setdefault("labels", {})[slot] = (weakref.ref(source), key)
+
+
+def labelled_scratch(slot, source, key, shape, dtype):
+    """``slot``'s contents as ``shape``/``dtype`` when they were computed from
+    this very ``source`` array as ``key`` says and no one has taken the
+    slot since; else None."""
+    label = _scratch.__dict__.get("labels", {}).get(slot)
+    if label is None or label[0]() is not source or label[1] != key:
+        return None
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    return _scratch.buffers[slot][:nbytes].view(dtype).reshape(shape)
 
 
 def effective_size(k, dilation):
