@@ -4,9 +4,10 @@ The NumPy path finds the gradient's "first maximum" with boolean
 bookkeeping: several passes over the input per tap. Here each output
 pixel's window is read once, vectorized over the channels. The gradient
 goes to the first cell (row-major) equal to the maximum, as the spec asks,
-tracked by a per-channel "already taken" flag. Any pool size, stride and padding (padded
-cells are skipped). (The forward stays in NumPy: its strided ``np.maximum``
-passes were as fast as a compiled loop alone, and faster in a train step.)
+tracked by a per-channel "already taken" flag. Any pool size, stride and
+padding (padded cells are skipped). (The forward stays in NumPy: its strided
+``np.maximum`` passes were as fast as a compiled loop alone, and faster in a
+train step.)
 
 Where windows tile the input (pool size equal to the stride, no padding:
 Keras' default ``MaxPooling2D()``), every input cell belongs to at most one
