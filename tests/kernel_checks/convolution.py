@@ -34,6 +34,8 @@ CONV_CASES = {
     "2d-3x3-one-channel": ((6, 7), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     # 3x3 with 1-3 input channels: the compiled direct loops (any geometry).
     "2d-few-channels-strided-dilated": ((8, 9), (3, 3), (2, 1), ((1, 2), (0, 1)), (1, 2), 1),
+    # ... and their one-channel loop: pixels in pairs, an odd one out, border pixels.
+    "2d-one-channel-strided-dilated": ((9, 12), (3, 3), (1, 2), ((1, 0), (2, 1)), (2, 1), 1),
     # 3x3 kernels that fall back to im2col: strided, dilated.
     "2d-3x3-stride2": ((7, 6), (3, 3), (2, 2), ((1, 1), (0, 1)), (1, 1), 1),
     "2d-3x3-dilated": ((7, 7), (3, 3), (1, 1), ((2, 2), (2, 2)), (2, 2), 1),
@@ -41,7 +43,8 @@ CONV_CASES = {
 BATCH, IN_CHANNELS, FILTERS = 2, 4, 6
 #: (in channels, filters) of cases that do not use IN_CHANNELS and FILTERS.
 CASE_CHANNELS = {"2d-3x3-one-channel": (1, 5), "2d-3x3-same-even": (8, 5),
-                 "2d-few-channels-strided-dilated": (3, 4)}
+                 "2d-few-channels-strided-dilated": (3, 4),
+                 "2d-one-channel-strided-dilated": (1, 11)}
 
 
 def ref_correlate(xp, kernel, strides, dilation, groups):

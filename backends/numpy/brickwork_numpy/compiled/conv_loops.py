@@ -108,6 +108,41 @@ def _forward_rows(first, last, x, kernel, bias, stride_h, stride_w, dh, dw, top,
                     y[b, i, j, f] = zero if y[b, i, j, f] < zero else y[b, i, j, f]
 
 
+
+@jit(parallel=True)
+def _forward_rows_one_channel(first, last, x, taps, bias, stride_h, stride_w, dh, dw, top, left,
+                              relu, y):
+    """:func:`_forward_rows` for one input channel (``x`` without its channel
+    axis, ``taps`` the kernel as ``(9, filters)``). Each pixel's nine inputs
+    are read into scalars and its filters take one pass with the bias and
+    ReLU fused, instead of a pass per channel plus a ReLU pass: about 2.5x
+    faster on the seed CNN's first layer."""
+    _, height, width = x.shape
+    out_h, out_w, filters = y.shape[1], y.shape[2], y.shape[3]
+    zero = y.dtype.type(0)
+    for row in prange(first, last):
+        b = row // out_h
+        i = row - b * out_h
+        r = i * stride_h - top
+        if r < 0 or r + 2 * dh >= height:
+            continue            # done by _forward_border
+        x0, x1, x2 = x[b, r], x[b, r + dh], x[b, r + 2 * dh]
+        out = y[b, i]
+        for j in range(out_w):
+            s = j * stride_w - left
+            if s < 0 or s + 2 * dw >= width:
+                continue
+            a0, a1, a2 = x0[s], x0[s + dw], x0[s + 2 * dw]
+            b0, b1, b2 = x1[s], x1[s + dw], x1[s + 2 * dw]
+            c0, c1, c2 = x2[s], x2[s + dw], x2[s + 2 * dw]
+            pixel = out[j]
+            for f in range(filters):
+                v = (bias[f] + a0 * taps[0, f] + a1 * taps[1, f] + a2 * taps[2, f]
+                     + b0 * taps[3, f] + b1 * taps[4, f] + b2 * taps[5, f]
+                     + c0 * taps[6, f] + c1 * taps[7, f] + c2 * taps[8, f])
+                pixel[f] = zero if relu and v < zero else v
+
+
 @jit
 def _kernel_grad_border(first, last, x, dy, y, geometry, relu, dkernel, dbias):
     """:func:`_kernel_grad_rows` for the pixels whose window leaves the input."""
@@ -170,6 +205,77 @@ def _kernel_grad_rows(first, last, x, dy, y, stride_h, stride_w, dh, dw, top, le
                     dkernel[2, 2, c, f] += x22 * g
 
 
+
+@jit(inline=True)
+def _add_two_pixels(dtaps, x0, x1, x2, s, t, dw, g_first, y_first, g_second, y_second, relu):
+    """Add two pixels' products (windows at columns ``s`` and ``t`` of the
+    input rows ``x0..x2``) to the nine tap rows and the bias row."""
+    zero = g_first.dtype.type(0)
+    a0, a1, a2 = x0[s], x0[s + dw], x0[s + 2 * dw]
+    b0, b1, b2 = x1[s], x1[s + dw], x1[s + 2 * dw]
+    c0, c1, c2 = x2[s], x2[s + dw], x2[s + 2 * dw]
+    p0, p1, p2 = x0[t], x0[t + dw], x0[t + 2 * dw]
+    q0, q1, q2 = x1[t], x1[t + dw], x1[t + 2 * dw]
+    v0, v1, v2 = x2[t], x2[t + dw], x2[t + 2 * dw]
+    for f in range(dtaps.shape[1]):
+        g = g_first[f]
+        h = g_second[f]
+        if relu:
+            g = g if y_first[f] > zero else zero
+            h = h if y_second[f] > zero else zero
+        dtaps[0, f] += a0 * g + p0 * h
+        dtaps[1, f] += a1 * g + p1 * h
+        dtaps[2, f] += a2 * g + p2 * h
+        dtaps[3, f] += b0 * g + q0 * h
+        dtaps[4, f] += b1 * g + q1 * h
+        dtaps[5, f] += b2 * g + q2 * h
+        dtaps[6, f] += c0 * g + v0 * h
+        dtaps[7, f] += c1 * g + v1 * h
+        dtaps[8, f] += c2 * g + v2 * h
+        dtaps[9, f] += g + h
+
+
+@jit(parallel=True)
+def _kernel_grad_rows_one_channel(first, last, x, dy, y, stride_h, stride_w, dh, dw, top, left,
+                                  first_col, last_col, relu, dtaps):
+    """:func:`_kernel_grad_rows` for one input channel (``x`` without its
+    channel axis) and the output columns ``first_col:last_col`` (those whose
+    windows lie inside the input): adds into ``dtaps`` ``(10, filters)``, the
+    nine taps' rows then the bias row. Pixels go in pairs, sharing each
+    read-modify-write of ``dtaps``, which bounds this loop (1.3x faster than
+    one pixel at a time)."""
+    _, height, width = x.shape
+    out_h = dy.shape[1]
+    no_pixel = np.zeros(dy.shape[3], dy.dtype)
+    for row in prange(first, last):
+        b = row // out_h
+        i = row - b * out_h
+        r = i * stride_h - top
+        if r < 0 or r + 2 * dh >= height:
+            continue            # done by _kernel_grad_border
+        x0, x1, x2 = x[b, r], x[b, r + dh], x[b, r + 2 * dh]
+        grads, outs = dy[b, i], y[b, i]
+        for j in range(first_col, last_col - 1, 2):
+            s = j * stride_w - left
+            _add_two_pixels(dtaps, x0, x1, x2, s, s + stride_w, dw, grads[j], outs[j],
+                            grads[j + 1], outs[j + 1], relu)
+        if (last_col - first_col) % 2 == 1:
+            # The odd one out, paired with a pixel of zero gradient.
+            j = last_col - 1
+            s = j * stride_w - left
+            _add_two_pixels(dtaps, x0, x1, x2, s, s, dw, grads[j], outs[j], no_pixel, no_pixel,
+                            relu)
+
+
+def _inside_columns(width, out_w, geometry):
+    """``(first, last)``: the output columns whose 3-wide windows lie inside
+    an input row of ``width`` cells."""
+    stride_w, dw, left = geometry[1], geometry[3], geometry[5]
+    first = -(-left // stride_w)
+    last = min(out_w, (width - 1 - 2 * dw + left) // stride_w + 1)
+    return first, max(first, last)
+
+
 def _geometry(strides, dilation_rate, padding):
     return (strides[0], strides[1], dilation_rate[0], dilation_rate[1], padding[0][0],
             padding[1][0])
@@ -183,8 +289,13 @@ def conv2d(x, kernel, bias, strides, padding, dilation_rate, out_hw, relu):
     y = np.empty((x.shape[0],) + tuple(out_hw) + (filters,), dtype=x.dtype)
     geometry = _geometry(strides, dilation_rate, padding)
     rows = x.shape[0] * out_hw[0]
-    run_split(_forward_rows, rows, x, kernel, bias, *geometry, relu, y,
-              work=y.size * 9 * x.shape[-1])
+    work = y.size * 9 * x.shape[-1]
+    if x.shape[-1] == 1:
+        taps = np.ascontiguousarray(kernel.reshape(9, filters))
+        run_split(_forward_rows_one_channel, rows, x[..., 0], taps, bias, *geometry, relu, y,
+                  work=work)
+    else:
+        run_split(_forward_rows, rows, x, kernel, bias, *geometry, relu, y, work=work)
     _forward_border(0, rows, x, kernel, bias, geometry, relu, y)
     return y
 
@@ -203,8 +314,16 @@ def conv2d_kernel_and_bias_grad(x, dy, y, kernel_shape, strides, padding, dilati
 
 
 def _kernel_grad_part(first, last, x, dy, y, geometry, relu, kernel_shape):
-    dkernel = np.zeros(kernel_shape, dtype=dy.dtype)
-    dbias = np.zeros(kernel_shape[-1], dtype=dy.dtype)
-    _kernel_grad_rows(first, last, x, dy, y, *geometry, relu, dkernel, dbias)
+    filters = kernel_shape[-1]
+    if x.shape[-1] == 1:
+        dtaps = np.zeros((10, filters), dtype=dy.dtype)
+        _kernel_grad_rows_one_channel(first, last, x[..., 0], dy, y, *geometry,
+                                      *_inside_columns(x.shape[2], dy.shape[2], geometry), relu,
+                                      dtaps)
+        dkernel, dbias = dtaps[:9].reshape(kernel_shape), dtaps[9]
+    else:
+        dkernel = np.zeros(kernel_shape, dtype=dy.dtype)
+        dbias = np.zeros(filters, dtype=dy.dtype)
+        _kernel_grad_rows(first, last, x, dy, y, *geometry, relu, dkernel, dbias)
     _kernel_grad_border(first, last, x, dy, y, geometry, relu, dkernel, dbias)
     return dkernel, dbias
