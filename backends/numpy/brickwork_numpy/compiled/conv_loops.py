@@ -8,7 +8,9 @@ sum in a register and vectorizes over the filters; the kernel gradient
 accumulates the same products the other way round, with the bias gradient
 and the ReLU derivative fused. Any stride, dilation and padding; groups 1.
 Pixels whose window leaves the input are done afterwards by plain loops
-(a call inside the vectorized loop would stop it vectorizing).
+(a call inside the vectorized loop would stop it vectorizing). One input
+channel (grey images) has its own pair of loops: with no channel loop, each
+pixel's nine inputs stay in registers and the filters take a single pass.
 
 Loops are ``prange`` loops over output rows, run one numba thread per core
 by :func:`.split.run_split` (see there). They vectorize only when numba
