@@ -57,7 +57,11 @@ def convert_to_numpy(x):
 
 def cast(x, dtype):
     dtype = standardize_dtype(dtype)
+    if type(x) is Tensor and x.dtype == dtype:
+        return x  # as Keras does: no copy, and the tape keeps its identity
     data = data_of(x)
+    if data is x and getattr(x, "dtype", None) == dtype:
+        return x  # a backend array of that dtype already
     out = data.astype(dtype) if hasattr(data, "astype") else backend_xp().asarray(data, dtype=dtype)
     if not needs_grad(x) or np.dtype(dtype).kind != "f":
         return out

@@ -10,6 +10,7 @@ import numpy as np
 from brickwork.plugin import hookimpl
 
 from .. import compiled
+from ._reductions import column_sums
 from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
@@ -57,7 +58,7 @@ def activation_and_bias_grads(dy, y, activation):
         loops.activation_grad_and_bias_grad(dy, y, code, dz, dbias)
         return dz, dbias
     dz = _as_matrix(activation_grad_from_output(dy, y, activation))
-    return dz, dz.sum(axis=0)
+    return dz, column_sums(dz)
 
 
 @hookimpl

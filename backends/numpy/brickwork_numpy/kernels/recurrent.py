@@ -22,6 +22,7 @@ import numpy as np
 from brickwork.plugin import hookimpl
 
 from .. import compiled
+from ._reductions import column_sums
 from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
@@ -314,7 +315,7 @@ def simple_rnn_backward(dh_seq, dh_last, workspace, need_dinputs):
             dh += dh_seq[t - 1]
     drecurrent = rec.weight_grad(H[:-1], dZ)
     dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
-    dbias = dZ.sum(axis=(0, 1))
+    dbias = column_sums(dZ)
     dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
     return dinputs, dkernel, drecurrent, dbias, dh
 
@@ -390,7 +391,7 @@ def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
         dZ = _lstm_backward_numpy(w, dh_seq, dh, dc)
     drecurrent = rec.weight_grad(H[:-1], dZ)
     dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
-    dbias = dZ.sum(axis=(0, 1))
+    dbias = column_sums(dZ)
     dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
     return dinputs, dkernel, drecurrent, dbias, dh, dc
 
@@ -591,7 +592,7 @@ def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
     if w["fused"] is not None:
         dZ, dR = _gru_backward_compiled(w, dh_seq, dh)
         drecurrent = w["rec"].weight_grad(H[:-1], dR)
-        dbias = np.stack([dZ.sum(axis=(0, 1)), dR.sum(axis=(0, 1))]) if w["has_bias"] else None
+        dbias = np.stack([column_sums(dZ), column_sums(dR)]) if w["has_bias"] else None
     else:
         dZ, drecurrent, dbias = _gru_backward_numpy(w, dh_seq, dh)
     dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
@@ -643,7 +644,7 @@ def _gru_backward_numpy(w, dh_seq, dh):
             if dh_seq is not None and t > 0:
                 dh += dh_seq[t - 1]
         drecurrent = rec.weight_grad(Hp, dR)
-        dbias = np.stack([dZ.sum(axis=(0, 1)), dR.sum(axis=(0, 1))]) if w["has_bias"] else None
+        dbias = np.stack([column_sums(dZ), column_sums(dR)]) if w["has_bias"] else None
     else:
         Uh = U[:, 2 * u:]
         masks = w["recurrent_masks"]
@@ -668,5 +669,5 @@ def _gru_backward_numpy(w, dh_seq, dh):
         drecurrent = np.empty_like(U)
         drecurrent[:, :2 * u] = rec.weight_grad(Hp, dZ[:, :, :2 * u])
         drecurrent[:, 2 * u:] = Q.reshape(-1, u).T @ dZ[:, :, 2 * u:].reshape(-1, u)
-        dbias = dZ.sum(axis=(0, 1)) if w["has_bias"] else None
+        dbias = column_sums(dZ) if w["has_bias"] else None
     return dZ, drecurrent, dbias
