@@ -111,6 +111,20 @@ def _forward_rows(first, last, x, kernel, bias, stride_h, stride_w, dh, dw, top,
 
 
 
+
+@jit(inline=True)
+def _window_rows(x, row, out_h, stride_h, dh, top):
+    """Output row ``row`` (over batch x out_h) as ``(b, i)``, its windows'
+    top input row ``r``, and the three input rows (``x`` without a channel
+    axis; clamped into range, so check ``r`` before using them)."""
+    b = row // out_h
+    i = row - b * out_h
+    r = i * stride_h - top
+    first = min(max(r, 0), x.shape[1] - 1)
+    middle = min(max(r + dh, 0), x.shape[1] - 1)
+    last = min(max(r + 2 * dh, 0), x.shape[1] - 1)
+    return b, i, r, x[b, first], x[b, middle], x[b, last]
+
 @jit(parallel=True)
 def _forward_rows_one_channel(first, last, x, taps, bias, stride_h, stride_w, dh, dw, top, left,
                               relu, y):
@@ -123,12 +137,9 @@ def _forward_rows_one_channel(first, last, x, taps, bias, stride_h, stride_w, dh
     out_h, out_w, filters = y.shape[1], y.shape[2], y.shape[3]
     zero = y.dtype.type(0)
     for row in prange(first, last):
-        b = row // out_h
-        i = row - b * out_h
-        r = i * stride_h - top
+        b, i, r, x0, x1, x2 = _window_rows(x, row, out_h, stride_h, dh, top)
         if r < 0 or r + 2 * dh >= height:
             continue            # done by _forward_border
-        x0, x1, x2 = x[b, r], x[b, r + dh], x[b, r + 2 * dh]
         out = y[b, i]
         for j in range(out_w):
             s = j * stride_w - left
@@ -250,12 +261,9 @@ def _kernel_grad_rows_one_channel(first, last, x, dy, y, stride_h, stride_w, dh,
     out_h = dy.shape[1]
     no_pixel = np.zeros(dy.shape[3], dy.dtype)
     for row in prange(first, last):
-        b = row // out_h
-        i = row - b * out_h
-        r = i * stride_h - top
+        b, i, r, x0, x1, x2 = _window_rows(x, row, out_h, stride_h, dh, top)
         if r < 0 or r + 2 * dh >= height:
             continue            # done by _kernel_grad_border
-        x0, x1, x2 = x[b, r], x[b, r + dh], x[b, r + 2 * dh]
         grads, outs = dy[b, i], y[b, i]
         for j in range(first_col, last_col - 1, 2):
             s = j * stride_w - left
