@@ -40,6 +40,17 @@ def sgd(variable, gradient, momentum_buffer, learning_rate, momentum, nesterov):
             variable[i] += buffered
 
 
+@jit(inline=True)
+def _update_moments(first_moment, second_moment, i, g, one_minus_beta_1, one_minus_beta_2):
+    """Adam's and Nadam's moving averages of the gradient and its square at
+    element ``i``, stored and returned as ``(m, v)``."""
+    m = first_moment[i] + (g - first_moment[i]) * one_minus_beta_1
+    v = second_moment[i] + (g * g - second_moment[i]) * one_minus_beta_2
+    first_moment[i] = m
+    second_moment[i] = v
+    return m, v
+
+
 @jit
 def adam(variable, gradient, first_moment, second_moment, max_second_moment, alpha,
          one_minus_beta_1, one_minus_beta_2, epsilon):
@@ -48,10 +59,8 @@ def adam(variable, gradient, first_moment, second_moment, max_second_moment, alp
     one_minus_beta_2, epsilon = cast(one_minus_beta_2), cast(epsilon)
     for i in range(variable.shape[0]):
         g = gradient[i]
-        m = first_moment[i] + (g - first_moment[i]) * one_minus_beta_1
-        v = second_moment[i] + (g * g - second_moment[i]) * one_minus_beta_2
-        first_moment[i] = m
-        second_moment[i] = v
+        m, v = _update_moments(first_moment, second_moment, i, g, one_minus_beta_1,
+                               one_minus_beta_2)
         if max_second_moment is not None:
             v = np.maximum(max_second_moment[i], v)
             max_second_moment[i] = v
@@ -133,10 +142,8 @@ def nadam(variable, gradient, first_moment, second_moment, learning_rate, one_mi
                                                       cast(velocity_scale))
     for i in range(variable.shape[0]):
         g = gradient[i]
-        m = first_moment[i] + (g - first_moment[i]) * one_minus_beta_1
-        v = second_moment[i] + (g * g - second_moment[i]) * one_minus_beta_2
-        first_moment[i] = m
-        second_moment[i] = v
+        m, v = _update_moments(first_moment, second_moment, i, g, one_minus_beta_1,
+                               one_minus_beta_2)
         m_hat = m * moment_weight + g * gradient_weight
         variable[i] -= m_hat * learning_rate / (math.sqrt(v * velocity_scale) + epsilon)
 
