@@ -3,7 +3,7 @@ import pkgutil
 
 from brickwork.plugin import BackendInfo, hookimpl
 
-from brickwork_numpy import compiled, kernels
+from brickwork_numpy import allocator, compiled, kernels
 
 # Every module of the kernels package holds hookimpls; listing them without
 # importing them keeps `import brickwork` cheap.
@@ -18,5 +18,5 @@ def brickwork_backend():
         array_module="numpy",
         kernel_modules=KERNEL_MODULES,
         device_name=lambda: "cpu",
-        details=compiled.describe,
+        details=lambda: f"{compiled.describe()}; {allocator.describe()}",
     )
