@@ -398,7 +398,9 @@ def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradie
 #   over masked steps), so ``h_seq[-1]`` is the final hidden state. They
 #   also return a ``workspace``: an opaque object of the backend's choice,
 #   passed unchanged to the matching backward kernel (it holds the gate
-#   activations and whatever else the backward pass needs).
+#   activations and whatever else the backward pass needs). Backward may be
+#   called more than once with the same workspace (a persistent tape) and
+#   must give the same gradients each time.
 # * Backward kernels take ``dh_seq`` (gradient w.r.t. ``h_seq``, or None
 #   when zero), ``dh_last`` (extra gradient w.r.t. ``h_seq[-1]``, or None)
 #   and return gradients in the forward's argument order: ``(dinputs,

@@ -238,6 +238,14 @@ def check_backward(k, rng, kind, case):
         assert N(got[name]).shape == want.shape, name
         assert_allclose(N(got[name]), want, **FD, err_msg=f"{kind} {name}")
 
+    # A workspace can be differentiated again (a persistent tape) with the
+    # same results, with other upstream gradients in between.
+    call(backward, T(2 * dh_seq), None, *extra, out[-1], True)
+    again = call(backward, T(dh_seq), T(dh_last), *extra, out[-1], True)
+    for name, first, second in zip(order, grads, again):
+        if first is not None:
+            assert_allclose(N(second), N(first), **F64, err_msg=f"{kind} {name}, second backward")
+
     # need_dinputs=False skips dinputs; None upstream gradients count as zero.
     out = forward_call(k, kind, a, opts, np.float64)
     grads2 = call(backward, None, T(dh_last), *extra, out[-1], False)

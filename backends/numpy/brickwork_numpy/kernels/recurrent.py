@@ -212,23 +212,25 @@ class _Recurrence:
         return dU
 
 
-def _project(xt, kernel, bias, input_masks):
-    """Input projection of all steps: ``(T, B, in)`` -> ``(T, B, G*u)``."""
+def _project(xt, kernel, bias, input_masks, out=None):
+    """Input projection of all steps: ``(T, B, in)`` -> ``(T, B, G*u)``,
+    into ``out`` (a contiguous ``(T, B, G*u)`` array) when given."""
     T, B, n = xt.shape
     width = kernel.shape[1]
+    if out is None:
+        out = np.empty((T, B, width), np.result_type(xt, kernel))
     if input_masks is None or input_masks.shape[0] == 1:
         x = xt if input_masks is None else xt * input_masks[0]
-        z = (x.reshape(T * B, n) @ kernel).reshape(T, B, width)
+        np.matmul(x.reshape(T * B, n), kernel, out=out.reshape(T * B, width))
     else:
         G = input_masks.shape[0]
         u = width // G
-        z = np.empty((T, B, width), np.result_type(xt, kernel))
         for g in range(G):
             x = (xt * input_masks[g]).reshape(T * B, n)
-            z[:, :, g * u:(g + 1) * u] = (x @ kernel[:, g * u:(g + 1) * u]).reshape(T, B, u)
+            out[:, :, g * u:(g + 1) * u] = (x @ kernel[:, g * u:(g + 1) * u]).reshape(T, B, u)
     if bias is not None:
-        z += bias
-    return z
+        out += bias
+    return out
 
 
 def _project_backward(xt, kernel, input_masks, dz, need_dinputs):
@@ -328,6 +330,11 @@ def simple_rnn_backward(dh_seq, dh_last, workspace, need_dinputs):
 @hookimpl
 def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
                  input_masks, recurrent_masks, activation, recurrent_activation, go_backwards):
+    fused = _compiled_steps(activation, recurrent_activation, inputs, kernel, recurrent_kernel)
+    if fused is not None:
+        arguments = (inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
+                     input_masks, recurrent_masks, go_backwards)
+        return _lstm_forward_compiled(fused, *arguments)
     xt = _time_major(inputs, go_backwards)
     T, B, _ = xt.shape
     u = recurrent_kernel.shape[0]
@@ -336,23 +343,6 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
     C = np.empty((T + 1, B, u), dtype)
     TC = np.empty((T, B, u), dtype)  # activation(c_t), kept for backward
     H[0], C[0] = initial_h, initial_c
-    fused = _compiled_steps(activation, recurrent_activation, inputs, kernel, recurrent_kernel)
-    rec = _Recurrence(recurrent_kernel, recurrent_masks, B)
-    workspace = dict(xt=xt, kernel=kernel, rec=rec, H=H, C=C, TC=TC, fused=fused,
-                     input_masks=input_masks, activation=activation, go_backwards=go_backwards)
-    if fused is not None:
-        # Z holds the input projections, then (in place) the activated gates [i, f, g, o].
-        # The bias is added in each step's pass, not in one more pass over Z.
-        Z = _project(xt, kernel, None, input_masks)
-        carry = _carry_rows(mask, go_backwards)
-        scale, shift = fused.gate_scales("ssts", u, dtype)
-        RZ = np.empty((B, 4 * u), dtype)
-        for t in range(T):
-            rec.into(H[t], RZ)
-            fused.lstm_forward_step(Z[t], RZ, bias, scale, shift, C[t], H[t],
-                                    None if carry is None else carry[t], C[t + 1], TC[t], H[t + 1])
-        workspace.update(Z=Z, carry=carry)
-        return H[1:], C[T], workspace
     gates = _Gates((recurrent_activation, recurrent_activation, activation, recurrent_activation),
                    u, dtype)
     keep, drop, carry = _step_mask(mask, go_backwards, dtype)
@@ -372,48 +362,95 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
         if keep is not None:
             np.copyto(H[t + 1], H[t], where=carry[t])
             np.copyto(C[t + 1], C[t], where=carry[t])
-    workspace.update(Z=Z, keep=keep, drop=drop, gates=gates)
+    workspace = dict(xt=xt, kernel=kernel, rec=_Recurrence(recurrent_kernel, recurrent_masks, B),
+                     H=H, C=C, TC=TC, Z=Z, keep=keep, drop=drop, gates=gates, fused=None,
+                     input_masks=input_masks, activation=activation, go_backwards=go_backwards)
+    return H[1:], C[T], workspace
+
+
+def _lstm_forward_compiled(fused, inputs, kernel, recurrent_kernel, bias, initial_h, initial_c,
+                           mask, input_masks, recurrent_masks, go_backwards):
+    """LSTM forward (default activations) with one compiled pass per step
+    after the recurrent GEMM."""
+    xt = _time_major(inputs, go_backwards)
+    T, B, _ = xt.shape
+    u = recurrent_kernel.shape[0]
+    dtype = inputs.dtype
+    H = np.empty((T + 1, B, u), dtype)
+    C = np.empty((T + 1, B, u), dtype)
+    H[0], C[0] = initial_h, initial_c
+    rec = _Recurrence(recurrent_kernel, recurrent_masks, B)
+    # Z holds the input projections, then (in place) the activated gates
+    # [i, f, g, o]; backward writes each step's gradient into the slot of
+    # the step after, whose gates it has used by then, so Z has one spare
+    # slot at the end. The bias is added in each step's pass, not in one
+    # more pass over Z.
+    Z = np.empty((T + 1, B, 4 * u), dtype)
+    _project(xt, kernel, None, input_masks, out=Z[:T])
+    carry = _carry_rows(mask, go_backwards)
+    scale, shift = fused.gate_scales("ssts", u, dtype)
+    RZ = np.empty((B, 4 * u), dtype)
+    for t in range(T):
+        rec.into(H[t], RZ)
+        fused.lstm_forward_step(Z[t], RZ, bias, scale, shift, C[t], H[t],
+                                None if carry is None else carry[t], C[t + 1], H[t + 1])
+    workspace = dict(xt=xt, kernel=kernel, rec=rec, H=H, C=C, Z=Z, carry=carry, fused=fused,
+                     input_masks=input_masks, go_backwards=go_backwards,
+                     arguments=(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
+                                input_masks, recurrent_masks, go_backwards))
     return H[1:], C[T], workspace
 
 
 @hookimpl
 def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
     w = workspace
-    H, TC, rec = w["H"], w["TC"], w["rec"]
-    T, B, u = TC.shape
-    dh = _seed_gradient(dh_seq, dh_last, (B, u), H.dtype)
+    H = w["H"]
+    B, u = H.shape[1:]
     dc = np.zeros((B, u), H.dtype)
     if dc_last is not None:
         dc += dc_last
     if w["fused"] is not None:
-        dZ = _lstm_backward_compiled(w, dh_seq, dh, dc)
+        dh = np.zeros((B, u), H.dtype) if dh_last is None else np.array(dh_last, H.dtype)
+        w, dZ, dbias = _lstm_backward_compiled(w, dh_seq, dh, dc)
     else:
+        dh = _seed_gradient(dh_seq, dh_last, (B, u), H.dtype)
         dZ = _lstm_backward_numpy(w, dh_seq, dh, dc)
-    drecurrent = rec.weight_grad(H[:-1], dZ)
+        dbias = column_sums(dZ)
+    drecurrent = w["rec"].weight_grad(w["H"][:-1], dZ)
     dkernel, dxt = _project_backward(w["xt"], w["kernel"], w["input_masks"], dZ, need_dinputs)
-    dbias = column_sums(dZ)
     dinputs = None if dxt is None else _batch_major(dxt, w["go_backwards"])
     return dinputs, dkernel, drecurrent, dbias, dh, dc
 
 
 def _lstm_backward_compiled(w, dh_seq, dh, dc):
     """The reverse loop with one compiled pass per step; updates ``dh`` and
-    ``dc`` in place and returns the pre-activation gradients ``dZ``."""
-    fused, Z, C, TC, carry, rec = w["fused"], w["Z"], w["C"], w["TC"], w["carry"], w["rec"]
-    dZ = np.empty_like(Z)
-    back = np.empty_like(dh)
+    ``dc`` in place and returns ``(workspace, dZ, dbias)``: the workspace
+    used, the pre-activation gradients and the bias gradient.
+
+    ``dZ`` overwrites the gates (step ``t``'s gradient goes into the slot of
+    step ``t + 1``), so a second backward over the same forward (a
+    persistent tape) first runs the forward again to get them back.
+    """
+    if w.get("used"):
+        w = _lstm_forward_compiled(w["fused"], *w["arguments"])[2]
+    w["used"] = True
+    fused, Z, C, carry, rec = w["fused"], w["Z"], w["C"], w["carry"], w["rec"]
+    T = Z.shape[0] - 1
+    bias_rows = np.zeros(Z.shape[1:], Z.dtype)
+    back = np.zeros_like(dh)
     with fused.one_numba_thread():
-        for t in range(TC.shape[0] - 1, -1, -1):
-            fused.lstm_backward_step(dh, dc, Z[t], C[t], TC[t], None if carry is None else carry[t],
-                                     dZ[t])
-            rec.back(dZ[t], back)
-            fused.add_into(dh, back, dh_seq[t - 1] if dh_seq is not None and t > 0 else None)
-    return dZ
+        for t in range(T - 1, -1, -1):
+            fused.lstm_backward_step(dh, dc, back, None if dh_seq is None else dh_seq[t], Z[t],
+                                     C[t], C[t + 1], None if carry is None else carry[t], Z[t + 1],
+                                     bias_rows)
+            rec.back(Z[t + 1], back)
+    dh += back
+    return w, Z[1:], column_sums(bias_rows)
 
 
 def _lstm_backward_numpy(w, dh_seq, dh, dc):
-    """The reverse loop in NumPy ufunc calls; same contract as
-    :func:`_lstm_backward_compiled`."""
+    """The reverse loop in NumPy ufunc calls; updates ``dh`` and ``dc`` in
+    place and returns the pre-activation gradients ``dZ``."""
     Z, C, TC, keep, drop, rec = w["Z"], w["C"], w["TC"], w["keep"], w["drop"], w["rec"]
     T, B, u = TC.shape
     i, f, g, o = (Z[:, :, k * u:(k + 1) * u] for k in range(4))
