@@ -83,8 +83,10 @@ def cases():
                     return model(xt)
             return step
         name = f"embedding->{kind}({UNITS})->dense t{STEPS} b{BATCH}"
+        # Targets: LSTM 1.0 (issue 9), GRU 1.2 (issue 5).
         result.append(Case(f"{name} train step", bw_train,
-                           lambda kind=kind: torch_train_step(torch_model(kind), x, y), 1.2))
+                           lambda kind=kind: torch_train_step(torch_model(kind), x, y),
+                           1.0 if kind == "lstm" else 1.2))
         result.append(Case(f"{name} inference", bw_predict, torch_predict))
     return result
 
