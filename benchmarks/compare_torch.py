@@ -42,11 +42,14 @@ def _reexec_with_environment(threads):
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
-def median_seconds(steps, repeats, rounds=3):
+def median_seconds(steps, repeats, rounds=5):
     """Median time of each step function. The timings come in ``rounds``
     runs of consecutive repeats per step (each after a warm-up call and a
     pause that lets the other library's spinning worker threads go idle), the
-    steps taking turns, so load from other work hits them alike."""
+    steps taking turns, so load from other work hits them alike. This host
+    runs in fast and slow phases of a few seconds (the same step measured
+    52 or 72 ms); five rounds rather than three spread both libraries over
+    them more evenly."""
     times = [[] for _ in steps]
     per_round = max(1, -(-repeats // rounds))
     for _ in range(rounds):

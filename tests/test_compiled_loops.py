@@ -154,3 +154,39 @@ def test_max_pooling_gradient_split_over_two_threads_matches_numpy(shape, geomet
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert np.isnan(results[0][0]).sum() == 1
+
+
+@pytest.fixture(scope="module")
+def sum_with_prefetch():
+    from brickwork_numpy.compiled.jit import jit
+    from brickwork_numpy.compiled.prefetch import LINE_FLOATS, prefetch
+
+    @jit
+    def total(a, ahead):
+        s = 0.0
+        for i in range(a.shape[0]):
+            if i % LINE_FLOATS == 0:
+                prefetch(a, i + ahead)  # past the end near the last lines
+            s += a[i]
+        return s
+    return total
+
+
+@needs_numba
+@pytest.mark.parametrize("step", [1, 3])
+def test_prefetch_changes_no_values_and_never_faults_past_the_end(sum_with_prefetch, step):
+    a = np.arange(1000, dtype=np.float32)[::step]
+    assert sum_with_prefetch(a, 4096) == pytest.approx(float(a.sum()))
+
+
+@needs_numba
+def test_prefetch_takes_only_one_dimensional_arrays():
+    from numba.core.errors import TypingError
+    from brickwork_numpy.compiled.jit import jit
+    from brickwork_numpy.compiled.prefetch import prefetch
+
+    @jit
+    def on_a_matrix(a):
+        prefetch(a, 0)
+    with pytest.raises(TypingError):
+        on_a_matrix(np.zeros((2, 2), np.float32))
