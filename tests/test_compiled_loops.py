@@ -190,3 +190,54 @@ def test_prefetch_takes_only_one_dimensional_arrays():
         prefetch(a, 0)
     with pytest.raises(TypingError):
         on_a_matrix(np.zeros((2, 2), np.float32))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("beta", [0.0, 1.0])
+def test_numpy_blas_gemm_matches_matmul_on_strided_rows(dtype, beta):
+    from brickwork_numpy.compiled import blas
+    function = blas.gemm_function(dtype)
+    if function is None:
+        pytest.skip("NumPy is not built against scipy-openblas here")
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((6, 11)).astype(dtype)[:, 2:9]
+    b = rng.standard_normal((7, 5)).astype(dtype)
+    c = rng.standard_normal((6, 8)).astype(dtype)[:, :5]
+    expected = a @ b + beta * c
+    blas.gemm(function, a, b, c, beta)
+    np.testing.assert_allclose(c, expected, rtol=1e-5 if dtype == "float32" else 1e-12)
+    assert blas.gemm_function("float16") is None
+
+
+def _lstm_run(dtype, **options):
+    """Forward and backward of the NumPy LSTM kernels on fixed random data."""
+    from brickwork_numpy.kernels import recurrent
+    rng = np.random.default_rng(2)
+    B, T, F, U = 3, 6, 4, 5
+    x = rng.standard_normal((B, T, F)).astype(dtype)
+    kernel, recurrent_kernel = (rng.standard_normal((n, 4 * U)).astype(dtype) * 0.5 for n in (F, U))
+    bias = rng.standard_normal(4 * U).astype(dtype)
+    h0, c0 = (rng.standard_normal((B, U)).astype(dtype) for _ in range(2))
+    mask = rng.random((B, T)) > 0.3 if options.get("mask") else None
+    h_seq, c_last, workspace = recurrent.lstm_forward(
+        x, kernel, recurrent_kernel, bias, h0, c0, mask, None, None, "tanh", "sigmoid",
+        options.get("go_backwards", False))
+    dh_seq = rng.standard_normal((T, B, U)).astype(dtype)
+    grads = recurrent.lstm_backward(dh_seq, h_seq[-1] * 0 + 1, c_last * 0 + 1, workspace, True)
+    return [np.array(h_seq), np.array(c_last)] + [np.array(g) for g in grads]
+
+
+@needs_numba
+@pytest.mark.parametrize("options", [{}, {"mask": True, "go_backwards": True}])
+def test_lstm_whole_sequence_call_matches_the_per_step_loop(monkeypatch, options):
+    """The one-call sequence loops (BLAS from compiled code) and the Python
+    loop they replace give the same values."""
+    from brickwork_numpy.compiled import recurrent as loops
+    if loops.gemm_function("float64") is None:
+        pytest.skip("NumPy is not built against scipy-openblas here")
+    whole = _lstm_run("float64", **options)
+    monkeypatch.setattr(loops, "gemm_function", lambda dtype: None)
+    per_step = _lstm_run("float64", **options)
+    for a, b in zip(whole, per_step):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

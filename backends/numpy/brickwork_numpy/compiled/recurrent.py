@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas import gemm, gemm_function  # noqa: F401  (kernels ask for gemm_function)
 from .jit import jit, prange
 from .mathfn import tanh
 from .prefetch import LINE_FLOATS, prefetch
@@ -32,10 +33,13 @@ def gate_scales(kinds: str, units: int, dtype):
 
 @jit
 def _activate_row(z, rz, bias, scale, shift):
-    """``z = scale*tanh(scale*(z + rz + bias)) + shift`` over one row."""
+    """``z = scale*tanh(scale*(z + rz + bias)) + shift`` over one row (``rz``
+    None when the recurrent product is already in ``z``)."""
     for j in range(z.shape[0]):
         s = scale[j]
-        v = z[j] + rz[j]
+        v = z[j]
+        if rz is not None:
+            v += rz[j]
         if bias is not None:
             v += bias[j]
         z[j] = s * tanh(s * v) + shift[j]
@@ -46,7 +50,7 @@ def lstm_forward_step(z, rz, bias, scale, shift, c_prev, h_prev, carry, c, h):
     """Gates, cell and hidden state of one LSTM step.
 
     z: ``(B, 4u)`` input projection; overwritten with the activated gates.
-    rz: ``(B, 4u)`` recurrent projection. bias: ``(4u,)`` or None (added
+    rz: ``(B, 4u)`` recurrent projection, or None when ``z`` includes it. bias: ``(4u,)`` or None (added
     here rather than in a separate pass over all steps' projections). Writes
     ``c`` and ``h = o * tanh(c)``; rows in ``carry`` keep ``c_prev``/``h_prev``.
     ``tanh(c)`` is not stored: backward recomputes it from ``c``, which is
@@ -55,7 +59,7 @@ def lstm_forward_step(z, rz, bias, scale, shift, c_prev, h_prev, carry, c, h):
     B, u = c.shape
     for b in range(B):
         zb = z[b]
-        _activate_row(zb, rz[b], bias, scale, shift)
+        _activate_row(zb, None if rz is None else rz[b], bias, scale, shift)
         if carry is not None and carry[b]:
             for j in range(u):
                 c[b, j] = c_prev[b, j]
@@ -129,6 +133,37 @@ def _lstm_backward_rows(start, stop, dh, dc, recurrent, extra, gates, c_prev, c,
             dh[b, j] = 0
         for j in range(4 * u):
             bias_rows[b, j] += dz[b, j]
+
+
+@jit
+def lstm_forward_steps(gemm_function, z, recurrent_kernel, bias, scale, shift, c, h, carry):
+    """Every step of a sequence in one call: ``z[t] += h[t] @ recurrent_kernel``
+    (NumPy's BLAS, see ``blas.py``), then :func:`lstm_forward_step`.
+
+    z: ``(T(+1), B, 4u)`` input projections; c, h: ``(T+1, B, u)`` with the
+    initial states in ``[0]``; carry: ``(T, B)`` or None.
+    """
+    for t in range(c.shape[0] - 1):
+        gemm(gemm_function, h[t], recurrent_kernel, z[t], 1.0)
+        carried = None if carry is None else carry[t]
+        lstm_forward_step(z[t], None, bias, scale, shift, c[t], h[t], carried, c[t + 1], h[t + 1])
+
+
+@jit
+def lstm_backward_steps(gemm_function, z, recurrent_kernel_t, c, carry, dh, dc, dh_seq, back,
+                        bias_rows):
+    """The reverse loop in one call: :func:`lstm_backward_step` for ``t =
+    T-1 .. 0``, each writing its ``dz`` into ``z[t + 1]`` (``z`` has a spare
+    last slot), then ``back = dz @ recurrent_kernel_t``. ``back`` starts as
+    zeros and ends as what passes to ``h_{-1}``; call inside
+    ``one_numba_thread()``."""
+    B = dh.shape[0]
+    for t in range(c.shape[0] - 2, -1, -1):
+        extra = None if dh_seq is None else dh_seq[t]
+        carried = None if carry is None else carry[t]
+        _lstm_backward_rows(0, B, dh, dc, back, extra, z[t], c[t], c[t + 1], carried, z[t + 1],
+                            bias_rows)
+        gemm(gemm_function, z[t + 1], recurrent_kernel_t, back, 0.0)
 
 
 @jit

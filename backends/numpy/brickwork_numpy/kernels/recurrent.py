@@ -370,8 +370,10 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
 
 def _lstm_forward_compiled(fused, inputs, kernel, recurrent_kernel, bias, initial_h, initial_c,
                            mask, input_masks, recurrent_masks, go_backwards):
-    """LSTM forward (default activations) with one compiled pass per step
-    after the recurrent GEMM."""
+    """LSTM forward (default activations): with NumPy's BLAS reachable from
+    compiled code (``compiled/blas.py``) and no recurrent dropout, the whole
+    sequence is one compiled call; otherwise a Python loop of one GEMM and
+    one compiled pass per step."""
     xt = _time_major(inputs, go_backwards)
     T, B, _ = xt.shape
     u = recurrent_kernel.shape[0]
@@ -389,13 +391,17 @@ def _lstm_forward_compiled(fused, inputs, kernel, recurrent_kernel, bias, initia
     _project(xt, kernel, None, input_masks, out=Z[:T])
     carry = _carry_rows(mask, go_backwards)
     scale, shift = fused.gate_scales("ssts", u, dtype)
-    RZ = np.empty((B, 4 * u), dtype)
-    for t in range(T):
-        rec.into(H[t], RZ)
-        fused.lstm_forward_step(Z[t], RZ, bias, scale, shift, C[t], H[t],
-                                None if carry is None else carry[t], C[t + 1], H[t + 1])
+    gemm = None if recurrent_masks is not None else fused.gemm_function(dtype)
+    if gemm is not None:  # the whole sequence in one compiled call
+        fused.lstm_forward_steps(gemm, Z, rec.U, bias, scale, shift, C, H, carry)
+    else:
+        RZ = np.empty((B, 4 * u), dtype)
+        for t in range(T):
+            rec.into(H[t], RZ)
+            fused.lstm_forward_step(Z[t], RZ, bias, scale, shift, C[t], H[t],
+                                    None if carry is None else carry[t], C[t + 1], H[t + 1])
     workspace = dict(xt=xt, kernel=kernel, rec=rec, H=H, C=C, Z=Z, carry=carry, fused=fused,
-                     input_masks=input_masks, go_backwards=go_backwards,
+                     gemm=gemm, input_masks=input_masks, go_backwards=go_backwards,
                      arguments=(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
                                 input_masks, recurrent_masks, go_backwards))
     return H[1:], C[T], workspace
@@ -439,11 +445,15 @@ def _lstm_backward_compiled(w, dh_seq, dh, dc):
     bias_rows = np.zeros(Z.shape[1:], Z.dtype)
     back = np.zeros_like(dh)
     with fused.one_numba_thread():
-        for t in range(T - 1, -1, -1):
-            fused.lstm_backward_step(dh, dc, back, None if dh_seq is None else dh_seq[t], Z[t],
-                                     C[t], C[t + 1], None if carry is None else carry[t], Z[t + 1],
-                                     bias_rows)
-            rec.back(Z[t + 1], back)
+        if w["gemm"] is not None:
+            fused.lstm_backward_steps(w["gemm"], Z, rec.UT, C, carry, dh, dc, dh_seq, back,
+                                      bias_rows)
+        else:
+            for t in range(T - 1, -1, -1):
+                fused.lstm_backward_step(dh, dc, back, None if dh_seq is None else dh_seq[t],
+                                         Z[t], C[t], C[t + 1], None if carry is None else carry[t],
+                                         Z[t + 1], bias_rows)
+                rec.back(Z[t + 1], back)
     dh += back
     return w, Z[1:], column_sums(bias_rows)
 
