@@ -8,6 +8,9 @@ computation in brickwork and (when ``torch`` is installed) in PyTorch. Every
 case is timed after warm-up as the median of several repeats, brickwork and
 torch taking turns in rounds, float32, with both libraries on the same number of threads
 (2 by default), and the table lists both times and the brickwork/torch ratio.
+Where brickwork's CuPy backend can run (a GPU), a second table times the same
+cases on it, against torch on CUDA when this torch has CUDA, each step
+followed by a device synchronization.
 
 Environment: the script re-executes itself once with the thread variables
 (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``) and glibc's
@@ -84,6 +87,64 @@ def _without_compiled_loops(step):
     return run_step
 
 
+def _usable(backend_name):
+    from brickwork.backend import list_backends
+    return any(status.name == backend_name and status.usable for status in list_backends())
+
+
+def _on_cupy(build):
+    """A brickwork step built and run on the CuPy backend; each run waits for
+    the device, so the time is the work's, not its launch."""
+    import cupy
+    from brickwork.backend import use_backend
+    with use_backend("cupy"):
+        step = build()
+
+    def run_step():
+        with use_backend("cupy"):
+            step()
+        cupy.cuda.Stream.null.synchronize()
+    return run_step
+
+
+def _torch_on_cuda(build):
+    """A torch step built with its model and inputs on the GPU; each run
+    waits for the device."""
+    import torch
+    import workloads
+    workloads.TORCH_DEVICE = "cuda"
+    try:
+        step = build()
+    finally:
+        workloads.TORCH_DEVICE = "cpu"
+
+    def run_step():
+        step()
+        torch.cuda.synchronize()
+    return run_step
+
+
+def _table(title, columns, rows, repeats, lines):
+    """Time ``rows`` (case, [step builders], has_torch) and append one line
+    per case to ``lines``: brickwork, the extra columns, torch and the ratio."""
+    header = f"{'workload':<44}{'brickwork ms':>14}" + "".join(f"{c:>10}" for c in columns) \
+        + f"{'torch ms':>10}{'ratio':>8}{'target':>8}"
+    for line in (title, header):
+        lines.append(line)
+        print(line, flush=True)
+    for case, builders, has_torch in rows:
+        times = median_seconds([build() for build in builders], repeats)
+        ours = times[0]
+        theirs = times[-1] if has_torch else None
+        ratio = f"{ours / theirs:8.2f}" if theirs else f"{'-':>8}"
+        target = f"{case.target:8.2f}" if case.target else f"{'':>8}"
+        line = (f"{case.name:<44}{ours * 1e3:14.1f}"
+                + "".join(f"{t * 1e3:10.1f}" for t in times[1:len(columns) + 1])
+                + f"{(theirs * 1e3 if theirs else float('nan')):10.1f}{ratio}{target}")
+        lines.append(line)
+        print(line, flush=True)
+
+
 def run(args):
     try:
         import torch
@@ -92,6 +153,7 @@ def run(args):
         torch = None
     import numpy as np
     from brickwork_numpy import compiled
+    cases = [case for module in discover(args.only) for case in module.cases()]
     # With numba installed, also time brickwork's pure-NumPy paths in the same
     # run: the baseline that the compiled loops are measured against.
     baseline = compiled.enabled() and not args.no_baseline
@@ -100,27 +162,34 @@ def run(args):
              f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numpy "
              f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}; "
              f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine "
-             f"makes these numbers noisy)",
-             f"# brickwork NumPy backend: {compiled.describe()}"
-             + ("; 'numpy ms' = the same with BRICKWORK_NUMBA=0 paths" if baseline else ""),
-             f"{'workload':<44}{'brickwork ms':>14}" + (f"{'numpy ms':>10}" if baseline else "")
-             + f"{'torch ms':>10}{'ratio':>8}{'target':>8}"]
+             f"makes these numbers noisy)"]
     print("\n".join(lines), flush=True)
-    for module in discover(args.only):
-        for case in module.cases():
-            ours_step = case.brickwork()
-            steps = [ours_step] + ([_without_compiled_loops(ours_step)] if baseline else []) \
-                + ([case.torch()] if torch else [])
-            times = median_seconds(steps, args.repeats)
-            ours = times[0]
-            theirs = times[-1] if torch else None
-            ratio = f"{ours / theirs:8.2f}" if theirs else f"{'-':>8}"
-            target = f"{case.target:8.2f}" if case.target else f"{'':>8}"
-            line = (f"{case.name:<44}{ours * 1e3:14.1f}"
-                    + (f"{times[1] * 1e3:10.1f}" if baseline else "")
-                    + f"{(theirs * 1e3 if theirs else float('nan')):10.1f}{ratio}{target}")
-            lines.append(line)
-            print(line, flush=True)
+    rows = []
+    for case in cases:
+        builders = [case.brickwork]
+        if baseline:
+            builders.append(lambda case=case: _without_compiled_loops(case.brickwork()))
+        if torch:
+            builders.append(case.torch)
+        rows.append((case, builders, bool(torch)))
+    _table(f"# brickwork NumPy backend: {compiled.describe()}"
+           + ("; 'numpy ms' = the same with BRICKWORK_NUMBA=0 paths" if baseline else ""),
+           ["numpy ms"] if baseline else [], rows, args.repeats, lines)
+    if _usable("cupy"):
+        # The GPU variant: brickwork's CuPy backend against torch on CUDA (when
+        # this torch has it). brickwork's times include copying each NumPy
+        # batch to the device, as train_on_batch does; torch's inputs are
+        # already there.
+        import cupy
+        torch_gpu = bool(torch) and torch.cuda.is_available()
+        device = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+        rows = [(case, [lambda case=case: _on_cupy(case.brickwork)]
+                 + ([lambda case=case: _torch_on_cuda(case.torch)] if torch_gpu else []), torch_gpu)
+                for case in cases]
+        lines.append("")
+        _table(f"# GPU: brickwork CuPy backend vs PyTorch CUDA on {device}"
+               + ("" if torch_gpu else " (this torch has no CUDA: brickwork only)"),
+               [], rows, args.repeats, lines)
     if args.output:
         pathlib.Path(args.output).write_text("\n".join(lines) + "\n")
 

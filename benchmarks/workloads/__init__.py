@@ -19,6 +19,21 @@ class Case:
     target: float | None = None  # the brickwork/torch ratio to stay under
 
 
+#: Where the torch side of a case is built: compare_torch sets "cuda" while
+#: it builds the torch steps of its GPU table.
+TORCH_DEVICE = "cpu"
+
+
+def torch_input(array):
+    """A NumPy array as a torch tensor on :data:`TORCH_DEVICE`."""
+    import torch
+    return torch.from_numpy(array).to(TORCH_DEVICE)
+
+
+def torch_on_device(model):
+    return model.to(TORCH_DEVICE)
+
+
 def data(shape, seed=0):
     return np.random.default_rng(seed).normal(size=shape).astype("float32")
 
@@ -30,9 +45,10 @@ def labels(batch, classes=10, seed=1):
 def torch_train_step(model, x, y):
     """An Adam training step of a PyTorch model on logits + cross-entropy."""
     import torch
+    model = torch_on_device(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y).long()
+    xt, yt = torch_input(x), torch_input(y).long()
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -44,7 +60,8 @@ def torch_train_step(model, x, y):
 
 def torch_inference(model, x):
     import torch
-    xt = torch.from_numpy(x)
+    xt = torch_input(x)
+    model = torch_on_device(model)
     model.eval()
 
     def step():

@@ -3,7 +3,7 @@ Flatten - Dense(64) - Dropout(0.5) - Dense(10, softmax)), batch 128, and a
 single Conv2D 3x3 64->64 'same' on 32x56x56 (forward, forward+backward)."""
 from __future__ import annotations
 
-from . import Case, data, labels, torch_inference, torch_train_step
+from . import Case, data, labels, torch_inference, torch_input, torch_on_device, torch_train_step
 
 BATCH = 128
 CONV_SHAPE = (32, 56, 56, 64)
@@ -52,9 +52,9 @@ def brickwork_conv(backward):
 
 def torch_conv(backward):
     import torch
-    conv = torch.nn.Conv2d(64, 64, 3, padding=1)
+    conv = torch_on_device(torch.nn.Conv2d(64, 64, 3, padding=1))
     b, h, w, c = CONV_SHAPE
-    x = torch.from_numpy(data((b, c, h, w)))
+    x = torch_input(data((b, c, h, w)))
     if not backward:
         def forward():
             with torch.no_grad():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, torch_inference
+from . import Case, torch_inference, torch_input, torch_on_device
 
 VOCAB, EMBED, UNITS, STEPS, BATCH = 10000, 128, 128, 100, 64
 
@@ -48,9 +48,10 @@ def torch_model(kind):
 
 def torch_train_step(model, x, y):
     import torch
+    model = torch_on_device(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCELoss()
-    xt, yt = torch.from_numpy(x).long(), torch.from_numpy(y)
+    xt, yt = torch_input(x).long(), torch_input(y)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -74,9 +75,9 @@ def cases():
 
         def torch_predict(kind=kind):
             import torch
-            model = torch_model(kind)
+            model = torch_on_device(torch_model(kind))
             model.eval()
-            xt = torch.from_numpy(x).long()
+            xt = torch_input(x).long()
 
             def step():
                 with torch.no_grad():
