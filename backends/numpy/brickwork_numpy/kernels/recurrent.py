@@ -327,6 +327,18 @@ def simple_rnn_backward(dh_seq, dh_last, workspace, need_dinputs):
 # ---------------------------------------------------------------------------
 
 
+def _lstm_buffers(inputs, recurrent_kernel, initial_h, initial_c, go_backwards):
+    """The time-major inputs and the hidden and cell states ``(T+1, B, u)``,
+    the initial states in ``[0]``."""
+    xt = _time_major(inputs, go_backwards)
+    T, B, _ = xt.shape
+    u = recurrent_kernel.shape[0]
+    H = np.empty((T + 1, B, u), inputs.dtype)
+    C = np.empty((T + 1, B, u), inputs.dtype)
+    H[0], C[0] = initial_h, initial_c
+    return xt, H, C
+
+
 @hookimpl
 def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
                  input_masks, recurrent_masks, activation, recurrent_activation, go_backwards):
@@ -335,14 +347,10 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
         arguments = (inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
                      input_masks, recurrent_masks, go_backwards)
         return _lstm_forward_compiled(fused, *arguments)
-    xt = _time_major(inputs, go_backwards)
-    T, B, _ = xt.shape
-    u = recurrent_kernel.shape[0]
+    xt, H, C = _lstm_buffers(inputs, recurrent_kernel, initial_h, initial_c, go_backwards)
+    T, B, u = H.shape[0] - 1, H.shape[1], H.shape[2]
     dtype = inputs.dtype
-    H = np.empty((T + 1, B, u), dtype)
-    C = np.empty((T + 1, B, u), dtype)
     TC = np.empty((T, B, u), dtype)  # activation(c_t), kept for backward
-    H[0], C[0] = initial_h, initial_c
     gates = _Gates((recurrent_activation, recurrent_activation, activation, recurrent_activation),
                    u, dtype)
     keep, drop, carry = _step_mask(mask, go_backwards, dtype)
@@ -374,13 +382,9 @@ def _lstm_forward_compiled(fused, inputs, kernel, recurrent_kernel, bias, initia
     compiled code (``compiled/blas.py``) and no recurrent dropout, the whole
     sequence is one compiled call; otherwise a Python loop of one GEMM and
     one compiled pass per step."""
-    xt = _time_major(inputs, go_backwards)
-    T, B, _ = xt.shape
-    u = recurrent_kernel.shape[0]
+    xt, H, C = _lstm_buffers(inputs, recurrent_kernel, initial_h, initial_c, go_backwards)
+    T, B, u = H.shape[0] - 1, H.shape[1], H.shape[2]
     dtype = inputs.dtype
-    H = np.empty((T + 1, B, u), dtype)
-    C = np.empty((T + 1, B, u), dtype)
-    H[0], C[0] = initial_h, initial_c
     rec = _Recurrence(recurrent_kernel, recurrent_masks, B)
     # Z holds the input projections, then (in place) the activated gates
     # [i, f, g, o]; backward writes each step's gradient into the slot of
