@@ -223,13 +223,14 @@ def _lstm_run(dtype, **options):
     h_seq, c_last, workspace = recurrent.lstm_forward(
         x, kernel, recurrent_kernel, bias, h0, c0, mask, None, None, "tanh", "sigmoid",
         options.get("go_backwards", False))
-    dh_seq = rng.standard_normal((T, B, U)).astype(dtype)
+    dh_seq = None if options.get("no_dh_seq") else rng.standard_normal((T, B, U)).astype(dtype)
     grads = recurrent.lstm_backward(dh_seq, h_seq[-1] * 0 + 1, c_last * 0 + 1, workspace, True)
     return [np.array(h_seq), np.array(c_last)] + [np.array(g) for g in grads]
 
 
 @needs_numba
-@pytest.mark.parametrize("options", [{}, {"mask": True, "go_backwards": True}])
+@pytest.mark.parametrize("options", [{}, {"mask": True}, {"go_backwards": True, "no_dh_seq": True},
+                                     {"mask": True, "go_backwards": True, "no_dh_seq": True}])
 def test_lstm_whole_sequence_call_matches_the_per_step_loop(monkeypatch, options):
     """The one-call sequence loops (BLAS from compiled code) and the Python
     loop they replace give the same values."""

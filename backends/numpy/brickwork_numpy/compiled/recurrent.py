@@ -71,26 +71,27 @@ def lstm_forward_step(z, rz, bias, scale, shift, c_prev, h_prev, carry, c, h):
             h[b, j] = zb[3 * u + j] * tanh(c[b, j])
 
 
-def lstm_backward_step(dh, dc, recurrent, extra, gates, c_prev, c, carry, dz, bias_rows):
-    """Gradients of one LSTM step's gate pre-activations.
+def lstm_backward_step(t, dh, dc, recurrent, dh_seq, gates, c_prev, c, carry, dz, bias_rows):
+    """Gradients of step ``t``'s gate pre-activations.
 
     dh: on entry, the part of the gradient w.r.t. this step's ``h`` not yet
     added up; the step adds ``recurrent`` (what the recurrent GEMM of the
-    step after passed back) and ``extra`` (``dh_seq[t]``, or None). On exit
-    it holds what passes to ``h_prev`` outside the recurrent GEMM: all of it
-    at a carried row, nothing otherwise. dc: the gradient w.r.t. ``c``;
-    becomes that w.r.t. ``c_prev``. gates: the activated ``[i, f, g, o]``;
-    c_prev, c: the cell states before and after the step. Writes ``dz``
-    ``(B, 4u)``, zero at carried rows, and adds it to ``bias_rows``
-    ``(B, 4u)`` (the bias gradient, summed over rows at the end). Call it
-    inside ``one_numba_thread()`` (once around the whole reverse loop).
+    step after passed back) and ``dh_seq[t]`` (``dh_seq``: ``(T, B, u)`` or
+    None). On exit it holds what passes to ``h_prev`` outside the recurrent
+    GEMM: all of it at a carried row, nothing otherwise. dc: the gradient
+    w.r.t. ``c``; becomes that w.r.t. ``c_prev``. gates: the activated
+    ``[i, f, g, o]``; c_prev, c: the cell states before and after the step;
+    carry: ``(T, B)`` or None. Writes ``dz`` ``(B, 4u)``, zero at carried
+    rows, and adds it to ``bias_rows`` ``(B, 4u)`` (the bias gradient,
+    summed over rows at the end). Call it inside ``one_numba_thread()``
+    (once around the whole reverse loop).
     """
-    _lstm_backward_rows(0, dh.shape[0], dh, dc, recurrent, extra, gates, c_prev, c, carry, dz,
+    _lstm_backward_rows(0, dh.shape[0], t, dh, dc, recurrent, dh_seq, gates, c_prev, c, carry, dz,
                         bias_rows)
 
 
 @jit(parallel=True)
-def _lstm_backward_rows(start, stop, dh, dc, recurrent, extra, gates, c_prev, c, carry, dz,
+def _lstm_backward_rows(start, stop, t, dh, dc, recurrent, dh_seq, gates, c_prev, c, carry, dz,
                         bias_rows):
     # A prange loop (run on one thread, see one_numba_thread): numba then
     # proves that the arrays do not alias, and the loops over units
@@ -99,6 +100,9 @@ def _lstm_backward_rows(start, stop, dh, dc, recurrent, extra, gates, c_prev, c,
     # The gates and c_prev were written a whole forward pass ago and come
     # from memory: prefetching the next row's lines while this row computes
     # takes the pass from 56 to 42 us per step (64x128, cold caches).
+    # dh_seq and carry come whole, indexed by t here: each is None or an
+    # array for the whole compile (an optional value inside a prange loop
+    # gave wrong results).
     u = dh.shape[1]
     for b in prange(start, stop):
         if b + 1 < stop:
@@ -106,11 +110,11 @@ def _lstm_backward_rows(start, stop, dh, dc, recurrent, extra, gates, c_prev, c,
                 prefetch(gates[b + 1], k)
             for k in range(0, u, LINE_FLOATS):
                 prefetch(c_prev[b + 1], k)
-        if carry is not None and carry[b]:
+        if carry is not None and carry[t, b]:
             for j in range(u):
                 d_h = dh[b, j] + recurrent[b, j]
-                if extra is not None:
-                    d_h += extra[b, j]
+                if dh_seq is not None:
+                    d_h += dh_seq[t, b, j]
                 dh[b, j] = d_h
             for j in range(4 * u):
                 dz[b, j] = 0
@@ -120,15 +124,15 @@ def _lstm_backward_rows(start, stop, dh, dc, recurrent, extra, gates, c_prev, c,
             f = gates[b, u + j]
             g = gates[b, 2 * u + j]
             o = gates[b, 3 * u + j]
-            t = tanh(c[b, j])
+            tc = tanh(c[b, j])
             d_h = dh[b, j] + recurrent[b, j]
-            if extra is not None:
-                d_h += extra[b, j]
-            d_c = dc[b, j] + d_h * o * (1 - t * t)
+            if dh_seq is not None:
+                d_h += dh_seq[t, b, j]
+            d_c = dc[b, j] + d_h * o * (1 - tc * tc)
             dz[b, j] = d_c * g * i * (1 - i)
             dz[b, u + j] = d_c * c_prev[b, j] * f * (1 - f)
             dz[b, 2 * u + j] = d_c * i * (1 - g * g)
-            dz[b, 3 * u + j] = d_h * t * o * (1 - o)
+            dz[b, 3 * u + j] = d_h * tc * o * (1 - o)
             dc[b, j] = d_c * f
             dh[b, j] = 0
         for j in range(4 * u):
@@ -145,8 +149,13 @@ def lstm_forward_steps(gemm_function, z, recurrent_kernel, bias, scale, shift, c
     """
     for t in range(c.shape[0] - 1):
         gemm(gemm_function, h[t], recurrent_kernel, z[t], 1.0)
-        carried = None if carry is None else carry[t]
-        lstm_forward_step(z[t], None, bias, scale, shift, c[t], h[t], carried, c[t + 1], h[t + 1])
+        # Two calls rather than one with an optional carry[t]: numba settles
+        # `carry is None` when it compiles, so each call sees one type.
+        if carry is None:
+            lstm_forward_step(z[t], None, bias, scale, shift, c[t], h[t], None, c[t + 1], h[t + 1])
+        else:
+            lstm_forward_step(z[t], None, bias, scale, shift, c[t], h[t], carry[t], c[t + 1],
+                              h[t + 1])
 
 
 @jit
@@ -159,9 +168,7 @@ def lstm_backward_steps(gemm_function, z, recurrent_kernel_t, c, carry, dh, dc, 
     ``one_numba_thread()``."""
     B = dh.shape[0]
     for t in range(c.shape[0] - 2, -1, -1):
-        extra = None if dh_seq is None else dh_seq[t]
-        carried = None if carry is None else carry[t]
-        _lstm_backward_rows(0, B, dh, dc, back, extra, z[t], c[t], c[t + 1], carried, z[t + 1],
+        _lstm_backward_rows(0, B, t, dh, dc, back, dh_seq, z[t], c[t], c[t + 1], carry, z[t + 1],
                             bias_rows)
         gemm(gemm_function, z[t + 1], recurrent_kernel_t, back, 0.0)
 

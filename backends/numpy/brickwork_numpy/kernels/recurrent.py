@@ -454,8 +454,7 @@ def _lstm_backward_compiled(w, dh_seq, dh, dc):
                                       bias_rows)
         else:
             for t in range(T - 1, -1, -1):
-                fused.lstm_backward_step(dh, dc, back, None if dh_seq is None else dh_seq[t],
-                                         Z[t], C[t], C[t + 1], None if carry is None else carry[t],
+                fused.lstm_backward_step(t, dh, dc, back, dh_seq, Z[t], C[t], C[t + 1], carry,
                                          Z[t + 1], bias_rows)
                 rec.back(Z[t + 1], back)
     dh += back
