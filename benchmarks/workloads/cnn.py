@@ -3,7 +3,8 @@ Flatten - Dense(64) - Dropout(0.5) - Dense(10, softmax)), batch 128, and a
 single Conv2D 3x3 64->64 'same' on 32x56x56 (forward, forward+backward)."""
 from __future__ import annotations
 
-from . import Case, data, labels, torch_inference, torch_input, torch_on_device, torch_train_step
+from . import (Case, data, labels, torch_inference, torch_input, torch_on_device,
+               torch_train_step)
 
 BATCH = 128
 CONV_SHAPE = (32, 56, 56, 64)

@@ -34,6 +34,7 @@ def prefetch(typingctx, array, index):
         builder.call(function, [builder.bitcast(address, byte_pointer), ir.Constant(int32, _READ),
                                 ir.Constant(int32, _KEEP_IN_L2), ir.Constant(int32, _DATA)])
         return context.get_dummy_value()
-    if not isinstance(array, types.Array) or array.ndim != 1 or not isinstance(index, types.Integer):
+    one_dimensional = isinstance(array, types.Array) and array.ndim == 1
+    if not one_dimensional or not isinstance(index, types.Integer):
         return None
     return types.void(array, index), codegen

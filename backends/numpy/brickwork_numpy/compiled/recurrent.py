@@ -50,8 +50,9 @@ def lstm_forward_step(z, rz, bias, scale, shift, c_prev, h_prev, carry, c, h):
     """Gates, cell and hidden state of one LSTM step.
 
     z: ``(B, 4u)`` input projection; overwritten with the activated gates.
-    rz: ``(B, 4u)`` recurrent projection, or None when ``z`` includes it. bias: ``(4u,)`` or None (added
-    here rather than in a separate pass over all steps' projections). Writes
+    rz: ``(B, 4u)`` recurrent projection, or None when ``z`` includes it.
+    bias: ``(4u,)`` or None (added here rather than in a separate pass over
+    all steps' projections). Writes
     ``c`` and ``h = o * tanh(c)``; rows in ``carry`` keep ``c_prev``/``h_prev``.
     ``tanh(c)`` is not stored: backward recomputes it from ``c``, which is
     cheaper than writing it here and reading it back there.
