@@ -125,15 +125,17 @@ def _torch_on_cuda(build):
 
 
 def _table(title, columns, rows, repeats, lines):
-    """Time ``rows`` (case, [step builders], has_torch) and append one line
-    per case to ``lines``: brickwork, the extra columns, torch and the ratio."""
+    """Time ``rows`` (case, build, has_torch), ``build()`` returning the
+    case's steps (brickwork first, torch last when ``has_torch``), and append
+    one line per case to ``lines``: brickwork, the extra columns, torch and
+    the ratio."""
     header = f"{'workload':<44}{'brickwork ms':>14}" + "".join(f"{c:>10}" for c in columns) \
         + f"{'torch ms':>10}{'ratio':>8}{'target':>8}"
     for line in (title, header):
         lines.append(line)
         print(line, flush=True)
-    for case, builders, has_torch in rows:
-        times = median_seconds([build() for build in builders], repeats)
+    for case, build, has_torch in rows:
+        times = median_seconds(build(), repeats)
         ours = times[0]
         theirs = times[-1] if has_torch else None
         ratio = f"{ours / theirs:8.2f}" if theirs else f"{'-':>8}"
@@ -164,14 +166,11 @@ def run(args):
              f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine "
              f"makes these numbers noisy)"]
     print("\n".join(lines), flush=True)
-    rows = []
-    for case in cases:
-        builders = [case.brickwork]
-        if baseline:
-            builders.append(lambda case=case: _without_compiled_loops(case.brickwork()))
-        if torch:
-            builders.append(case.torch)
-        rows.append((case, builders, bool(torch)))
+    def cpu_steps(case):
+        ours = case.brickwork()
+        return [ours] + ([_without_compiled_loops(ours)] if baseline else []) \
+            + ([case.torch()] if torch else [])
+    rows = [(case, lambda case=case: cpu_steps(case), bool(torch)) for case in cases]
     _table(f"# brickwork NumPy backend: {compiled.describe()}"
            + ("; 'numpy ms' = the same with BRICKWORK_NUMBA=0 paths" if baseline else ""),
            ["numpy ms"] if baseline else [], rows, args.repeats, lines)
@@ -183,8 +182,8 @@ def run(args):
         import cupy
         torch_gpu = bool(torch) and torch.cuda.is_available()
         device = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
-        rows = [(case, [lambda case=case: _on_cupy(case.brickwork)]
-                 + ([lambda case=case: _torch_on_cuda(case.torch)] if torch_gpu else []), torch_gpu)
+        rows = [(case, lambda case=case: [_on_cupy(case.brickwork)]
+                 + ([_torch_on_cuda(case.torch)] if torch_gpu else []), torch_gpu)
                 for case in cases]
         lines.append("")
         _table(f"# GPU: brickwork CuPy backend vs PyTorch CUDA on {device}"

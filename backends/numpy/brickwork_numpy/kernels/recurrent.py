@@ -344,9 +344,8 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, m
                  input_masks, recurrent_masks, activation, recurrent_activation, go_backwards):
     fused = _compiled_steps(activation, recurrent_activation, inputs, kernel, recurrent_kernel)
     if fused is not None:
-        arguments = (inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
-                     input_masks, recurrent_masks, go_backwards)
-        return _lstm_forward_compiled(fused, *arguments)
+        return _lstm_forward_compiled(fused, inputs, kernel, recurrent_kernel, bias, initial_h,
+                                      initial_c, mask, input_masks, recurrent_masks, go_backwards)
     xt, H, C = _lstm_buffers(inputs, recurrent_kernel, initial_h, initial_c, go_backwards)
     T, B, u = H.shape[0] - 1, H.shape[1], H.shape[2]
     dtype = inputs.dtype
@@ -420,7 +419,8 @@ def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
     if dc_last is not None:
         dc += dc_last
     if w["fused"] is not None:
-        dh = np.zeros((B, u), H.dtype) if dh_last is None else np.array(dh_last, H.dtype)
+        # dh_seq is added inside the steps, each step its own slice.
+        dh = _seed_gradient(None, dh_last, (B, u), H.dtype)
         w, dZ, dbias = _lstm_backward_compiled(w, dh_seq, dh, dc)
     else:
         dh = _seed_gradient(dh_seq, dh_last, (B, u), H.dtype)
@@ -433,9 +433,10 @@ def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
 
 
 def _lstm_backward_compiled(w, dh_seq, dh, dc):
-    """The reverse loop with one compiled pass per step; updates ``dh`` and
-    ``dc`` in place and returns ``(workspace, dZ, dbias)``: the workspace
-    used, the pre-activation gradients and the bias gradient.
+    """The reverse loop (one compiled call, or one compiled pass per step
+    where :func:`_lstm_forward_compiled` kept a Python loop); updates ``dh``
+    and ``dc`` in place and returns ``(workspace, dZ, dbias)``: the
+    workspace used, the pre-activation gradients and the bias gradient.
 
     ``dZ`` overwrites the gates (step ``t``'s gradient goes into the slot of
     step ``t + 1``), so a second backward over the same forward (a
