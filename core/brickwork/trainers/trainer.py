@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import ops, tree
-from brickwork.autodiff import GradientTape
+from brickwork.autodiff import GradientTape, stop_recording
 from brickwork.models.backend_move import check_model_backend
 from brickwork.trainers import data as data_utils
 from brickwork.trainers.compile_utils import CompileLoss, CompileMetrics
@@ -124,6 +124,24 @@ class Trainer:
             and a.dtype.name != "float32" else a, y)
         return tree.map_structure(convert, x), y, tree.map_structure(convert, sample_weight)
 
+    def _symbolic_build(self, x):
+        """Build whatever is still unbuilt before the first step, as Keras
+        does: the model, by one inference call on the first batch's inputs
+        that records nothing, then the optimizer on every trainable variable.
+        Left to the first training step, the optimizer was built on the
+        variables that existed before the model had any, and never trained."""
+        if not all(layer.built for layer in self._flatten_layers()):
+            with stop_recording():
+                self(x, training=False)
+        if self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_weights)
+        self._trainable_for_step = self.trainable_weights
+
+    def _symbolic_build_from(self, dataset):
+        first_x = next(iter(dataset.batches()))[0] if dataset.num_samples else None
+        if first_x is not None:
+            self._symbolic_build(self._prepare_batch(first_x, None, None)[0])
+
     def _batch_size_of(self, x):
         return int(tree.flatten(x)[0].shape[0])
 
@@ -207,9 +225,7 @@ class Trainer:
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                      model=self, verbose=1 if verbose == "auto" else verbose,
                                      epochs=epochs, steps=steps)
-        self._trainable_for_step = self.trainable_weights
-        if self.optimizer is not None and self._trainable_for_step:
-            self.optimizer.build(self._trainable_for_step)
+        self._symbolic_build_from(dataset)
         shuffle_rng = np.random.default_rng(_draw_shuffle_seed()) if shuffle else None
         self.stop_training = False
         callback_list.on_train_begin()
@@ -255,6 +271,7 @@ class Trainer:
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=1 if verbose == "auto" else verbose, epochs=1,
                                      steps=num_steps)
+        self._symbolic_build_from(dataset)
         self._reset_all_metrics()
         callback_list.on_test_begin()
         logs = {}
@@ -316,16 +333,19 @@ class Trainer:
                 raise ValueError("Arguments `sample_weight` and `class_weight` cannot be "
                                  "specified at the same time.")
             sample_weight = data_utils.class_weight_to_sample_weights(y, class_weight)
-        self._trainable_for_step = self.trainable_weights
+        batch = self._prepare_batch(x, y, sample_weight)
+        self._symbolic_build(batch[0])
         self._reset_all_metrics()
-        logs = self.train_step(*self._prepare_batch(x, y, sample_weight))
+        logs = self.train_step(*batch)
         return logs if return_dict else self._flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         check_model_backend(self)
+        batch = self._prepare_batch(x, y, sample_weight)
+        self._symbolic_build(batch[0])
         self._reset_all_metrics()
-        logs = self.test_step(*self._prepare_batch(x, y, sample_weight))
+        logs = self.test_step(*batch)
         return logs if return_dict else self._flatten_logs(logs)
 
 
