@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import pathlib
+import site
 import subprocess
 import sys
 import textwrap
@@ -428,13 +429,30 @@ CHECK_SOFTMAX = """
 
 
 def _see_this_environment(python):
-    """Let a new venv import what this interpreter can (brickwork, numpy...):
+    """Let a new venv import what this interpreter can (brickwork, numpy...).
+
     ``--system-site-packages`` alone reaches the base interpreter's packages,
-    not those of a venv the tests may run in."""
+    not those of a venv the tests may run in. Listing this ``sys.path`` is not
+    enough either: an editable install is reached through a finder that a
+    ``.pth`` file of its site directory installs, so the new venv adds each
+    site directory with ``site.addsitedir``, which runs those ``.pth`` files
+    (directories it already has are skipped, so nothing runs twice).
+    """
     target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
-    paths = [p for p in sys.path if p and os.path.isdir(p)]
-    pathlib.Path(target, "_brickwork_test_parent_env.pth").write_text("\n".join(paths) + "\n")
+    user_site = [site.getusersitepackages()] if site.ENABLE_USER_SITE else []
+    site_dirs = [p for p in [*site.getsitepackages(), *user_site] if os.path.isdir(p)]
+    paths = [p for p in sys.path if p and os.path.isdir(p) and p not in site_dirs]
+    module = textwrap.dedent(f"""\
+        import site, sys
+        for directory in {site_dirs!r}:
+            if directory not in sys.path:
+                site.addsitedir(directory)
+        sys.path.extend(p for p in {paths!r} if p not in sys.path)
+        """)
+    pathlib.Path(target, "_brickwork_test_parent_env.py").write_text(module)
+    pathlib.Path(target, "_brickwork_test_parent_env.pth").write_text(
+        "import _brickwork_test_parent_env\n")
 
 
 def test_install_and_uninstall_an_override_plugin_with_pip(tmp_path):
