@@ -27,8 +27,10 @@ def _format_time_per_step(seconds):
 class Progbar:
     """Shows ``step/target`` with a bar, timing and the running values.
 
-    verbose=1 redraws one line in place; verbose=2 prints one line when the
-    target is reached.
+    verbose=1 redraws one line in place on a terminal (or a notebook); where
+    the output is a pipe or a file it writes that line once, when the target
+    is reached, without colours or cursor control, so logs stay clean.
+    verbose=2 prints one plain line when the target is reached.
     """
 
     def __init__(self, target, width=_BAR_WIDTH, verbose=1, interval=_MIN_INTERVAL,
@@ -44,9 +46,7 @@ class Progbar:
         self._previous_width = 0
         self._time_after_first_step = None
         self._values = {}
-        out = self._out()
-        self._dynamic = (getattr(out, "isatty", lambda: False)() or "ipykernel" in sys.modules
-                         or "posix" in sys.modules or "PYCHARM_HOSTED" in os.environ)
+        self._dynamic = _is_interactive(self._out())
 
     def _out(self):
         return self.stream or sys.stdout
@@ -60,7 +60,7 @@ class Progbar:
             self._time_after_first_step = now
         per_step = self._time_per_step(current, now)
         if self.verbose == 1:
-            if not finalize and now - self._last_update < self.interval:
+            if not finalize and (not self._dynamic or now - self._last_update < self.interval):
                 return
             self._write_dynamic(current, now, per_step, finalize)
         elif self.verbose == 2 and finalize:
@@ -85,21 +85,30 @@ class Progbar:
         else:
             remaining = per_step * (self.target - current) if self.target else 0
             clock = f"{remaining:.0f}s"
-        text = (f"{_BOLD}{counter}{_RESET} {bar} {_BOLD}{clock}{_RESET} "
-                f"{_format_time_per_step(per_step)}{self._values_text(False)}")
         visible = (f"{counter} {'━' * self.width} {clock} {_format_time_per_step(per_step)}"
                    f"{self._values_text(False)}")
+        if not self._dynamic:
+            self._emit(visible + "\n")
+            return
+        text = (f"{_BOLD}{counter}{_RESET} {bar} {_BOLD}{clock}{_RESET} "
+                f"{_format_time_per_step(per_step)}{self._values_text(False)}")
         if len(visible) < self._previous_width:
             text += " " * (self._previous_width - len(visible))
-        prefix = ("\b" * self._previous_width + "\r") if self._dynamic else "\n"
-        out = self._out()
-        out.write(prefix + text + ("\n" if finalize else ""))
-        out.flush()
+        self._emit("\b" * self._previous_width + "\r" + text + ("\n" if finalize else ""))
         self._previous_width = max(len(visible), self._previous_width)
+
+    def _emit(self, text):
+        out = self._out()
+        out.write(text)
+        out.flush()
 
     def _write_line(self, current, now, per_step):
         counter = f"{current:{len(str(self.target))}d}/{self.target}"
-        out = self._out()
-        out.write(f"{counter} - {now - self._start:.0f}s - {_format_time_per_step(per_step)}"
-                  f"{self._values_text(True)}\n")
-        out.flush()
+        self._emit(f"{counter} - {now - self._start:.0f}s - {_format_time_per_step(per_step)}"
+                   f"{self._values_text(True)}\n")
+
+
+def _is_interactive(stream):
+    """A terminal or a notebook, where a line can be redrawn in place."""
+    return (getattr(stream, "isatty", lambda: False)() or "ipykernel" in sys.modules
+            or "PYCHARM_HOSTED" in os.environ)
