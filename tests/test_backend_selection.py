@@ -144,15 +144,54 @@ def test_environment_variable_selects_the_backend():
     assert result.stdout.split() == ["numpy", "numpy"]
 
 
-def test_unknown_backend_in_environment_gives_a_clear_error():
+def test_unknown_backend_in_environment_is_named_at_import():
+    result = run_python("""
+        import brickwork
+        print("imported")
+    """, {"BRICKWORK_BACKEND": "nunpy"})
+    assert result.returncode != 0 and "imported" not in result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "BackendError" in last_line
+    assert "BRICKWORK_BACKEND='nunpy'" in last_line and "known backends:" in last_line
+    assert "numpy" in last_line and "unset it" in last_line
+
+
+def test_an_unusable_backend_in_environment_names_the_variable_at_first_use():
+    cupy = {s.name: s for s in backend.list_backends()}["cupy"]
+    if cupy.usable:
+        pytest.skip("the cupy backend is usable here")
     result = run_python("""
         import brickwork
         brickwork.ops.convert_to_tensor([1.0])
-    """, {"BRICKWORK_BACKEND": "nope"})
-    assert result.returncode != 0
+    """, {"BRICKWORK_BACKEND": "cupy"})
     last_line = result.stderr.strip().splitlines()[-1]
-    assert "BackendError" in last_line
-    assert "'nope'" in last_line and "numpy" in last_line
+    assert result.returncode != 0 and "BackendError" in last_line
+    assert "BRICKWORK_BACKEND='cupy'" in last_line and "not usable here" in last_line
+    assert cupy.reason in last_line
+
+
+def test_info_says_which_backend_is_selected_and_why():
+    result = run_python("""
+        from brickwork import backend
+        from brickwork.info import report
+        print(report().splitlines()[2])
+        backend.set_backend("numpy")
+        print(report().splitlines()[2])
+        with backend.use_backend("numpy"):
+            print(report().splitlines()[2])
+        print(report().splitlines()[2])
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "selected backend: numpy, by the default (BRICKWORK_BACKEND is not set)",
+        "selected backend: numpy, by set_backend('numpy')",
+        "selected backend: numpy, by use_backend('numpy')",
+        "selected backend: numpy, by set_backend('numpy')"]
+    from_environment = run_python("""
+        from brickwork.info import report
+        print(report().splitlines()[2])
+    """, {"BRICKWORK_BACKEND": "numpy"})
+    assert from_environment.stdout.strip() == "selected backend: numpy, by BRICKWORK_BACKEND=numpy"
 
 
 # ---------------------------------------------------------------------------

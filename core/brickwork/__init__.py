@@ -11,6 +11,8 @@ from brickwork.models import Model, Sequential  # noqa: E402
 from brickwork.symbolic import KerasTensor  # noqa: E402
 from brickwork.variables import Variable  # noqa: E402
 
+backend.check_environment()  # a mistyped BRICKWORK_BACKEND is named at import
+
 __all__ = ["ops", "activations", "backend", "callbacks", "config", "constraints", "initializers",
            "layers", "mixed_precision",
            "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils", "GradientTape", "Tensor", "Input",

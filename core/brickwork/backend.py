@@ -61,6 +61,7 @@ class _Registry:
     def __init__(self):
         self._manager: PluginManager | None = None
         self.current: Backend | None = None
+        self.selected_by = ""  # why ``current`` is the one: for ``info``
         self._loaded: dict[str, Backend] = {}
 
     @property
@@ -103,8 +104,45 @@ _registry = _Registry()
 def get_backend() -> Backend:
     """The backend in use (selected from ``BRICKWORK_BACKEND`` on first use)."""
     if _registry.current is None:
-        _registry.current = _registry.load(os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND)
+        name = _environment_backend()
+        if name is None:
+            _registry.current = _registry.load(DEFAULT_BACKEND)
+            _registry.selected_by = f"the default ({BACKEND_ENV} is not set)"
+        else:
+            try:
+                _registry.current = _registry.load(name)
+            except BackendError as exc:
+                raise BackendError(f"{BACKEND_ENV}={name!r}: {exc}. Set {BACKEND_ENV} to a "
+                                   f"usable backend, or unset it for {DEFAULT_BACKEND!r}.") from None
+            _registry.selected_by = f"{BACKEND_ENV}={name}"
     return _registry.current
+
+
+def _environment_backend() -> str | None:
+    value = os.environ.get(BACKEND_ENV, "").strip()
+    return value or None
+
+
+def check_environment() -> None:
+    """Refuse a ``BRICKWORK_BACKEND`` that names no installed backend (run at
+    ``import brickwork``, as Keras checks ``KERAS_BACKEND`` at import, so a
+    typo is named before the first layer runs). Only discovers plugins when
+    the variable is set."""
+    name = _environment_backend()
+    if name is None:
+        return
+    known = sorted(_registry.manager.backends)
+    if name not in known:
+        raise BackendError(
+            f"The environment variable {BACKEND_ENV}={name!r} names no installed backend; "
+            f"known backends: {', '.join(known) or 'none'}. Set it to one of them, or unset it "
+            f"for the default ({DEFAULT_BACKEND!r}).")
+
+
+def selection_reason() -> str:
+    """Why the backend in use was selected (``python -m brickwork info``)."""
+    get_backend()
+    return _registry.selected_by
 
 
 def backend() -> str:
@@ -115,18 +153,20 @@ def backend() -> str:
 def set_backend(name: str) -> Backend:
     """Select the backend named ``name`` for everything computed from now on."""
     _registry.current = _registry.load(name)
+    _registry.selected_by = f"set_backend({name!r})"
     return _registry.current
 
 
 @contextlib.contextmanager
 def use_backend(name: str):
     """Select a backend for the duration of a ``with`` block."""
-    previous = _registry.current
+    previous = _registry.current, _registry.selected_by
     current = set_backend(name)
+    _registry.selected_by = f"use_backend({name!r})"
     try:
         yield current
     finally:
-        _registry.current = previous
+        _registry.current, _registry.selected_by = previous
 
 
 def list_backends() -> list[BackendStatus]:

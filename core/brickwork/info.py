@@ -8,7 +8,7 @@ from brickwork import backend
 def report() -> str:
     manager = backend.plugin_manager()
     specs = manager.kernel_spec_names()
-    lines = [f"brickwork {brickwork.__version__}", "", "backends:"]
+    lines = [f"brickwork {brickwork.__version__}", "", _selected_line(), "", "backends:"]
     for status in backend.list_backends():
         if not status.usable:
             lines.append(f"  {status.name:<10} unusable: {status.reason}")
@@ -37,6 +37,14 @@ def report() -> str:
         lines += ["", "clashes (settled as docs/plugins.md describes):"]
         lines += [f"  {clash}" for clash in manager.clashes]
     return "\n".join(lines)
+
+
+def _selected_line() -> str:
+    try:
+        name = backend.get_backend().name
+    except backend.BackendError as exc:
+        return f"selected backend: none ({exc})"
+    return f"selected backend: {name}, by {backend.selection_reason()}"
 
 
 def _registrations(manager, record) -> list[str]:
