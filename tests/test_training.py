@@ -25,6 +25,7 @@ def blobs(n=240, seed=0):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example, target", [("digits_mlp", 0.95), ("digits_cnn", 0.97),
+                                             ("custom_train_step", 0.95),
                                              ("sequence_lstm", 0.9)])
 def test_examples_reach_their_test_accuracy(example, target):
     pytest.importorskip("sklearn")

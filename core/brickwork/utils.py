@@ -1,6 +1,8 @@
 """Small public helpers, under the names Keras users know."""
 from brickwork.random import set_random_seed  # noqa: F401
 from brickwork.naming import to_snake_case  # noqa: F401
+from brickwork.trainers.data import (pack_x_y_sample_weight,  # noqa: F401
+                                     unpack_x_y_sample_weight)
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):

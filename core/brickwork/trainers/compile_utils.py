@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from brickwork import ops, tree
+from brickwork.metrics.metric import Metric
+from brickwork.metrics.reduction_metrics import Mean
 
 
 def _per_output(spec, output_names, what):
@@ -26,10 +28,16 @@ def _needs_shapes(spec):
 
 
 class CompileLoss:
-    """Total loss of a (multi-output) model: weighted sum of per-output losses."""
+    """Total loss of a (multi-output) model: weighted sum of per-output losses.
+
+    With several outputs, each output's (unweighted) loss is also tracked
+    by a ``Mean`` named ``<output>_loss``, made on the first call, as Keras
+    does; ``metrics`` lists them.
+    """
 
     def __init__(self, loss, loss_weights, output_names):
         self.output_names = output_names
+        self.metrics = []
         # Resolved now so that unknown names fail at compile time; only
         # "crossentropy" waits for the first batch, whose shapes pick the kind.
         self.losses = [self._resolve(item) if not _needs_shapes(item) else item
@@ -44,7 +52,8 @@ class CompileLoss:
         return None if spec is None else losses.get_compile_loss(spec, y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """Returns ``(total, per_output)``; ``per_output`` names each output's loss."""
+        """The total loss (None when no output has a loss); updates the
+        per-output trackers."""
         trues, preds = tree.flatten(y_true), tree.flatten(y_pred)
         weights = tree.flatten(sample_weight) if sample_weight is not None else [None]
         if len(weights) < len(preds):
@@ -60,13 +69,25 @@ class CompileLoss:
             per_output[f"{name}_loss"] = value
             scaled = value if weight == 1.0 else ops.multiply(value, weight)
             total = scaled if total is None else ops.add(total, scaled)
-        return total, per_output
+        self._track(per_output, int(preds[0].shape[0]))
+        return total
+
+    def _track(self, per_output, batch_size):
+        if len(self.output_names) < 2:
+            return
+        if not self.metrics:
+            self.metrics = [Mean(name=name) for name in per_output]
+        for tracker in self.metrics:
+            tracker.update_state(ops.data_of(per_output[tracker.name]), sample_weight=batch_size)
 
 
-class CompileMetrics:
-    """Metrics per output, built on the first batch (``"accuracy"`` needs shapes)."""
+class CompileMetrics(Metric):
+    """Metrics per output, built on the first batch (``"accuracy"`` needs
+    shapes). One metric named ``compile_metrics`` to the model, as in Keras:
+    its ``result()`` is a dict of every metric it holds."""
 
     def __init__(self, metrics, weighted_metrics, output_names):
+        super().__init__(name="compile_metrics")
         self._specs = (_per_output(metrics, output_names, "metrics") if metrics else
                        [None] * len(output_names),
                        _per_output(weighted_metrics, output_names, "weighted_metrics")
@@ -97,6 +118,10 @@ class CompileMetrics:
     @property
     def metrics(self):
         return [m for group in self.unweighted + self.weighted for m in group]
+
+    @property
+    def variables(self):
+        return [v for metric in self.metrics for v in metric.variables]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:

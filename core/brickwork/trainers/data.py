@@ -79,6 +79,29 @@ def split_validation(x, y, sample_weight, validation_split):
     return part(slice(0, split_at)), part(slice(split_at, None))
 
 
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch: ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)`` (a list counts as a tuple), as Keras unpacks
+    what ``train_step`` receives."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if 1 <= len(data) <= 3:
+        return (*data, *([None] * (3 - len(data))))
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found a tuple of {len(data)} items: {data}")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch ``train_step`` receives: ``x`` alone (``(x,)`` when ``x`` is
+    a tuple or list, so that it is not read as ``(x, y)``), ``(x, y)`` or
+    ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def unpack_validation_data(validation_data):
     if isinstance(validation_data, (list, tuple)) and len(validation_data) in (2, 3):
         x, y = validation_data[0], validation_data[1]

@@ -1,6 +1,9 @@
 """``compile``, ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods."""
 from __future__ import annotations
 
+import inspect
+import warnings
+
 import numpy as np
 
 from brickwork import ops, tree
@@ -10,9 +13,30 @@ from brickwork.trainers import data as data_utils
 from brickwork.trainers.compile_utils import CompileLoss, CompileMetrics
 
 
+# Where compile keeps the metrics it made; ``metrics`` lists them in Keras's
+# order, not as attributes found on the model.
+_COMPILED_METRIC_ATTRIBUTES = frozenset({"_loss_tracker", "_compile_metrics"})
+
+
 def _to_python(value):
     array = ops.convert_to_numpy(value)
     return float(array) if array.ndim == 0 else array
+
+
+def pythonify_logs(logs):
+    """Logs as Keras hands them to callbacks: nested dicts flattened, values
+    as Python numbers (arrays stay NumPy arrays), keys sorted."""
+    flat = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, dict):
+            flat.update(pythonify_logs(value))
+        else:
+            flat[key] = _to_python(value)
+    return {key: flat[key] for key in sorted(flat)}
+
+
+def _batch_size_of(x):
+    return int(tree.flatten(x)[0].shape[0])
 
 
 class Trainer:
@@ -38,7 +62,8 @@ class Trainer:
         output_names = self._output_names_for_compile()
         resolved_optimizer = optimizers.get(optimizer)
         compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
+        compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
+                           if metrics is not None or weighted_metrics is not None else None)
         self.optimizer = resolved_optimizer
         if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
                 and resolved_optimizer is not None
@@ -82,16 +107,40 @@ class Trainer:
             self.optimizer.build(self.trainable_weights)
 
     def _assert_compiled(self, method):
-        if not self.compiled or (method != "predict" and self._compile_loss is None
-                                 and not self.losses and method != "evaluate"):
-            raise RuntimeError(f"You must call `compile()` (with a `loss`) before calling "
-                               f"`{method}()` on model {self.name!r}.")
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before calling `{method}()` on "
+                               f"model {self.name!r}.")
+        default_loss = (type(self).train_step is Trainer.train_step
+                        and type(self).compute_loss is Trainer.compute_loss)
+        if method in ("fit", "train_on_batch") and default_loss and self._compile_loss is None \
+                and not self.losses:
+            raise RuntimeError(f"You must call `compile()` with a `loss` before calling "
+                               f"`{method}()` on model {self.name!r} (or override "
+                               f"`compute_loss` or `train_step` to compute it yourself).")
+
+    # -- metrics (Keras 3's layout: the loss tracker, the compiled metrics as
+    #    one container, per-output losses, then metrics the model holds) ------
 
     @property
     def metrics(self):
-        found = [self._loss_tracker] if self._loss_tracker is not None else []
-        if self._compile_metrics is not None:
-            found.extend(self._compile_metrics.metrics)
+        found = []
+        if self.compiled:
+            if self._loss_tracker is not None:
+                found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                found.extend(self._compile_loss.metrics)
+        return found + self._tracked_metrics()
+
+    def _tracked_metrics(self):
+        """Metrics assigned as attributes of this model or its layers."""
+        from brickwork.metrics.metric import Metric
+        found = []
+        for layer in self._flatten_layers():
+            found.extend(value for key, value in layer.__dict__.items()
+                         if isinstance(value, Metric) and key not in _COMPILED_METRIC_ATTRIBUTES
+                         and all(value is not known for known in found))
         return found
 
     @property
@@ -102,19 +151,48 @@ class Trainer:
         for metric in self.metrics:
             metric.reset_state()
 
+    def get_metrics_result(self):
+        """Every metric's current result by name, as Python numbers."""
+        results = {}
+        for metric in self.metrics:
+            result = metric.result()
+            results.update(result if isinstance(result, dict) else {metric.name: result})
+        return pythonify_logs(results)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch; returns
+        ``get_metrics_result()``. Override to change how metrics are updated."""
+        del x  # the default does not use it
+        if self._compile_metrics is not None and y is not None:
+            y_pred = tree.map_structure(ops.data_of, y_pred)
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
     # -- one step -----------------------------------------------------------------
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Compiled loss plus every loss the layers added (regularization)."""
-        total, per_output = (None, {})
+        """The scalar loss to minimize: the compiled loss plus every loss the
+        layers added (``add_loss``, weight regularization)."""
+        del x, training  # the default uses neither
+        losses = []
         if self._compile_loss is not None:
-            total, per_output = self._compile_loss(y, y_pred, sample_weight)
-        for extra in self.losses:
-            total = extra if total is None else ops.add(total, extra)
-        if total is None:
+            compiled = self._compile_loss(y, y_pred, sample_weight)
+            if compiled is not None:
+                losses.append(compiled)
+        losses.extend(self.losses)
+        if not losses:
             raise ValueError(f"Model {self.name!r} has no loss to optimize: pass `loss` to "
                              f"compile(), or add losses in the model with `add_loss()`.")
-        return total, per_output
+        total = losses[0]
+        for extra in losses[1:]:
+            total = ops.add(total, extra)
+        return total
+
+    def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """``compute_loss``, also when an override takes no ``training``."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _prepare_batch(self, x, y, sample_weight):
         convert = lambda a: None if a is None else ops.convert_to_tensor(a)  # noqa: E731
@@ -122,15 +200,17 @@ class Trainer:
         y = tree.map_structure(
             lambda a: a.astype("float32") if a is not None and a.dtype.kind == "f"
             and a.dtype.name != "float32" else a, y)
-        return tree.map_structure(convert, x), y, tree.map_structure(convert, sample_weight)
+        x, sample_weight = tree.map_structure(convert, x), tree.map_structure(convert, sample_weight)
+        return data_utils.pack_x_y_sample_weight(x, y, sample_weight)
 
-    def _symbolic_build(self, x):
+    def _symbolic_build(self, data):
         """Build whatever is still unbuilt before the first step, as Keras
         does: the model, by one inference call on the first batch's inputs
         that records nothing, then the optimizer on every trainable variable.
         Left to the first training step, the optimizer was built on the
         variables that existed before the model had any, and never trained."""
         if not all(layer.built for layer in self._flatten_layers()):
+            x, _, _ = data_utils.unpack_x_y_sample_weight(data)
             with stop_recording():
                 self(x, training=False)
         if self.optimizer is not None and not self.optimizer.built:
@@ -138,65 +218,45 @@ class Trainer:
         self._trainable_for_step = self.trainable_weights
 
     def _symbolic_build_from(self, dataset):
-        first_x = next(iter(dataset.batches()))[0] if dataset.num_samples else None
-        if first_x is not None:
-            self._symbolic_build(self._prepare_batch(first_x, None, None)[0])
+        if dataset.num_samples:
+            self._symbolic_build(self._prepare_batch(next(iter(dataset.batches()))[0], None, None))
 
-    def _batch_size_of(self, x):
-        return int(tree.flatten(x)[0].shape[0])
-
-    def train_step(self, x, y, sample_weight=None):
-        variables = self._trainable_for_step
+    def train_step(self, data):
+        """One training step on a batch ``data`` (``x``, ``(x, y)`` or
+        ``(x, y, sample_weight)``): forward, loss, gradients, optimizer
+        update, metrics. Returns the logs. Override it to customize ``fit``."""
+        x, y, sample_weight = data_utils.unpack_x_y_sample_weight(data)
+        variables = self.__dict__.get("_trainable_for_step")
+        variables = self.trainable_weights if variables is None else variables
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss, per_output = self.compute_loss(x, y, y_pred, sample_weight)
+            loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                      training=True)
             # The optimizer's loss scale (loss_scale_factor, LossScaleOptimizer)
             # multiplies the loss here and divides the gradients in apply().
             scaled_loss = self.optimizer.scale_loss(loss) if variables else loss
+        self._loss_tracker.update_state(ops.data_of(loss), sample_weight=_batch_size_of(x))
         if variables:
             grads = tape.gradient(scaled_loss, variables)
             self.optimizer.apply_gradients(list(zip(grads, variables)))
-        return self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
+        else:
+            warnings.warn(f"Model {self.name!r} has no trainable weights: fit does not change it.",
+                          stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def test_step(self, x, y, sample_weight=None):
+    def test_step(self, data):
+        """One evaluation step on a batch; returns the logs."""
+        x, y, sample_weight = data_utils.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss, per_output = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        return self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                  training=False)
+        self._loss_tracker.update_state(ops.data_of(loss), sample_weight=_batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def _update_metrics(self, x, y, y_pred, sample_weight, loss, per_output):
-        batch = self._batch_size_of(x)
-        self._loss_tracker.update_state(ops.data_of(loss), sample_weight=batch)
-        for name, value in per_output.items():
-            tracker = self._output_loss_trackers(per_output).get(name)
-            if tracker is not None:
-                tracker.update_state(ops.data_of(value), sample_weight=batch)
-        y_pred = tree.map_structure(ops.data_of, y_pred)
-        if self._compile_metrics is not None and y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return self._logs()
-
-    def _output_loss_trackers(self, per_output):
-        """Per-output loss means, for models with several outputs."""
-        trackers = getattr(self, "_per_output_trackers", None)
-        if trackers is None:
-            from brickwork import metrics as metrics_module
-            trackers = {name: metrics_module.Mean(name=name) for name in per_output} \
-                if len(per_output) > 1 else {}
-            self._per_output_trackers = trackers
-        return trackers
-
-    def _logs(self):
-        logs = {"loss": self._loss_tracker.result()}
-        for name, tracker in getattr(self, "_per_output_trackers", {}).items():
-            logs[name] = tracker.result()
-        if self._compile_metrics is not None and self._compile_metrics.built:
-            logs.update(self._compile_metrics.result())
-        return {key: _to_python(logs[key]) for key in sorted(logs)}
-
-    def _reset_all_metrics(self):
-        self.reset_metrics()
-        for tracker in getattr(self, "_per_output_trackers", {}).values():
-            tracker.reset_state()
+    def predict_step(self, data):
+        """The model's outputs for one batch (``y`` and weights are ignored)."""
+        x, _, _ = data_utils.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
 
     # -- fit ------------------------------------------------------------------------
 
@@ -233,14 +293,14 @@ class Trainer:
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         logs = {}
         for epoch in range(initial_epoch, epochs):
-            self._reset_all_metrics()
+            self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             order = shuffle_rng.permutation(dataset.num_samples) if shuffle_rng is not None else None
             for step, batch in enumerate(dataset.batches(order)):
                 if step >= steps:
                     break
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(*self._prepare_batch(*batch))
+                logs = pythonify_logs(self.train_step(self._prepare_batch(*batch)))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -272,14 +332,14 @@ class Trainer:
                                      verbose=1 if verbose == "auto" else verbose, epochs=1,
                                      steps=num_steps)
         self._symbolic_build_from(dataset)
-        self._reset_all_metrics()
+        self.reset_metrics()
         callback_list.on_test_begin()
         logs = {}
         for step, batch in enumerate(dataset.batches()):
             if step >= num_steps:
                 break
             callback_list.on_test_batch_begin(step)
-            logs = self.test_step(*self._prepare_batch(*batch))
+            logs = pythonify_logs(self.test_step(self._prepare_batch(*batch)))
             callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
         return logs if return_dict else self._flatten_logs(logs)
@@ -322,7 +382,7 @@ class Trainer:
         """Outputs for one batch as NumPy arrays (``convert_to_numpy`` brings
         CuPy results to the host), as Keras' ``predict`` returns them."""
         x = tree.map_structure(ops.convert_to_tensor, x)
-        outputs = self(x, training=False)
+        outputs = self.predict_step(data_utils.pack_x_y_sample_weight(x))
         return tree.map_structure(ops.convert_to_numpy, outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -334,18 +394,18 @@ class Trainer:
                                  "specified at the same time.")
             sample_weight = data_utils.class_weight_to_sample_weights(y, class_weight)
         batch = self._prepare_batch(x, y, sample_weight)
-        self._symbolic_build(batch[0])
-        self._reset_all_metrics()
-        logs = self.train_step(*batch)
+        self._symbolic_build(batch)
+        self.reset_metrics()
+        logs = pythonify_logs(self.train_step(batch))
         return logs if return_dict else self._flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         check_model_backend(self)
         batch = self._prepare_batch(x, y, sample_weight)
-        self._symbolic_build(batch[0])
-        self._reset_all_metrics()
-        logs = self.test_step(*batch)
+        self._symbolic_build(batch)
+        self.reset_metrics()
+        logs = pythonify_logs(self.test_step(batch))
         return logs if return_dict else self._flatten_logs(logs)
 
 
