@@ -159,6 +159,9 @@ class Layer:
             slots = self.__dict__.get("_layer_slots")
             if slots is not None:
                 slots[name] = None  # containers may receive layers later
+        elif getattr(type(value), "_tracked_as_metric", False):
+            # A Metric (duck-typed: metrics import layers): models list it.
+            self.__dict__.setdefault("_metric_slots", {})[name] = None
         object.__setattr__(self, name, value)
 
     def _track_variable(self, variable):

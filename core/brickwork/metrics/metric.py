@@ -48,6 +48,8 @@ class Metric:
     every variable by default.
     """
 
+    _tracked_as_metric = True  # a Layer attribute holding one is listed in Model.metrics
+
     def __init__(self, dtype=None, name=None):
         self._metrics = []
         self._variables = []

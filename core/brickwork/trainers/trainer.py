@@ -1,6 +1,7 @@
 """``compile``, ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods."""
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 
@@ -33,6 +34,11 @@ def pythonify_logs(logs):
         else:
             flat[key] = _to_python(value)
     return {key: flat[key] for key in sorted(flat)}
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(compute_loss):
+    return "training" in inspect.signature(compute_loss).parameters
 
 
 def _batch_size_of(x):
@@ -135,12 +141,15 @@ class Trainer:
 
     def _tracked_metrics(self):
         """Metrics assigned as attributes of this model or its layers."""
-        from brickwork.metrics.metric import Metric
         found = []
         for layer in self._flatten_layers():
-            found.extend(value for key, value in layer.__dict__.items()
-                         if isinstance(value, Metric) and key not in _COMPILED_METRIC_ATTRIBUTES
-                         and all(value is not known for known in found))
+            attributes = layer.__dict__
+            for key in attributes.get("_metric_slots", ()):
+                value = attributes.get(key)
+                if (key not in _COMPILED_METRIC_ATTRIBUTES
+                        and getattr(type(value), "_tracked_as_metric", False)
+                        and all(value is not known for known in found)):
+                    found.append(value)
         return found
 
     @property
@@ -190,7 +199,7 @@ class Trainer:
 
     def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """``compute_loss``, also when an override takes no ``training``."""
-        if "training" in inspect.signature(self.compute_loss).parameters:
+        if _takes_training(type(self).compute_loss):
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
