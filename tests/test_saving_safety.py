@@ -4,6 +4,7 @@ import io
 import json
 import marshal
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -339,3 +340,54 @@ def test_killed_save_leaves_previous_file_intact(tmp_path):
         model = brickwork.models.load_model(path)
         values = {float(w.flat[0]) for w in model.get_weights()}
         assert len(values) == 1  # every weight from the same save, none half-written
+    # The killed saves may have left temp files; the next good save removes them.
+    model.save(path)
+    assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_stale_temp_files_go_and_live_ones_stay(tmp_path):
+    path = tmp_path / "f.bin"
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    host = socket.gethostname()
+    dead = tmp_path / f".f.bin.{host}-{finished.stdout.strip()}.k2j4_x.tmp"
+    live = tmp_path / f".f.bin.{host}-{os.getpid()}.a8b7c6.tmp"
+    other_host = tmp_path / ".f.bin.elsewhere-1.a8b7c6.tmp"
+    old_unowned, new_unowned = tmp_path / ".f.bin.zz9y8x.tmp", tmp_path / ".f.bin.qq1w2e.tmp"
+    for stray in (dead, live, other_host, old_unowned, new_unowned):
+        stray.write_bytes(b"partial")
+    os.utime(old_unowned, (time.time() - 7200, time.time() - 7200))
+    with atomic.atomic_write(path) as handle:
+        handle.write(b"new")
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["f.bin", live.name, other_host.name, new_unowned.name])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_loading_refuses_what_is_not_a_regular_file(tmp_path, kind):
+    path = tmp_path / "m.keras"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    with pytest.raises(ValueError, match="not a regular file"):
+        brickwork.models.load_model(path)
+    with pytest.raises(ValueError, match="not a regular file"):
+        _model().load_weights(path)
+
+
+def test_saving_through_a_symbolic_link_replaces_its_target(tmp_path):
+    target = tmp_path / "real" / "m.keras"
+    target.parent.mkdir()
+    model = _model()
+    model.save(target)
+    link = tmp_path / "link.keras"
+    link.symlink_to(target)
+    model.set_weights([w + 1.0 for w in model.get_weights()])
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    for loaded in (brickwork.models.load_model(target), brickwork.models.load_model(link)):
+        for saved, expected in zip(loaded.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(saved, expected)

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import socket
 import tempfile
+import time
+
+# Temp files without an owner in their name (written before owners were
+# recorded) count as stale after this long.
+_UNOWNED_TEMP_MAX_AGE_S = 3600
 
 
 @contextlib.contextmanager
@@ -11,10 +18,15 @@ def atomic_write(path):
     """Yield a binary file in ``path``'s folder; when the block succeeds it is
     flushed to disk and renamed over ``path`` (``os.replace`` is atomic on
     one file system), otherwise it is removed. A process killed inside the
-    block leaves ``path`` as it was (and at worst a stray ``.*.tmp`` file)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp_path = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
+    block leaves ``path`` as it was, and a stray temp file named after its
+    host and process id, which the next successful save of the same path
+    removes once that process is gone.
+
+    A symbolic link is followed: its target is replaced and the link stays.
+    """
+    path = os.path.realpath(os.fspath(path))
+    folder = os.path.dirname(path)
+    handle, temp_path = tempfile.mkstemp(dir=folder, prefix=_temp_prefix(path) + _owner() + ".",
                                          suffix=".tmp")
     try:
         with os.fdopen(handle, "w+b") as temp_file:
@@ -34,6 +46,47 @@ def atomic_write(path):
             os.unlink(temp_path)
         raise
     _fsync_folder(folder)
+    remove_stale_temp_files(path)
+
+
+def _temp_prefix(path):
+    return f".{os.path.basename(path)}."
+
+
+def _owner():
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def remove_stale_temp_files(path):
+    """Remove temp files that interrupted saves of ``path`` left: those of a
+    process of this host that no longer runs, and unowned ones older than an
+    hour. Files of live processes and of other hosts are kept."""
+    prefix = _temp_prefix(path)
+    host = socket.gethostname()
+    for temp_path in glob.glob(os.path.join(glob.escape(os.path.dirname(path)),
+                                            glob.escape(prefix) + "*.tmp")):
+        # <prefix><host>-<pid>.<mkstemp's random part>.tmp
+        owner = os.path.basename(temp_path)[len(prefix):-len(".tmp")].rpartition(".")[0]
+        owner_host, _, pid = owner.rpartition("-")
+        stale = False
+        if pid.isdigit() and owner_host:
+            stale = owner_host == host and not _process_alive(int(pid))
+        else:
+            with contextlib.suppress(OSError):
+                stale = time.time() - os.path.getmtime(temp_path) > _UNOWNED_TEMP_MAX_AGE_S
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_path)
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
 
 
 def _fsync_folder(folder):

@@ -12,6 +12,15 @@ def _path_string(filepath):
     return os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else None
 
 
+def _check_regular_file(path, what):
+    """Refuse what is not a regular file (after links): a FIFO would block
+    the read forever, a device such as /dev/zero would be read until memory
+    runs out."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError(f"{what}: {path} is not a regular file (it is a folder, a pipe or a "
+                         f"device); pass the path of a saved file.")
+
+
 def _check_overwrite(path, overwrite):
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it.")
@@ -48,6 +57,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not os.path.exists(path):
         raise ValueError(f"File not found: filepath={path}. Please ensure the file is an "
                          f"accessible `.keras` zip file.")
+    _check_regular_file(path, "load_model")
     if path.endswith(".weights.h5"):
         raise ValueError(f"{path} holds only weights: build the model, then call "
                          f"`model.load_weights({path!r})`.")
@@ -84,6 +94,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
                          f"from `.weights.h5` and `.keras` files.")
     if not os.path.exists(path):
         raise ValueError(f"File not found: filepath={path}.")
+    _check_regular_file(path, "load_weights")
     if not model.built:
         raise ValueError(f"You are loading weights into model {model.name!r}, which has not "
                          f"yet been built. Build it first by calling it on some data or by "
