@@ -203,3 +203,14 @@ def test_compile_config_round_trip_keeps_per_output_losses_and_metric_names():
     clone.fit(x, y, epochs=1, verbose=0)
     assert sorted(clone.history.history) == sorted(model.history.history)
     assert "reg_mae" in clone.history.history
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_an_empty_data_set_is_refused(method):
+    model = small_classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = blobs(8)
+    arguments = (x[:0],) if method == "predict" else (x[:0], y[:0])
+    with pytest.raises(ValueError, match=f"Expected input data to {method} on, but `x` has no "
+                                         f"samples"):
+        getattr(model, method)(*arguments, verbose=0)

@@ -289,6 +289,7 @@ class Trainer:
         if class_weight is not None:
             sample_weight = data_utils.class_weight_to_sample_weights(y, class_weight)
         dataset = data_utils.ArrayDataset(x, y, sample_weight, batch_size)
+        _refuse_empty(dataset, "fit")
         steps = dataset.num_batches if steps_per_epoch is None else min(steps_per_epoch,
                                                                          dataset.num_batches)
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
@@ -336,6 +337,7 @@ class Trainer:
         self._assert_compiled("evaluate")
         check_model_backend(self)
         dataset = data_utils.ArrayDataset(x, y, sample_weight, 32 if batch_size is None else batch_size)
+        _refuse_empty(dataset, "evaluate")
         num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=1 if verbose == "auto" else verbose, epochs=1,
@@ -364,6 +366,7 @@ class Trainer:
         from brickwork.callbacks import CallbackList
         check_model_backend(self)
         dataset = data_utils.ArrayDataset(x, None, None, 32 if batch_size is None else batch_size)
+        _refuse_empty(dataset, "predict")
         num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=1 if verbose == "auto" else verbose, epochs=1,
@@ -378,7 +381,7 @@ class Trainer:
             callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
         callback_list.on_predict_end()
         if not chunks:
-            raise ValueError("Expected input data to predict on, but `x` has no samples.")
+            raise ValueError(f"predict ran no step (steps={steps}); pass steps >= 1.")
         flat = [tree.flatten(c) for c in chunks]
         joined = [np.concatenate(parts, axis=0) for parts in zip(*flat)]
         return tree.pack_like(chunks[0], joined)
@@ -416,6 +419,12 @@ class Trainer:
         self.reset_metrics()
         logs = pythonify_logs(self.test_step(batch))
         return logs if return_dict else self._flatten_logs(logs)
+
+
+def _refuse_empty(dataset, method):
+    if dataset.num_samples == 0:
+        raise ValueError(f"Expected input data to {method} on, but `x` has no samples "
+                         f"(its first dimension is 0); pass at least one sample.")
 
 
 def _deserialize_structure(spec, deserialize):
