@@ -194,6 +194,18 @@ def test_lambda_named_function_round_trips_through_registration():
     assert_allclose(numpy_of(clone(np.ones((1, 4), "float32"))), 2 * np.ones((1, 4)))
 
 
+def scale_or_shift(t, mode, amount):
+    return ops.multiply(t, amount) if mode == "mul" else ops.add(t, amount)
+
+
+def test_lambda_arguments_holding_strings_round_trip():
+    registered = object_registration.register_keras_serializable("tests")(scale_or_shift)
+    layer = layers.Lambda(registered, arguments={"mode": "mul", "amount": 3.0})
+    clone = round_trip(layer)
+    assert clone.arguments == {"mode": "mul", "amount": 3.0}
+    assert_allclose(numpy_of(clone(np.ones((1, 2), "float32"))), [[3.0, 3.0]])
+
+
 def test_python_lambda_serializes_as_keras_and_loads_only_outside_safe_mode():
     offset = 5.0
     layer = layers.Lambda(lambda t, k=2.0: ops.add(ops.multiply(t, k), offset))

@@ -78,7 +78,10 @@ def _deserialize_function(config):
 
 
 def _deserialize_value(value):
-    """Serialized values back (plain dicts and lists hold them item by item)."""
+    """Serialized values back (plain dicts and lists hold them item by item;
+    strings and numbers are themselves, never names of objects to look up)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
     if isinstance(value, dict) and "class_name" not in value:
         return {k: _deserialize_value(v) for k, v in value.items()}
     if isinstance(value, list):
