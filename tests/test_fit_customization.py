@@ -174,3 +174,11 @@ def test_fit_without_a_loss_is_refused_before_training():
     model.compile("sgd")
     with pytest.raises(RuntimeError, match="with a `loss`"):
         model.fit(*regression_data(8), verbose=0)
+
+
+def test_a_mistyped_metric_is_named_by_compile():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    with pytest.raises(ValueError, match="compile: Could not interpret metric identifier: "
+                                         "'acuracy'"):
+        model.compile("sgd", "mse", metrics=["mae", "acuracy"])
+    assert not model.compiled

@@ -81,6 +81,17 @@ class CompileLoss:
             tracker.update_state(ops.data_of(per_output[tracker.name]), sample_weight=batch_size)
 
 
+def _check_metric_names(spec):
+    """Name a mistyped metric at compile time, not at the first batch."""
+    from brickwork import metrics
+    for item in spec if isinstance(spec, (list, tuple)) else [spec]:
+        if isinstance(item, str) and item.lower() not in ("accuracy", "acc"):
+            try:
+                metrics.get(item)
+            except ValueError as exc:
+                raise ValueError(f"compile: {exc}") from None
+
+
 class CompileMetrics(Metric):
     """Metrics per output, built on the first batch (``"accuracy"`` needs
     shapes). One metric named ``compile_metrics`` to the model, as in Keras:
@@ -95,6 +106,9 @@ class CompileMetrics(Metric):
         self.output_names = output_names
         self.built = False
         self.unweighted, self.weighted = [], []
+        for group in self._specs:
+            for spec in group:
+                _check_metric_names(spec)
 
     def _resolve(self, spec, y_true, y_pred, output_name):
         from brickwork import metrics
