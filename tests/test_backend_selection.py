@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from brickwork import backend, ops
+from brickwork import backend, layers, ops
 from brickwork.backend import BackendError
 from brickwork.plugin import BackendInfo, hookimpl
 from brickwork.plugin_manager import BrickworkPluginWarning, kernel_spec_names
@@ -387,3 +387,70 @@ def test_info_command_reports_backends_and_plugins():
     assert out.startswith("brickwork ")
     assert "numpy      usable on cpu; kernels" in out
     assert "brickwork_numpy.plugin: backends numpy" in out
+
+
+# ---------------------------------------------------------------------------
+# use_backend is local to a thread or an asyncio task
+# ---------------------------------------------------------------------------
+
+
+def test_use_backend_in_two_threads_each_sees_its_own(twin_backend):
+    import threading
+    default = backend.get_backend().name
+    barrier = threading.Barrier(2)
+    wrong = {}
+
+    def worker(name):
+        seen = 0
+        barrier.wait()
+        for _ in range(500):
+            with backend.use_backend(name):
+                seen += backend.get_backend().name != name
+                # the model computes on the backend this thread selected
+                layer = layers.Dense(2)
+                layer(np.ones((1, 3), "float32"))
+                seen += layer._weights_backend != name
+        wrong[name] = seen
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in ("numpy", twin_backend)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == {"numpy": 0, twin_backend: 0}
+    assert backend.get_backend().name == default
+
+
+def test_use_backend_in_asyncio_tasks_is_per_task(twin_backend):
+    import asyncio
+
+    async def task(name, seen):
+        with backend.use_backend(name):
+            for _ in range(20):
+                await asyncio.sleep(0)
+                seen.append(backend.get_backend().name == name)
+
+    async def main():
+        seen = []
+        await asyncio.gather(task("numpy", seen), task(twin_backend, seen))
+        return seen
+
+    default = backend.get_backend().name
+    assert all(asyncio.run(main()))
+    assert backend.get_backend().name == default
+
+
+def test_set_backend_is_the_process_default_and_applies_inside_a_block(twin_backend):
+    import threading
+    before = backend.get_backend().name
+    with backend.use_backend(twin_backend):
+        backend.set_backend("numpy")
+        assert backend.get_backend().name == "numpy"  # at once, in this block
+    assert backend.get_backend().name == "numpy"
+    backend.set_backend(twin_backend)
+    other = []
+    thread = threading.Thread(target=lambda: other.append(backend.get_backend().name))
+    thread.start()
+    thread.join()
+    assert other == [twin_backend]  # a new thread starts from the process default
+    backend.set_backend(before)

@@ -6,8 +6,10 @@ reference, so that a kernel call in a training loop costs one Python call.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import os
+import threading
 import types
 from dataclasses import dataclass
 
@@ -56,24 +58,34 @@ def _missing_kernel(backend_name, kernel_name):
 
 
 class _Registry:
-    """Lazily started plugin manager plus the currently selected backend."""
+    """Lazily started plugin manager, loaded backends, and the process's
+    default backend (``set_backend`` / ``BRICKWORK_BACKEND``)."""
 
     def __init__(self):
         self._manager: PluginManager | None = None
-        self.current: Backend | None = None
-        self.selected_by = ""  # why ``current`` is the one: for ``info``
+        self._lock = threading.RLock()  # one discovery and one load per backend
+        self.default: Backend | None = None
+        self.default_reason = ""  # what selected ``default``: for ``info``
         self._loaded: dict[str, Backend] = {}
 
     @property
     def manager(self) -> PluginManager:
         if self._manager is None:
-            self._manager = PluginManager()
-            self._manager.load_entry_points()
+            with self._lock:
+                if self._manager is None:
+                    manager = PluginManager()
+                    manager.load_entry_points()
+                    self._manager = manager
         return self._manager
 
     def load(self, name: str) -> Backend:
-        if name in self._loaded:
-            return self._loaded[name]
+        loaded = self._loaded.get(name)
+        if loaded is not None:
+            return loaded
+        with self._lock:
+            return self._loaded.get(name) or self._load_new(name)
+
+    def _load_new(self, name: str) -> Backend:
         manager = self.manager
         info = manager.backends.get(name)
         if info is None:
@@ -93,29 +105,46 @@ class _Registry:
 
     def refresh(self) -> None:
         """Re-resolve kernel tables after plugins were registered or removed."""
-        self._loaded.clear()
-        if self.current is not None:
-            self.current = self.load(self.current.name)
+        with self._lock:
+            self._loaded.clear()
+            if self.default is not None:
+                self.default = self.load(self.default.name)
 
 
 _registry = _Registry()
 
+# ``use_backend``'s selection, (name, reason): a context variable, so each
+# thread and each asyncio task sees its own; None means the process default.
+_context_selection: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "brickwork_backend_selection", default=None)
+
 
 def get_backend() -> Backend:
-    """The backend in use (selected from ``BRICKWORK_BACKEND`` on first use)."""
-    if _registry.current is None:
+    """The backend in use here: this context's ``use_backend`` selection, or
+    the process default (selected from ``BRICKWORK_BACKEND`` on first use)."""
+    selection = _context_selection.get()
+    if selection is not None:
+        return _registry.load(selection[0])
+    default = _registry.default
+    return default if default is not None else _select_default()
+
+
+def _select_default() -> Backend:
+    with _registry._lock:
+        if _registry.default is not None:
+            return _registry.default
         name = _environment_backend()
         if name is None:
-            _registry.current = _registry.load(DEFAULT_BACKEND)
-            _registry.selected_by = f"the default ({BACKEND_ENV} is not set)"
+            _registry.default = _registry.load(DEFAULT_BACKEND)
+            _registry.default_reason = f"the default ({BACKEND_ENV} is not set)"
         else:
             try:
-                _registry.current = _registry.load(name)
+                _registry.default = _registry.load(name)
             except BackendError as exc:
                 raise BackendError(f"{BACKEND_ENV}={name!r}: {exc}. Set {BACKEND_ENV} to a "
                                    f"usable backend, or unset it for {DEFAULT_BACKEND!r}.") from None
-            _registry.selected_by = f"{BACKEND_ENV}={name}"
-    return _registry.current
+            _registry.default_reason = f"{BACKEND_ENV}={name}"
+        return _registry.default
 
 
 def _environment_backend() -> str | None:
@@ -140,9 +169,12 @@ def check_environment() -> None:
 
 
 def selection_reason() -> str:
-    """Why the backend in use was selected (``python -m brickwork info``)."""
-    get_backend()
-    return _registry.selected_by
+    """Why the backend in use here was selected (``python -m brickwork info``)."""
+    selection = _context_selection.get()
+    if selection is not None:
+        return selection[1]
+    _select_default()
+    return _registry.default_reason
 
 
 def backend() -> str:
@@ -151,22 +183,27 @@ def backend() -> str:
 
 
 def set_backend(name: str) -> Backend:
-    """Select the backend named ``name`` for everything computed from now on."""
-    _registry.current = _registry.load(name)
-    _registry.selected_by = f"set_backend({name!r})"
-    return _registry.current
+    """Select the backend named ``name`` as the process default, for
+    everything computed from now on. Inside a ``use_backend`` block it
+    applies to the rest of that block too (and stays the default after)."""
+    backend = _registry.load(name)
+    with _registry._lock:
+        _registry.default, _registry.default_reason = backend, f"set_backend({name!r})"
+    if _context_selection.get() is not None:
+        _context_selection.set((name, f"set_backend({name!r})"))
+    return backend
 
 
 @contextlib.contextmanager
 def use_backend(name: str):
-    """Select a backend for the duration of a ``with`` block."""
-    previous = _registry.current, _registry.selected_by
-    current = set_backend(name)
-    _registry.selected_by = f"use_backend({name!r})"
+    """Select a backend for the duration of a ``with`` block, in this thread
+    or asyncio task only: others keep theirs (a context variable)."""
+    backend = _registry.load(name)
+    token = _context_selection.set((name, f"use_backend({name!r})"))
     try:
-        yield current
+        yield backend
     finally:
-        _registry.current, _registry.selected_by = previous
+        _context_selection.reset(token)
 
 
 def list_backends() -> list[BackendStatus]:
