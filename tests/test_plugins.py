@@ -18,6 +18,7 @@ from numpy.testing import assert_allclose
 import brickwork as bw
 from brickwork import backend, layers, ops
 from brickwork.backend import BackendError
+from brickwork.info import report
 from brickwork.plugin import BackendInfo, hookimpl, hookspec
 from brickwork.plugin_manager import BrickworkPluginWarning, kernel_spec_names
 from brickwork.saving import deserialize_keras_object, serialize_keras_object
@@ -255,6 +256,22 @@ def test_two_overrides_of_one_kernel_are_reported(plugins):
     assert backend.get_backend().kernels.softmax_forward is b
     manager = backend.plugin_manager()
     assert manager.overrides_of(manager.records["override-a"]) == ["numpy: softmax_forward"]
+
+
+@pytest.mark.parametrize("parameters", ["x", "axis, x", "x, axis=-1", "x, *, axis", "*args"])
+def test_an_override_whose_parameters_differ_from_the_spec_is_refused(plugins, parameters):
+    namespace = {"hookimpl": hookimpl}
+    exec(f"@hookimpl\ndef softmax_forward({parameters}):\n    raise AssertionError\n", namespace)
+    module = make_module("bad_override", BRICKWORK_BACKEND="numpy",
+                         softmax_forward=namespace["softmax_forward"])
+    with pytest.warns(BrickworkPluginWarning, match="differ from the spec"):
+        assert not plugins(module, "bad-override")
+    backend.refresh()
+    assert backend.get_backend().kernels.softmax_forward.__module__.startswith("brickwork_numpy")
+    assert_allclose(ops.convert_to_numpy(ops.softmax(np.zeros((1, 2)))), [[0.5, 0.5]])
+    record = backend.plugin_manager().records["bad-override"]
+    assert "does not match the spec softmax_forward(x, axis)" in record.error
+    assert "bad-override" in report() and "FAILED" in report()
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import os
 import sys
 import warnings
@@ -193,10 +194,27 @@ class PluginManager:
             record.kernel_specs.append(spec)
 
     def _check_hooks_are_known(self, plugin) -> None:
-        unknown = [caller.name for caller in self.pm.get_hookcallers(plugin) or []
-                   if caller.spec is None]
+        """Every hook the plugin implements has a spec, and every kernel takes
+        exactly its spec's parameters, in order, without defaults: kernels are
+        called positionally, while pluggy accepts a subset in any order."""
+        kernels = set(self.kernel_spec_names())
+        unknown, mismatched = [], []
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            if caller.spec is None:
+                unknown.append(caller.name)
+            elif caller.name in kernels:
+                impl = next(i for i in caller.get_hookimpls() if i.plugin is plugin)
+                declared = _declared_parameters(impl.function)
+                expected = list(caller.spec.argnames)
+                if declared != expected:
+                    mismatched.append(f"{caller.name}({', '.join(declared)}) does not match the "
+                                      f"spec {caller.name}({', '.join(expected)})")
         if unknown:
             raise pluggy.PluginValidationError(plugin, f"unknown hook(s) {sorted(unknown)}")
+        if mismatched:
+            raise pluggy.PluginValidationError(
+                plugin, "kernel signature(s) differ from the spec (implement exactly the "
+                        "spec's parameters, in order, without defaults): " + "; ".join(mismatched))
 
     def _collect_backend(self, plugin, record: PluginRecord) -> None:
         impl = _hook_impl(plugin, "brickwork_backend")
@@ -385,6 +403,21 @@ class PluginManager:
                         _REGISTRATION_PREFIX):
                     found.append(f"{serves}: {caller.name}")
         return sorted(set(found))
+
+
+def _declared_parameters(function) -> list[str]:
+    """``function``'s parameters as written, defaults and stars included, so
+    that anything but plain positional names differs from a spec's."""
+    described = []
+    for parameter in inspect.signature(function).parameters.values():
+        text = {parameter.VAR_POSITIONAL: "*", parameter.VAR_KEYWORD: "**"}.get(
+            parameter.kind, "") + parameter.name
+        if parameter.default is not parameter.empty:
+            text += f"={parameter.default!r}"
+        if parameter.kind is parameter.KEYWORD_ONLY:
+            text += " (keyword-only)"
+        described.append(text)
+    return described
 
 
 def _one_line(message: str) -> str:
