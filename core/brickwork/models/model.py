@@ -94,6 +94,17 @@ class Model(Trainer, Layer):
         check_model_backend(self)  # values are written into the existing arrays
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Export for inference, as Keras 3's ``Model.export``: ``format="onnx"``
+        writes an ONNX file (atomically; extra keyword ``opset_version``).
+        Other formats (Keras' default 'tf_saved_model', 'litert', 'openvino',
+        'torch') need libraries brickwork does not use and are refused. See
+        ``brickwork.export``."""
+        from brickwork.export import export_model
+        return export_model(self, filepath, format=format, verbose=verbose,
+                            input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs):
         import json
         from brickwork.saving.serialization import serialize_keras_object
