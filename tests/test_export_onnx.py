@@ -1,0 +1,176 @@
+"""ONNX export (``Model.export(path, format="onnx")``): every exported layer
+family is run in onnxruntime and compared with ``predict`` at a batch size
+never used when building (the batch dimension is dynamic)."""
+import os
+
+import numpy as np
+import pytest
+
+import brickwork as bw
+from brickwork import layers as L
+from brickwork.random import set_random_seed
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+BATCH = 5  # never the batch size of a model under test
+#: The largest |onnxruntime - predict| seen per family (printed with -s).
+MAX_DIFFS = {}
+
+
+def _session(path):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def check_export(model, inputs, tmp_path, family, atol=1e-5, rtol=1e-5):
+    """Export ``model``, run the file, compare with ``predict``; returns the
+    onnx model."""
+    path = tmp_path / f"{model.name}.onnx"
+    proto = model.export(path, format="onnx", verbose=False)
+    onnx.checker.check_model(str(path), full_check=True)
+    inputs = inputs if isinstance(inputs, list) else [inputs]
+    session = _session(path)
+    for info in session.get_inputs():
+        assert info.shape[0] == "batch", info.shape
+    got = session.run(None, {i.name: x for i, x in zip(session.get_inputs(), inputs)})
+    expected = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0,
+                             batch_size=BATCH)
+    expected = expected if isinstance(expected, (list, tuple)) else [expected]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        e = np.asarray(e)
+        assert g.shape == e.shape, (g.shape, e.shape)
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
+        MAX_DIFFS[family] = max(MAX_DIFFS.get(family, 0.0), float(np.max(np.abs(g - e))))
+    return proto
+
+
+def data(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal((BATCH,) + shape).astype("float32")
+
+
+def sequential(input_shape, *stack, seed=1):
+    set_random_seed(seed)
+    return bw.Sequential([L.Input(input_shape), *stack])
+
+
+def randomize(model, seed=2):
+    """Give every weight (biases, statistics included) random values."""
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        value = rng.standard_normal(variable.shape).astype("float32") * 0.5
+        if "variance" in variable.name:
+            value = np.abs(value) + 0.5
+        variable.assign(value)
+    return model
+
+
+# -- dense and activations ---------------------------------------------------------
+
+ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "relu6", "selu", "elu", "celu", "softplus",
+               "softsign", "silu", "exponential", "hard_sigmoid", "hard_silu", "hard_tanh",
+               "mish", "log_sigmoid", "gelu", "softmax", "log_softmax", "leaky_relu"]
+
+
+def test_dense_with_every_activation(tmp_path):
+    model = sequential((6,), *[L.Dense(6, activation=a) for a in ACTIVATIONS],
+                       L.Dense(3, use_bias=False))
+    randomize(model)
+    check_export(model, data(6), tmp_path, "dense/activations")
+
+
+def test_dense_on_sequences_and_einsum_dense(tmp_path):
+    inputs = bw.Input((4, 6))
+    x = L.Dense(5, activation="tanh")(inputs)
+    x = L.EinsumDense("abc,cd->abd", output_shape=(4, 3), bias_axes="d")(x)
+    model = bw.Model(inputs, x)
+    randomize(model)
+    check_export(model, data(4, 6), tmp_path, "dense/activations")
+
+
+def test_activation_layers(tmp_path):
+    model = sequential((4, 6), L.ReLU(), L.Dense(6), L.ReLU(max_value=1.0, negative_slope=0.1,
+                                                            threshold=0.2),
+                       L.Dense(6), L.LeakyReLU(0.3), L.Dense(6), L.ELU(0.7), L.Dense(6),
+                       L.PReLU(shared_axes=[1]), L.Dense(6), L.Activation("gelu"),
+                       L.Softmax(axis=1), L.Softmax(axis=(1, 2)))
+    randomize(model)
+    check_export(model, data(4, 6), tmp_path, "dense/activations")
+
+
+# -- convolution and pooling ---------------------------------------------------------
+
+CONVOLUTIONS = [
+    ("conv1d_same_strided", (9, 3), lambda: L.Conv1D(4, 3, strides=2, padding="same",
+                                                     activation="relu")),
+    ("conv1d_causal_dilated", (9, 3), lambda: L.Conv1D(4, 3, padding="causal",
+                                                       dilation_rate=2)),
+    ("conv1d_groups", (9, 4), lambda: L.Conv1D(6, 2, groups=2)),
+    ("conv2d_same_even", (7, 8, 3), lambda: L.Conv2D(4, (2, 4), strides=(2, 3),
+                                                     padding="same", activation="softmax")),
+    ("conv2d_valid_dilated", (9, 8, 3), lambda: L.Conv2D(4, 3, dilation_rate=(2, 1))),
+    ("conv2d_channels_first", (3, 7, 6), lambda: L.Conv2D(4, 3, padding="same",
+                                                          data_format="channels_first")),
+    ("conv3d_same", (5, 6, 4, 2), lambda: L.Conv3D(3, 2, strides=2, padding="same")),
+    ("conv1d_transpose", (5, 3), lambda: L.Conv1DTranspose(4, 3, strides=2)),
+    ("conv1d_transpose_same_outpad", (5, 3),
+     lambda: L.Conv1DTranspose(4, 4, strides=3, padding="same", output_padding=1)),
+    ("conv2d_transpose_same", (4, 5, 3), lambda: L.Conv2DTranspose(2, 3, strides=2,
+                                                                   padding="same")),
+    ("conv2d_transpose_valid_outpad", (4, 5, 3),
+     lambda: L.Conv2DTranspose(2, (3, 2), strides=(2, 3), output_padding=(1, 2))),
+    ("conv2d_transpose_dilated", (4, 5, 3),
+     lambda: L.Conv2DTranspose(2, 3, dilation_rate=2, padding="same")),
+    ("conv3d_transpose", (3, 4, 3, 2), lambda: L.Conv3DTranspose(2, 2, strides=2,
+                                                                 padding="same")),
+    ("depthwise1d", (9, 3), lambda: L.DepthwiseConv1D(3, depth_multiplier=2, padding="same",
+                                                      strides=2)),
+    ("depthwise2d", (7, 6, 3), lambda: L.DepthwiseConv2D(3, depth_multiplier=2,
+                                                         activation="relu")),
+    ("separable1d", (9, 3), lambda: L.SeparableConv1D(4, 3, depth_multiplier=2,
+                                                      padding="same")),
+    ("separable2d", (7, 6, 3), lambda: L.SeparableConv2D(4, 3, strides=2, padding="same",
+                                                         activation="tanh")),
+]
+
+
+@pytest.mark.parametrize("name,shape,make", CONVOLUTIONS, ids=[c[0] for c in CONVOLUTIONS])
+def test_convolutions(name, shape, make, tmp_path):
+    model = sequential(shape, make())
+    randomize(model)
+    check_export(model, data(*shape), tmp_path, "convolution")
+
+
+POOLINGS = [
+    ("max1d_same", (9, 3), lambda: L.MaxPooling1D(2, padding="same")),
+    ("max2d", (7, 6, 3), lambda: L.MaxPooling2D((3, 2), strides=(2, 1))),
+    ("max2d_same", (7, 6, 3), lambda: L.MaxPooling2D(3, strides=2, padding="same")),
+    ("max3d", (4, 5, 6, 2), lambda: L.MaxPooling3D(2, padding="same")),
+    ("avg1d_same", (9, 3), lambda: L.AveragePooling1D(4, strides=3, padding="same")),
+    ("avg2d_same_uneven", (7, 6, 3), lambda: L.AveragePooling2D(2, padding="same")),
+    ("avg2d_channels_first", (3, 7, 6), lambda: L.AveragePooling2D(
+        2, data_format="channels_first")),
+    ("avg3d_same", (4, 5, 5, 2), lambda: L.AveragePooling3D(3, strides=2, padding="same")),
+    ("gmax1d", (9, 3), lambda: L.GlobalMaxPooling1D()),
+    ("gavg2d_keepdims", (7, 6, 3), lambda: L.GlobalAveragePooling2D(keepdims=True)),
+    ("gmax2d_channels_first", (3, 7, 6), lambda: L.GlobalMaxPooling2D(
+        data_format="channels_first")),
+    ("gavg3d", (4, 5, 6, 2), lambda: L.GlobalAveragePooling3D()),
+]
+
+
+@pytest.mark.parametrize("name,shape,make", POOLINGS, ids=[c[0] for c in POOLINGS])
+def test_poolings(name, shape, make, tmp_path):
+    check_export(sequential(shape, make()), data(*shape), tmp_path, "pooling")
+
+
+def test_conv_stack_keeps_nchw_between_layers(tmp_path):
+    model = sequential((12, 12, 3), L.Conv2D(4, 3, padding="same", activation="relu"),
+                       L.MaxPooling2D(), L.Conv2D(5, 3, activation="relu"),
+                       L.GlobalAveragePooling2D(), L.Dense(2))
+    proto = check_export(model, data(12, 12, 3), tmp_path, "convolution")
+    # Into NCHW once, back once before the global pooling: none between layers.
+    assert [n.op_type for n in proto.graph.node].count("Transpose") == 2
