@@ -174,3 +174,22 @@ def test_conv_stack_keeps_nchw_between_layers(tmp_path):
     proto = check_export(model, data(12, 12, 3), tmp_path, "convolution")
     # Into NCHW once, back once before the global pooling: none between layers.
     assert [n.op_type for n in proto.graph.node].count("Transpose") == 2
+
+
+# -- normalization -------------------------------------------------------------------
+
+def test_normalization_layers(tmp_path):
+    model = sequential((4, 6, 8), L.BatchNormalization(),
+                       L.LayerNormalization(), L.LayerNormalization(axis=[1, 3], center=False),
+                       L.LayerNormalization(axis=[2, 3], scale=False, epsilon=1e-2),
+                       L.GroupNormalization(groups=4), L.GroupNormalization(groups=2, axis=1),
+                       L.UnitNormalization(), L.UnitNormalization(axis=[1, 2]),
+                       L.BatchNormalization(axis=1, center=False))
+    randomize(model)
+    check_export(model, data(4, 6, 8), tmp_path, "normalization")
+
+
+def test_batch_normalization_after_conv(tmp_path):
+    model = sequential((6, 6, 3), L.Conv2D(4, 3), L.BatchNormalization(), L.ReLU())
+    randomize(model)
+    check_export(model, data(6, 6, 3), tmp_path, "normalization")
