@@ -1,4 +1,5 @@
 """Small public helpers, under the names Keras users know."""
+from brickwork.model_visualization import model_to_dot, plot_model  # noqa: F401
 from brickwork.random import set_random_seed  # noqa: F401
 from brickwork.naming import to_snake_case  # noqa: F401
 from brickwork.trainers.data import (pack_x_y_sample_weight,  # noqa: F401
