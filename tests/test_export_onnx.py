@@ -18,6 +18,13 @@ BATCH = 5  # never the batch size of a model under test
 MAX_DIFFS = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def report_max_diffs():
+    yield
+    for family, diff in sorted(MAX_DIFFS.items()):
+        print(f"\nONNX export, {family}: max |onnxruntime - predict| = {diff:.3g}")
+
+
 def _session(path):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -193,3 +200,53 @@ def test_batch_normalization_after_conv(tmp_path):
     model = sequential((6, 6, 3), L.Conv2D(4, 3), L.BatchNormalization(), L.ReLU())
     randomize(model)
     check_export(model, data(6, 6, 3), tmp_path, "normalization")
+
+
+# -- recurrent -----------------------------------------------------------------------
+
+RECURRENT = [
+    ("lstm", lambda: L.LSTM(5)),
+    ("lstm_sequences_backwards", lambda: L.LSTM(5, return_sequences=True, go_backwards=True)),
+    ("lstm_hard_sigmoid_relu", lambda: L.LSTM(4, activation="relu",
+                                              recurrent_activation="hard_sigmoid",
+                                              return_sequences=True)),
+    ("lstm_no_bias", lambda: L.LSTM(4, use_bias=False)),
+    ("gru_reset_after", lambda: L.GRU(5, return_sequences=True)),
+    ("gru_reset_before", lambda: L.GRU(5, reset_after=False, go_backwards=True)),
+    ("gru_no_bias", lambda: L.GRU(3, use_bias=False, return_sequences=True)),
+    ("simple_rnn", lambda: L.SimpleRNN(5, return_sequences=True)),
+    ("simple_rnn_relu_backwards", lambda: L.SimpleRNN(4, activation="relu", go_backwards=True)),
+    ("rnn_lstm_cell", lambda: L.RNN(L.LSTMCell(4), return_sequences=True)),
+    ("bidirectional_concat", lambda: L.Bidirectional(L.LSTM(4, return_sequences=True))),
+    ("bidirectional_sum_gru", lambda: L.Bidirectional(L.GRU(4), merge_mode="sum")),
+    ("bidirectional_ave", lambda: L.Bidirectional(L.SimpleRNN(3, return_sequences=True),
+                                                  merge_mode="ave")),
+    ("bidirectional_mul", lambda: L.Bidirectional(L.GRU(3, reset_after=False),
+                                                  merge_mode="mul")),
+]
+
+
+@pytest.mark.parametrize("name,make", RECURRENT, ids=[c[0] for c in RECURRENT])
+def test_recurrent_layers(name, make, tmp_path):
+    model = sequential((7, 3), make())
+    randomize(model)
+    check_export(model, data(7, 3), tmp_path, "recurrent")
+
+
+def test_recurrent_states_and_initial_state(tmp_path):
+    set_random_seed(3)
+    inputs = bw.Input((6, 3))
+    sequence, h, c = L.LSTM(4, return_sequences=True, return_state=True)(inputs)
+    x, h2 = L.GRU(4, return_state=True)(sequence, initial_state=[h])
+    y = L.SimpleRNN(4)(sequence, initial_state=h2)
+    outputs = L.Bidirectional(L.LSTM(4, return_state=True), merge_mode=None)(
+        sequence, initial_state=[h, c, h2, c])
+    model = bw.Model(inputs, [x, h2, c, y, *outputs])
+    randomize(model)
+    check_export(model, data(6, 3), tmp_path, "recurrent")
+
+
+def test_unknown_sequence_length(tmp_path):
+    model = sequential((None, 3), L.GRU(4, return_sequences=True), L.LSTM(3))
+    randomize(model)
+    check_export(model, data(9, 3), tmp_path, "recurrent")
