@@ -250,3 +250,41 @@ def test_unknown_sequence_length(tmp_path):
     model = sequential((None, 3), L.GRU(4, return_sequences=True), L.LSTM(3))
     randomize(model)
     check_export(model, data(9, 3), tmp_path, "recurrent")
+
+
+# -- attention -----------------------------------------------------------------------
+
+def test_attention_layer(tmp_path):
+    set_random_seed(4)
+    query, value, key = bw.Input((4, 6)), bw.Input((5, 6)), bw.Input((5, 6))
+    dot = L.Attention(use_scale=True)([query, value, key])
+    concat, scores = L.Attention(score_mode="concat", use_scale=True)(
+        [query, value], return_attention_scores=True)
+    causal = L.Attention()([query, query], use_causal_mask=True)
+    model = bw.Model([query, value, key], [dot, concat, scores, causal])
+    randomize(model)
+    check_export(model, [data(4, 6, seed=1), data(5, 6, seed=2), data(5, 6, seed=3)], tmp_path,
+                 "attention")
+
+
+def test_multi_head_attention(tmp_path):
+    set_random_seed(5)
+    query, value = bw.Input((4, 6)), bw.Input((5, 8))
+    mask = bw.Input((4, 5), dtype="bool")
+    cross, scores = L.MultiHeadAttention(2, 3, value_dim=4)(query, value, attention_mask=mask,
+                                                            return_attention_scores=True)
+    self_attention = L.MultiHeadAttention(3, 2, use_bias=False, output_shape=5)(
+        query, query, use_causal_mask=True)
+    model = bw.Model([query, value, mask], [cross, scores, self_attention])
+    randomize(model)
+    keep = np.random.default_rng(6).random((BATCH, 4, 5)) > 0.3
+    check_export(model, [data(4, 6, seed=1), data(5, 8, seed=2), keep], tmp_path, "attention")
+
+
+def test_multi_head_attention_over_two_axes(tmp_path):
+    set_random_seed(6)
+    x = bw.Input((3, 4, 6))
+    y = L.MultiHeadAttention(2, 3, attention_axes=(1, 2))(x, x)
+    model = bw.Model(x, y)
+    randomize(model)
+    check_export(model, data(3, 4, 6), tmp_path, "attention")

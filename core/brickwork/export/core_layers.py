@@ -28,15 +28,19 @@ def activation(call):
     return [emit_activation(call, call.layer.activation, call.inputs[0])]
 
 
+def emit_einsum_dense(call, layer, x, hint):
+    """``layer`` (an EinsumDense, maybe a sub-layer of ``call.layer``) on ``x``."""
+    g = call.graph
+    kernel = g.constant(layer.kernel.numpy(), f"{hint}/kernel")
+    y = g.op("Einsum", [x, kernel], hint, equation=layer.equation)
+    if layer.bias is not None:
+        y = g.op("Add", [y, g.constant(layer.bias.numpy(), f"{hint}/bias")], hint)
+    return emit_activation(call, layer.activation, y, f"{hint}/activation")
+
+
 @converter(L.EinsumDense)
 def einsum_dense(call):
-    g, layer = call.graph, call.layer
-    equation = layer.equation
-    y = g.op("Einsum", [call.inputs[0], call.weight(layer.kernel, "kernel")], call.hint,
-             equation=equation)
-    if layer.bias is not None:
-        y = g.op("Add", [y, call.weight(layer.bias, "bias")], call.hint)
-    return [emit_activation(call, layer.activation, y)]
+    return [emit_einsum_dense(call, call.layer, call.inputs[0], call.hint)]
 
 
 # -- identity at inference --------------------------------------------------------

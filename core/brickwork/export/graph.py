@@ -121,7 +121,7 @@ class LayerCall:
     """
 
     def __init__(self, graph, layer, inputs, input_shapes, output_shapes, arguments,
-                 input_dtypes=()):
+                 input_dtypes=(), input_masked=()):
         self.graph = graph
         self.layer = layer
         self.inputs = inputs
@@ -129,6 +129,7 @@ class LayerCall:
         self.output_shapes = output_shapes
         self.arguments = arguments
         self.input_dtypes = input_dtypes
+        self.input_masked = input_masked  # whether each input carries a Keras mask
         self.hint = layer.name
 
     def refuse(self, reason):

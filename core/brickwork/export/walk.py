@@ -79,5 +79,6 @@ def convert_layer(graph, node, inputs):
         lambda item: names[id(item)] if isinstance(item, KerasTensor) else item, node.arguments)
     call = LayerCall(graph, layer, inputs, [tuple(t.shape) for t in node.input_tensors],
                      [tuple(t.shape) for t in node.output_tensors], arguments,
-                     input_dtypes=[t.dtype for t in node.input_tensors])
+                     input_dtypes=[t.dtype for t in node.input_tensors],
+                     input_masked=[get_keras_mask(t) is not None for t in node.input_tensors])
     return list(function(call))
