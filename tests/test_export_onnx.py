@@ -288,3 +288,156 @@ def test_multi_head_attention_over_two_axes(tmp_path):
     model = bw.Model(x, y)
     randomize(model)
     check_export(model, data(3, 4, 6), tmp_path, "attention")
+
+
+# -- merging, reshaping, padding, upsampling, embedding, identities ---------------------
+
+def test_merging_layers(tmp_path):
+    set_random_seed(7)
+    a, b, c = bw.Input((4, 3)), bw.Input((4, 3)), bw.Input((4, 3))
+    outputs = [L.Add()([a, b, c]), L.Subtract()([a, b]), L.Multiply()([a, b, c]),
+               L.Average()([a, b]), L.Maximum()([a, b, c]), L.Minimum()([a, b]),
+               L.Concatenate(axis=1)([a, b]), L.Concatenate()([a, b, c]),
+               L.Dot(axes=(2, 2))([a, b]), L.Dot(axes=1, normalize=True)([a, c]),
+               L.Dot(axes=-1)([L.Flatten()(a), L.Flatten()(b)])]
+    model = bw.Model([a, b, c], outputs)
+    check_export(model, [data(4, 3, seed=s) for s in range(3)], tmp_path, "merging")
+
+
+def test_reshaping_padding_upsampling(tmp_path):
+    set_random_seed(8)
+    x = bw.Input((4, 6, 2))
+    outputs = [
+        L.Flatten()(x), L.Reshape((6, 8))(x), L.Reshape((-1, 4))(x),
+        L.Permute((2, 1, 3))(x), L.RepeatVector(3)(L.Flatten()(x)),
+        L.ZeroPadding2D(((1, 2), (0, 3)))(x), L.Cropping2D(((1, 0), (2, 1)))(x),
+        L.UpSampling2D((2, 3))(x), L.UpSampling2D(2, interpolation="bilinear")(x),
+        L.Flatten(data_format="channels_first")(x),
+        L.ZeroPadding1D((2, 1))(L.Reshape((8, 6))(x)), L.Cropping1D((1, 2))(L.Reshape((8, 6))(x)),
+        L.UpSampling1D(3)(L.Reshape((8, 6))(x)),
+        L.ZeroPadding3D(1)(L.Reshape((2, 2, 6, 2))(x)),
+        L.Cropping3D(((0, 1), (1, 0), (2, 1)))(L.Reshape((2, 2, 6, 2))(x)),
+        L.UpSampling3D((1, 2, 2))(L.Reshape((2, 2, 6, 2))(x)),
+        L.ZeroPadding2D(1, data_format="channels_first")(x),
+        L.UpSampling2D(2, data_format="channels_first")(x),
+    ]
+    model = bw.Model(x, outputs)
+    check_export(model, data(4, 6, 2), tmp_path, "reshaping")
+
+
+def test_embedding_dropout_noise_and_time_distributed(tmp_path):
+    model = sequential((7,), L.Embedding(11, 4), L.Dropout(0.5), L.GaussianNoise(0.3),
+                       L.GaussianDropout(0.2), L.AlphaDropout(0.1), L.SpatialDropout1D(0.3),
+                       L.ActivityRegularization(l1=0.1),
+                       L.TimeDistributed(L.Dense(3, activation="relu")), L.Flatten())
+    randomize(model)
+    tokens = np.random.default_rng(0).integers(0, 11, (BATCH, 7)).astype("float32")
+    check_export(model, tokens, tmp_path, "embedding")
+    indices = bw.Input((7,), dtype="int32")
+    int_model = bw.Model(indices, L.Embedding(11, 4)(indices))
+    check_export(int_model, tokens.astype("int32"), tmp_path, "embedding")
+
+
+def test_masking_without_mask_consumers(tmp_path):
+    model = sequential((5, 3), L.Masking(mask_value=0.0), L.Dense(2))
+    x = data(5, 3)
+    x[:, 1] = 0.0
+    check_export(model, x, tmp_path, "reshaping")
+
+
+def test_nested_models(tmp_path):
+    set_random_seed(9)
+    block = sequential((6,), L.Dense(5, activation="relu"), L.Dense(4))
+    inner_in = bw.Input((4,))
+    inner = bw.Model(inner_in, L.Dense(3)(inner_in))
+    x = bw.Input((6,))
+    model = bw.Model(x, [inner(block(x)), block(x)])
+    check_export(model, data(6), tmp_path, "dense/activations")
+    stacked = bw.Sequential([L.Input((6,)), block, L.Dense(2)])
+    check_export(stacked, data(6), tmp_path, "dense/activations")
+
+
+# -- refusals, formats, files -----------------------------------------------------------
+
+def test_unsupported_layer_names_itself(tmp_path):
+    model = sequential((4,), L.Dense(3), L.Lambda(lambda t: t * 2, name="doubler"))
+    with pytest.raises(ValueError, match=r"'doubler' \(Lambda\) cannot be exported to ONNX"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    assert not os.listdir(tmp_path)
+
+
+def test_unsupported_activation_names_the_layer(tmp_path):
+    model = sequential((4,), L.Dense(3, activation=lambda t: t, name="custom_act"))
+    with pytest.raises(ValueError, match=r"'custom_act' \(Dense\).*activation"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+
+
+def test_masked_recurrent_layer_is_refused(tmp_path):
+    model = sequential((5,), L.Embedding(10, 3, mask_zero=True), L.LSTM(2, name="masked_lstm"))
+    with pytest.raises(ValueError, match=r"'masked_lstm' \(LSTM\).*mask"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+
+
+def test_subclassed_and_unbuilt_models_are_refused(tmp_path):
+    class Doubler(bw.Model):
+        def call(self, inputs):
+            return inputs * 2
+
+    with pytest.raises(ValueError, match="subclassed model"):
+        Doubler().export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    with pytest.raises(ValueError, match="not built"):
+        bw.Sequential([L.Dense(2)]).export(tmp_path / "m.onnx", format="onnx", verbose=False)
+
+
+@pytest.mark.parametrize("fmt", ["tf_saved_model", "litert", "openvino", "torch", "bogus"])
+def test_other_formats_are_refused(fmt, tmp_path):
+    model = sequential((4,), L.Dense(2))
+    with pytest.raises(ValueError, match=r"Supported formats: 'onnx'"):
+        model.export(tmp_path / "m", format=fmt)
+    with pytest.raises(ValueError, match="tf_saved_model"):
+        model.export(tmp_path / "m")  # Keras' default format
+    assert not os.listdir(tmp_path)
+
+
+def test_missing_onnx_names_the_extra(monkeypatch, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r'pip install "brickwork\[onnx\]"'):
+        sequential((4,), L.Dense(2)).export(tmp_path / "m.onnx", format="onnx")
+
+
+def test_write_is_atomic(monkeypatch, tmp_path):
+    import brickwork.export as export
+    path = tmp_path / "m.onnx"
+    path.write_bytes(b"previous")
+    model = sequential((4,), L.Dense(2))
+
+    class Unwritable:
+        def SerializeToString(self):
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(export, "build_onnx_model", lambda *args: Unwritable())
+    with pytest.raises(RuntimeError, match="disk full"):
+        model.export(path, format="onnx", verbose=False)
+    assert path.read_bytes() == b"previous"
+    assert os.listdir(tmp_path) == ["m.onnx"]  # no temp file left behind
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="Lambda"):
+        sequential((4,), L.Lambda(lambda t: t)).export(path, format="onnx", verbose=False)
+    assert path.read_bytes() == b"previous"
+    model.export(path, format="onnx", verbose=False)
+    assert onnx.load(str(path)).graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    assert os.listdir(tmp_path) == ["m.onnx"]
+
+
+def test_signature_opset_and_verbose(tmp_path, capsys):
+    model = sequential((4,), L.Dense(2))
+    proto = model.export(tmp_path / "m.onnx", format="onnx", opset_version=19,
+                         input_signature=[bw.layers.InputSpec(shape=(None, 4))])
+    assert "Saved artifact at" in capsys.readouterr().out
+    assert proto.opset_import[0].version == 19
+    with pytest.raises(ValueError, match="opset"):
+        model.export(tmp_path / "m.onnx", format="onnx", opset_version=11)
+    with pytest.raises(ValueError, match="does not fit"):
+        model.export(tmp_path / "m.onnx", format="onnx", input_signature=[(None, 5)])
+    check_export(model, data(4), tmp_path, "dense/activations")

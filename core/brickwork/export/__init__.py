@@ -67,10 +67,15 @@ def _signature_shapes(model, input_signature):
     model_inputs = [(tuple(t.shape), t.dtype) for t in model.inputs]
     if input_signature is None:
         return model_inputs
-    from brickwork import tree
-    specs = tree.flatten(input_signature) if not (
-        isinstance(input_signature, (list, tuple)) and input_signature
-        and all(isinstance(d, int) or d is None for d in input_signature)) else [input_signature]
+    def is_shape(value):
+        return isinstance(value, (list, tuple)) and all(
+            d is None or isinstance(d, int) for d in value)
+    if is_shape(input_signature) or not isinstance(input_signature, (list, tuple, dict)):
+        specs = [input_signature]
+    elif isinstance(input_signature, dict):
+        specs = [input_signature[t._keras_history.layer.name] for t in model.inputs]
+    else:
+        specs = list(input_signature)
     if len(specs) != len(model_inputs):
         raise ValueError(f"input_signature has {len(specs)} entries, but model {model.name!r} "
                          f"has {len(model_inputs)} inputs {[s for s, _ in model_inputs]}")
@@ -147,10 +152,9 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
                         f"opset_version.")
     from brickwork.saving.atomic import atomic_write
     onnx_model = build_onnx_model(model, input_signature, opset_version)
-    data = onnx_model.SerializeToString()
     filepath = os.fspath(filepath)
     with atomic_write(filepath) as file:
-        file.write(data)
+        file.write(onnx_model.SerializeToString())
     if verbose is None or verbose:
         print(f"Saved artifact at '{filepath}'.")
     return onnx_model

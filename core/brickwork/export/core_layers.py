@@ -281,3 +281,28 @@ def masking(call):
     as_float = g.op("Cast", [differs], h, to=g.onnx.TensorProto.FLOAT)
     kept = g.op("ReduceMax", [as_float, g.ints([-1], f"{h}/axis")], h, keepdims=1)
     return [g.op("Mul", [x, kept], h)]
+
+
+# -- wrappers --------------------------------------------------------------------
+
+@converter(L.TimeDistributed)
+def time_distributed(call):
+    """The inner layer on ``(batch * steps, ...)``, reshaped back."""
+    from brickwork.export.graph import LayerCall, find_converter, refuse
+    layer, g, h = call.layer, call.graph, call.hint
+    inner = layer.layer
+    found = find_converter(inner)
+    if found is None:
+        refuse(inner, f"this layer class has no ONNX converter yet (inside TimeDistributed "
+                      f"{layer.name!r})")
+    in_shape, out_shape = call.input_shapes[0], call.output_shapes[0]
+    if any(d is None for d in in_shape[2:]) or any(d is None for d in out_shape[2:]):
+        call.refuse(f"the per-step shapes {in_shape[2:]} -> {out_shape[2:]} must be known")
+    x = g.reshape(call.inputs[0], [-1, *in_shape[2:]], h)
+    inner_call = LayerCall(g, inner, [x], [(None, *in_shape[2:])], [(None, *out_shape[2:])],
+                           ((x,), {}), input_dtypes=call.input_dtypes)
+    y = found[0](inner_call)[0]
+    batch_and_steps = g.op("Slice", [g.op("Shape", [call.inputs[0]], h), g.ints([0], f"{h}/s"),
+                                     g.ints([2], f"{h}/e")], h)
+    shape = g.op("Concat", [batch_and_steps, g.ints(out_shape[2:], f"{h}/rest")], h, axis=0)
+    return [g.op("Reshape", [y, shape], h)]
