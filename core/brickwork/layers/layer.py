@@ -20,6 +20,7 @@ from brickwork.dtypes import is_float_dtype, standardize_dtype
 from brickwork.layers.input_spec import InputSpec
 from brickwork.masks import get_keras_mask, set_keras_mask
 from brickwork.naming import auto_name, to_snake_case
+from brickwork.saving import load_limits
 from brickwork.symbolic import KerasTensor, Node, is_symbolic
 from brickwork.variables import Variable, autocast_scope
 
@@ -217,6 +218,9 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if is_float_dtype(dtype) else "zeros"
         from brickwork import constraints, regularizers
+        # While a file loads, a variable must be backed by a stored dataset (or fit
+        # the load limit) before it is allocated.
+        load_limits.claim_variable(shape, dtype, f"{self.name}/{name or 'variable'}")
         variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype,
                             trainable=trainable, name=name or "variable",
                             regularizer=regularizers.get(regularizer),

@@ -1,5 +1,14 @@
 """``brickwork.saving``: the Keras 3 ``.keras`` format, weights files, configs,
-and the registry of custom serializable objects."""
+and the registry of custom serializable objects.
+
+Loading treats files as untrusted: a file that cannot be loaded fails with
+``LoadError`` (a ``ValueError``), and what a file may make the loader allocate
+beyond what it stores is bounded by ``set_max_load_bytes`` (256 MiB by
+default; see ``brickwork.saving.load_limits``).
+"""
+from brickwork.saving.errors import (ArchiveError, ConfigError, LoadError,  # noqa: F401
+                                     LoadLimitError, WeightsFileError)
+from brickwork.saving.load_limits import get_max_load_bytes, set_max_load_bytes  # noqa: F401
 from brickwork.saving.object_registration import (CustomObjectScope, custom_object_scope,  # noqa: F401
                                                   get_custom_objects, get_registered_name,
                                                   get_registered_object,
@@ -15,4 +24,6 @@ __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "get_registered_name", "get_registered_object", "register_keras_serializable",
            "register_serializable", "SafeModeScope", "enable_unsafe_deserialization",
            "load_model", "load_weights", "save_model", "save_weights",
-           "deserialize_keras_object", "serialize_keras_object"]
+           "deserialize_keras_object", "serialize_keras_object", "LoadError", "ArchiveError",
+           "ConfigError", "LoadLimitError", "WeightsFileError", "get_max_load_bytes",
+           "set_max_load_bytes"]

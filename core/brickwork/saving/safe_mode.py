@@ -13,6 +13,8 @@ import marshal
 import threading
 import types
 
+from brickwork.saving.errors import LoadError
+
 _state = threading.local()
 _global = {"safe_mode": None}
 
@@ -23,7 +25,7 @@ LAMBDA_REFUSED = (
     "`brickwork.saving.enable_unsafe_deserialization()`.")
 
 
-class UnsafeDeserializationError(ValueError):
+class UnsafeDeserializationError(LoadError):
     """Loading would have run code from the file while safe mode is on."""
 
 

@@ -4,9 +4,10 @@ build and compile configs) and ``model.weights.h5`` (every variable, the
 optimizer's included, at the paths ``state_walk`` assigns).
 
 Reading treats the file as untrusted: member names, declared sizes, CRCs,
-the HDF5 signature and the config are checked before anything is built, and
-every failure surfaces as a ``ValueError`` (``TypeError`` for a class that
-cannot be located) that says what is wrong.
+the HDF5 signature and the config are checked before anything is built, what
+the file may make the loader allocate is bounded (``load_limits``), and every
+failure surfaces as the loader's own ``LoadError`` (a ``ValueError``; also a
+``TypeError`` for a class that cannot be located) that says what is wrong.
 """
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ import zipfile
 import h5py
 
 from brickwork.saving import object_registration, safe_mode as safe_mode_lib
-from brickwork.saving import state_walk, weights_store
+from brickwork.saving import load_limits, state_walk, weights_store
 from brickwork.saving.atomic import atomic_write
+from brickwork.saving.errors import (ArchiveError, LoadError, LoadLimitError,
+                                     WeightsFileError, as_config_error)
 from brickwork.saving.serialization import (deserialize_keras_object, object_sharing_scope,
                                             serialize_keras_object)
 
@@ -36,10 +39,7 @@ MAX_MEMBERS = 10_000
 MAX_JSON_BYTES = 256 << 20
 ZIP_BOMB_FLOOR_BYTES = 1 << 32
 _ZIP_MAX_EXPANSION = 100
-
-
-class ArchiveError(ValueError):
-    """A ``.keras`` file that is not a valid, safe Keras archive."""
+_READ_CHUNK_BYTES = 1 << 20
 
 
 # -- saving -------------------------------------------------------------------------
@@ -132,17 +132,22 @@ def _check_member_size(archive, name, source, archive_size, limit=None):
     return info
 
 
-def _read_member(archive, name, source, archive_size, limit=None):
-    """A member's bytes, bounded by its declared size and CRC-checked."""
+def _read_member(archive, name, source, archive_size, limit=None, on_chunk=None):
+    """A member's bytes, bounded by its declared size and CRC-checked;
+    ``on_chunk(bytes)`` sees each piece as it is read (and may refuse)."""
     if name not in archive.namelist():
         raise ArchiveError(f"{source} is not a complete Keras archive: member {name!r} is "
                            f"missing (found {archive.namelist()})")
     info = _check_member_size(archive, name, source, archive_size, limit)
+    if on_chunk is None:  # else the caller accounts for what it reads
+        _check_decompressed_size(info, source)
     try:
         with archive.open(name, "r") as member:
-            data = member.read(info.file_size + 1)
+            data = _read_chunks(member, info.file_size + 1, on_chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
             NotImplementedError, RuntimeError) as exc:
+        if isinstance(exc, LoadError):
+            raise
         raise ArchiveError(f"{source}: cannot read member {name!r}: {exc}") from exc
     if len(data) != info.file_size:
         raise ArchiveError(f"{source}: member {name!r} holds {len(data)} bytes but declares "
@@ -150,8 +155,45 @@ def _read_member(archive, name, source, archive_size, limit=None):
     return data
 
 
+def _read_chunks(member, most, on_chunk):
+    if on_chunk is None:
+        return member.read(most)
+    chunks, total = [], 0
+    while total < most:
+        chunk = member.read(min(_READ_CHUNK_BYTES, most - total))
+        if not chunk:
+            break
+        on_chunk(chunk)
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _check_decompressed_size(info, source):
+    """A compressed member is charged what it declares beyond what it stores
+    (a stored member is as large on disk as in memory)."""
+    unstored = info.file_size - info.compress_size
+    if unstored > 0:
+        load_limits.charge(unstored, f"decompressing member {info.filename!r}",
+                           f"the archive stores only {info.compress_size} bytes of its "
+                           f"{info.file_size}", source)
+
+
 def _read_json(archive, name, source, archive_size):
-    data = _read_member(archive, name, source, archive_size, MAX_JSON_BYTES)
+    """A member parsed as a JSON object, refused before parsing (indeed
+    while it is read) if its objects would take more memory than the load
+    may allocate."""
+    declared = archive.getinfo(name).file_size if name in archive.namelist() else None
+    cost = load_limits.JsonCostEstimate(declared)
+    budget = load_limits.active_budget() or load_limits.LoadBudget(source)
+
+    def refuse_if_too_costly(chunk):
+        cost.feed(chunk)
+        budget.check(cost.estimate, _parsing(name, cost), _JSON_COST_REASON, cost.projected)
+
+    data = _read_member(archive, name, source, archive_size, MAX_JSON_BYTES,
+                        on_chunk=refuse_if_too_costly)
+    budget.charge(cost.estimate, _parsing(name, cost), _JSON_COST_REASON)
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -160,6 +202,15 @@ def _read_json(archive, name, source, archive_size):
         raise ArchiveError(f"{source}: {name} must hold a JSON object, found "
                            f"{type(value).__name__}")
     return value
+
+
+_JSON_COST_REASON = "an upper estimate of what its objects take in memory"
+
+
+def _parsing(name, cost):
+    of_total = f" of {cost.total_bytes}" if cost.total_bytes else ""
+    return (f"parsing {name} ({cost.text_bytes}{of_total} bytes read, up to {cost.values} "
+            f"values)")
 
 
 def open_archive(fileobj, source):
@@ -189,7 +240,8 @@ def _size_of(fileobj):
         return None
 
 
-def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=True):
+def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=True,
+                           source="the archive"):
     """Rebuild the model a ``config.json`` dict describes (no weights)."""
     from brickwork import layers, models  # noqa: F401  (registers the built-in classes)
     from brickwork.layers.layer import Layer
@@ -198,36 +250,44 @@ def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=
         config.pop("compile_config", None)
     with object_registration.CustomObjectScope(custom_objects), \
             safe_mode_lib.SafeModeScope(safe_mode), object_sharing_scope():
-        model = _deserialize_guarded(config, custom_objects)
+        model = _deserialize_guarded(config, custom_objects, source)
     if not isinstance(model, Layer):
-        raise ArchiveError(f"The archive's config describes a {type(model).__name__}, not a "
-                           f"model or layer")
+        raise ArchiveError(f"The config of {source} describes a {type(model).__name__}, not "
+                           f"a model or layer")
     return model
 
 
-def _deserialize_guarded(config, custom_objects):
-    """Deserialize; errors that would otherwise escape as odd types (a config
-    with a missing key, a wrong type deep inside) become ValueErrors."""
+def _deserialize_guarded(config, custom_objects, source):
+    """Deserialize; every error a config can cause (an unknown class, an
+    invalid argument, a missing key, a wrong type deep inside) becomes the
+    loader's own error, its message kept."""
     try:
         return deserialize_keras_object(config, custom_objects=custom_objects, kind="model")
-    except (ValueError, TypeError):
-        raise
+    except (ValueError, TypeError) as exc:
+        raise as_config_error(exc, source) from exc
     except (KeyError, IndexError, AttributeError, RecursionError, OverflowError,
             AssertionError, LookupError, ArithmeticError) as exc:
-        raise ArchiveError(f"The model config is invalid: {type(exc).__name__}: {exc}") \
-            from exc
+        raise ArchiveError(f"The model config of {source} is invalid: "
+                           f"{type(exc).__name__}: {exc}") from exc
 
 
 def load_archive(fileobj, source, custom_objects=None, compile=True, safe_mode=True):
-    """The model stored in an open ``.keras`` archive file."""
+    """The model stored in an open ``.keras`` archive file.
+
+    The weights file is opened before the model is rebuilt, so that every
+    variable the config declares is checked against the datasets it stores
+    before it is allocated (``load_limits``)."""
     archive_size = _size_of(fileobj)
-    with open_archive(fileobj, source) as archive:
-        config = _read_json(archive, CONFIG_FILENAME, source, archive_size)
-        weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
-    model = model_from_config_dict(config, custom_objects, compile, safe_mode)
-    with weights_store.open_h5_bytes(weights, f"{source}:{WEIGHTS_FILENAME}") as h5_file:
-        load_state_checked(model, weights_store.H5ReadStore(h5_file, f"{source}:"
-                                                              f"{WEIGHTS_FILENAME}"))
+    label = f"{source}:{WEIGHTS_FILENAME}"
+    with load_limits.LoadBudget(source) as budget:
+        with open_archive(fileobj, source) as archive:
+            config = _read_json(archive, CONFIG_FILENAME, source, archive_size)
+            weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
+        with weights_store.open_h5_bytes(weights, label) as h5_file:
+            store = weights_store.H5ReadStore(h5_file, label)
+            budget.back_variables_with(store.stored_datasets())
+            model = model_from_config_dict(config, custom_objects, compile, safe_mode, source)
+            load_state_checked(model, store)
     return model
 
 
@@ -247,15 +307,23 @@ def load_state_checked(model, store, skip_mismatch=False):
     variables = _all_variables(model)
     before = [(variable, variable.numpy()) for variable in variables]
     report = state_walk.LoadReport()
-    state_walk.load_state(model, store, report=report)
+    try:
+        state_walk.load_state(model, store, report=report)
+    except LoadLimitError:
+        _restore(before)
+        raise
     if not report.errors:
         return
     if skip_mismatch:
         warnings.warn(f"Skipped loading some weights: {report.message()}", stacklevel=3)
         return
-    for variable, value in before:
+    _restore(before)
+    raise WeightsFileError(f"Could not load weights from {store.source}. {report.message()}")
+
+
+def _restore(saved_values):
+    for variable, value in saved_values:
         variable.assign(value)
-    raise ValueError(f"Could not load weights from {store.source}. {report.message()}")
 
 
 def _all_variables(model):
@@ -269,15 +337,16 @@ def _all_variables(model):
 def load_weights_file(model, filepath, skip_mismatch=False):
     """Load variables from a ``.weights.h5`` file or a ``.keras`` archive."""
     source = os.fspath(filepath)
-    if source.endswith(".keras"):
-        with open(source, "rb") as handle:
-            archive_size = _size_of(handle)
-            with open_archive(handle, source) as archive:
-                weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
-        h5_file = weights_store.open_h5_bytes(weights, f"{source}:{WEIGHTS_FILENAME}")
-        label = f"{source}:{WEIGHTS_FILENAME}"
-    else:
-        h5_file = weights_store.open_h5_path(source, source)
-        label = source
-    with h5_file:
-        load_state_checked(model, weights_store.H5ReadStore(h5_file, label), skip_mismatch)
+    with load_limits.LoadBudget(source):
+        if source.endswith(".keras"):
+            with open(source, "rb") as handle:
+                archive_size = _size_of(handle)
+                with open_archive(handle, source) as archive:
+                    weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
+            label = f"{source}:{WEIGHTS_FILENAME}"
+            h5_file = weights_store.open_h5_bytes(weights, label)
+        else:
+            label = source
+            h5_file = weights_store.open_h5_path(source, source)
+        with h5_file:
+            load_state_checked(model, weights_store.H5ReadStore(h5_file, label), skip_mismatch)

@@ -10,12 +10,15 @@ a config can never name an arbitrary module to import, and Python bytecode
 from __future__ import annotations
 
 import contextlib
+import reprlib
 import threading
 
 import numpy as np
 
+from brickwork.saving import load_limits
 from brickwork.saving import object_registration as reg
 from brickwork.saving import safe_mode as safe_mode_lib
+from brickwork.saving.errors import loader_error_in
 
 #: Keras public module -> {class name: class}, filled by each brickwork module
 #: that holds serializable classes (see ``register_builtin``).
@@ -187,10 +190,10 @@ def _deserialize_marker(class_name, inner):
     if not isinstance(inner, dict):
         raise ValueError(f"Serialized {class_name} value must hold a dict config, got {inner!r}")
     if class_name == "__numpy__":
-        return np.array(inner["value"], dtype=inner["dtype"])
+        return _array_from_config(inner)
     if class_name == "__tensor__":
         from brickwork import ops
-        return ops.convert_to_tensor(np.array(inner["value"], dtype=inner["dtype"]))
+        return ops.convert_to_tensor(_array_from_config(inner))
     if class_name == "__bytes__":
         return str(inner["value"]).encode("utf-8")
     if class_name == "__ellipsis__":
@@ -200,6 +203,20 @@ def _deserialize_marker(class_name, inner):
     if class_name == "__lambda__":
         return safe_mode_lib.load_lambda(inner.get("value"))
     raise ValueError(f"Unsupported serialized value marker {class_name!r}")
+
+
+def _array_from_config(inner):
+    """A serialized array, its size charged to the load limit before it is
+    made: a dtype such as ``U200000000`` turns a few bytes of JSON into
+    hundreds of megabytes."""
+    if not isinstance(inner["dtype"], str):  # Keras writes a dtype name
+        raise TypeError(f"dtype must be a string, got {inner['dtype']!r}")
+    dtype = np.dtype(inner["dtype"])
+    value = inner["value"]
+    load_limits.charge(load_limits.array_bytes(value, dtype),
+                       f"a serialized array of dtype {dtype.str}",
+                       "declared by its dtype, not stored in the config")
+    return np.array(value, dtype=dtype)
 
 
 _MARKERS = frozenset({"__numpy__", "__tensor__", "__bytes__", "__ellipsis__", "__slice__",
@@ -232,7 +249,8 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, k
         try:
             return _deserialize_marker(class_name, config.get("config"))
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"Malformed serialized {class_name} value: {config!r}") from exc
+            raise ValueError(f"Malformed serialized {class_name} value: {_short(config)}: "
+                             f"{exc}") from exc
     if class_name == "function":
         return _resolve_function(config, module_objects, custom_objects, kind)
     shared = getattr(_sharing, "objects", None)
@@ -294,9 +312,11 @@ def _instantiate(cls, inner, custom_objects, kind):
     try:
         return cls.from_config(inner)
     except (TypeError, ValueError) as exc:
+        refusal = loader_error_in(exc)  # unsafe code, a load limit: says what and where
+        if refusal is not None:
+            raise refusal from None
         root = _root_cause(exc)
-        if isinstance(root, safe_mode_lib.UnsafeDeserializationError) or \
-                getattr(root, "_brickwork_deserialization", False):
+        if getattr(root, "_brickwork_deserialization", False):
             raise root from None  # already says what and where; don't nest configs
         error = TypeError if isinstance(exc, TypeError) else ValueError
         wrapped = error(f"Error when deserializing class {cls.__name__!r} using "
@@ -317,8 +337,14 @@ def _root_cause(exc):
 
 
 def _short(value, limit=400):
-    text = repr(value)
+    """A bounded repr: a hostile config may be huge or deeply nested."""
+    text = _SHORT_REPR.repr(value)
     return text if len(text) <= limit else text[:limit] + "...}"
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxdict, _SHORT_REPR.maxlist = 4, 12, 12
+_SHORT_REPR.maxstring, _SHORT_REPR.maxother = 80, 80
 
 
 def _compile_from_config(model, compile_config):

@@ -20,6 +20,7 @@ attribute names Keras uses (``cell``, ``forward_layer``, ``layer``, ...).
 from __future__ import annotations
 
 from brickwork.naming import to_snake_case
+from brickwork.saving.errors import LoadLimitError
 
 #: brickwork-internal attributes of the model containers that hold nothing
 #: Keras would save (Sequential's InputLayer is not among Keras' layers).
@@ -181,6 +182,8 @@ def load_state(obj, store, path="", report=None, visited=None, visited_container
     if hasattr(obj, "load_own_variables"):
         try:
             obj.load_own_variables(store.get(path))
+        except LoadLimitError:
+            raise  # a refusal to allocate stops the load; it is not a mismatch
         except Exception as exc:  # reported together at the end
             report.record(obj, path, exc)
     visited.add(id(obj))

@@ -4,7 +4,8 @@ Each saveable object owns a group ``<path>/vars`` (the root object:
 ``/vars``) holding datasets ``"0"``, ``"1"``, ... and the attribute
 ``name``. Reading refuses what a hostile file could use against the reader:
 links (soft or external), external or virtual datasets, non-numeric dtypes
-and datasets that declare far more bytes than the file stores.
+and datasets that declare more bytes than the file stores (beyond the load
+limit of ``load_limits``), each before it is read.
 """
 from __future__ import annotations
 
@@ -14,16 +15,15 @@ import math
 import h5py
 import numpy as np
 
+from brickwork.saving import load_limits
+from brickwork.saving.errors import WeightsFileError
+
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: A dataset declaring more than this many bytes must store at least
 #: 1/_MAX_EXPANSION of them (Keras' CVE-2026-0897 guard uses 4 GiB and 1000).
 DATASET_BOMB_FLOOR_BYTES = 1 << 32
 _MAX_EXPANSION = 1000
 _NUMERIC_KINDS = "biuf"
-
-
-class WeightsFileError(ValueError):
-    """A weights file that is malformed or refuses to be read safely."""
 
 
 class H5WriteStore:
@@ -63,6 +63,11 @@ class H5ReadStore:
 
     def has_path(self, path):
         return bool(path) and path in self.h5_file
+
+    def stored_datasets(self):
+        """``(shape, stored element count)`` of every numeric dataset, read
+        from the file's metadata (no data is read)."""
+        return stored_datasets(self.h5_file)
 
     def get(self, path):
         group_path = f"{path}/vars" if path else "vars"
@@ -119,6 +124,22 @@ class _ReadEntry:
         return read_dataset(dataset, where, self.source)
 
 
+def stored_datasets(h5_file):
+    """``(shape, stored element count)`` for each numeric dataset in the file
+    (reached through hard links; no data is read)."""
+    found = []
+
+    def note(_name, obj):
+        if isinstance(obj, h5py.Dataset) and obj.dtype.kind in _NUMERIC_KINDS \
+                and obj.shape is not None:
+            declared = math.prod(obj.shape)
+            stored = obj.id.get_storage_size() // max(obj.dtype.itemsize, 1)
+            found.append((tuple(obj.shape), min(declared, stored)))
+
+    h5_file.visititems(note)
+    return found
+
+
 def read_dataset(dataset, where, source):
     """The dataset as a NumPy array, after the safety checks."""
     if dataset.external:
@@ -134,6 +155,9 @@ def read_dataset(dataset, where, source):
         raise WeightsFileError(
             f"Not allowed: dataset {where!r} in {source} declares {declared} bytes but stores "
             f"only {stored}; refusing to load a potential decompression bomb.")
+    if declared > stored:  # a compressed or never-written dataset
+        load_limits.check_unstored(declared - stored, f"reading dataset {where!r}",
+                                   f"it declares {declared} bytes and stores {stored}", source)
     return np.asarray(dataset[()])
 
 

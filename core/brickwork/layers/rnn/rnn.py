@@ -17,6 +17,7 @@ from brickwork import ops, tree
 from brickwork.layers.layer import Layer
 from brickwork.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from brickwork.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from brickwork.saving import load_limits
 from brickwork.saving.serialization import deserialize_keras_object, serialize_keras_object
 from brickwork.variables import Variable
 
@@ -136,6 +137,12 @@ class RNN(Layer):
                 f"received: {tuple(shape)}")
 
     def _create_state_variables(self, batch_size):
+        # States are not saved: while a file loads, its batch size must fit the load limit.
+        load_limits.claim_unstored(
+            int(batch_size) * sum(tree.flatten(self.state_size))
+            * load_limits.itemsize(self.variable_dtype),
+            f"the states of stateful layer {self.name!r} for batch size {batch_size}",
+            "sized by the batch size in its config; states are not saved")
         states = tree.flatten(self.get_initial_state(batch_size))
         # A plain list: state variables are neither weights nor saved (as in Keras).
         self.states = [Variable(ops.convert_to_numpy(s), trainable=False, dtype=self.variable_dtype,
