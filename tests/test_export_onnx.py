@@ -441,3 +441,15 @@ def test_signature_opset_and_verbose(tmp_path, capsys):
     with pytest.raises(ValueError, match="does not fit"):
         model.export(tmp_path / "m.onnx", format="onnx", input_signature=[(None, 5)])
     check_export(model, data(4), tmp_path, "dense/activations")
+
+
+def test_unknown_spatial_sizes(tmp_path):
+    """'same' windows over sizes unknown at export: symmetric pads for stride 1,
+    ONNX's SAME_UPPER (Keras' rule) for strided ones."""
+    model = sequential((None, None, 3), L.Conv2D(4, 3, padding="same", dilation_rate=2),
+                       L.Conv2D(4, (2, 3), strides=2, padding="same"),
+                       L.DepthwiseConv2D(3, padding="same"),
+                       L.MaxPooling2D(3, strides=2, padding="same"),
+                       L.AveragePooling2D(2, padding="same"), L.GlobalMaxPooling2D())
+    randomize(model)
+    check_export(model, data(11, 9, 3), tmp_path, "convolution")

@@ -2,7 +2,6 @@
 padding, upsampling, merging and embedding layers."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -8,30 +8,49 @@ from brickwork.masks import get_keras_mask
 from brickwork.symbolic import KerasTensor
 
 
+def _nodes_between(inputs, outputs):
+    """The layer-call nodes from ``inputs`` to ``outputs``, parents first."""
+    input_ids = {id(t) for t in inputs}
+    ordered, done = [], set()
+
+    def visit(tensor):
+        history = tensor._keras_history
+        node = history.layer._inbound_nodes[history.node_index]
+        if id(node) in done:
+            return
+        done.add(id(node))
+        if id(tensor) not in input_ids:
+            for parent in node.input_tensors:
+                visit(parent)
+        ordered.append(node)
+
+    for output in outputs:
+        visit(output)
+    return ordered
+
+
+def is_graph_model(layer):
+    """A functional or Sequential model (duck-typed: this package imports
+    no model module, so that models -> export stays one-way)."""
+    return hasattr(layer, "_functional_layers") or hasattr(layer, "_stack")
+
+
 def graph_nodes(model):
     """The nodes of ``model``'s graph, parents first; refuses models that
     have no graph (subclassed models, unbuilt Sequential models)."""
-    from brickwork.models.functional import Functional, _nodes_in_order
-    from brickwork.models.sequential import Sequential
-    if isinstance(model, Functional):
+    if hasattr(model, "_functional_layers"):
         return model._nodes
-    if isinstance(model, Sequential):
+    if hasattr(model, "_stack"):
         if not model.built or not getattr(model, "outputs", None):
             raise ExportError(
                 f"Sequential model {model.name!r} is not built, so it has no input shape to "
                 f"export: give it an Input (or `input_shape`), or call it on data first.")
-        return _nodes_in_order(model.inputs, model.outputs, model.name)[0]
+        return _nodes_between(model.inputs, model.outputs)
     raise ExportError(
         f"Model {model.name!r} ({type(model).__name__}) is a subclassed model: its `call` is "
         f"Python code with no layer graph to export to ONNX. Build the same network with the "
         f"functional API (brickwork.Model(inputs, outputs)) or Sequential, load the weights "
         f"into it, and export that.")
-
-
-def is_graph_model(layer):
-    from brickwork.models.functional import Functional
-    from brickwork.models.sequential import Sequential
-    return isinstance(layer, (Functional, Sequential))
 
 
 def convert_model(graph, model, input_names):
