@@ -453,3 +453,16 @@ def test_unknown_spatial_sizes(tmp_path):
                        L.AveragePooling2D(2, padding="same"), L.GlobalMaxPooling2D())
     randomize(model)
     check_export(model, data(11, 9, 3), tmp_path, "convolution")
+
+
+def test_every_builtin_layer_class_has_a_converter():
+    import brickwork.export as export
+    from brickwork.layers.layer import Layer
+    export._import_onnx()
+    classes = {getattr(L, n).__name__ for n in dir(L)
+               if isinstance(getattr(L, n), type) and issubclass(getattr(L, n), Layer)}
+    # Cells run inside RNN layers (exported there); Lambda is arbitrary Python;
+    # InputLayer is the graph's input.
+    expected_missing = {"Layer", "InputLayer", "Lambda", "SimpleRNNCell", "LSTMCell", "GRUCell",
+                        "StackedRNNCells"}
+    assert classes - set(export.supported_layer_classes()) == expected_missing
