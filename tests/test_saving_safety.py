@@ -197,6 +197,304 @@ def test_lambda_in_archive_needs_safe_mode_off(archive_bytes):
         _load(_zip(members))
 
 
+# -- what a file may make the loader allocate ---------------------------------------
+#
+# Each hostile file below declares far more than it stores. It is loaded in a
+# child process whose address space is limited to 2 GiB, so a loader that
+# allocates what the file declares fails the test instead of the machine.
+
+_CHILD_ADDRESS_SPACE = 2 << 30
+_LOAD_IN_CHILD = textwrap.dedent("""
+    import json, resource, sys
+    path, into, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import brickwork
+    from brickwork import saving
+    try:
+        if into == "-":
+            brickwork.models.load_model(path)
+        else:
+            brickwork.models.load_model(into).load_weights(path)
+        result = {"outcome": "loaded"}
+    except Exception as exc:
+        result = {"outcome": type(exc).__name__, "message": str(exc),
+                  "loader_error": isinstance(exc, getattr(saving, "LoadError", ()))}
+    result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(result))
+""")
+
+
+def _load_in_child(path, into=None, limit=None):
+    """Load the archive ``path`` (or the weights file ``path`` into the model
+    of the archive ``into``) in a child process under the address-space limit
+    (and the load limit ``limit``, else the default); its outcome, error
+    message and peak resident memory."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(
+        [os.path.join(REPO, "core"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("BRICKWORK_MAX_LOAD_BYTES", None)
+    if limit is not None:
+        env["BRICKWORK_MAX_LOAD_BYTES"] = limit
+    child = subprocess.run([sys.executable, "-c", _LOAD_IN_CHILD, str(path), str(into or "-"),
+                            str(_CHILD_ADDRESS_SPACE)], capture_output=True, text=True,
+                           env=env, timeout=600)
+    assert child.returncode == 0, child.stderr[-3000:]
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def _assert_refused(result, *fragments):
+    """Refused with the loader's LoadLimitError, which names what and how to
+    raise the limit, before anything near the declared size was allocated."""
+    assert result["outcome"] == "LoadLimitError", result
+    for fragment in fragments + ("set_max_load_bytes(", "BRICKWORK_MAX_LOAD_BYTES",
+                                 "268435456 bytes"):
+        assert fragment in result["message"], (fragment, result["message"])
+    assert result["peak_rss_bytes"] < 512 << 20, result
+
+
+@pytest.fixture(scope="module")
+def trained_archive(tmp_path_factory):
+    """An archive of a fitted model: Dense(4) on 3 inputs, Adam's moments saved."""
+    model = _model_with_one_dense()
+    model.compile("adam", "mse")
+    model.fit(np.zeros((4, 3)), np.zeros((4, 4)), verbose=0)
+    path = tmp_path_factory.mktemp("trained") / "trained.keras"
+    model.save(path)
+    return path
+
+
+def _model_with_one_dense():
+    return brickwork.Sequential([brickwork.Input((3,)), layers.Dense(4)])
+
+
+def _with_config(archive_path, edit, tmp_path, name="hostile.keras"):
+    """A copy of the archive with its config changed by ``edit(config)``."""
+    members = _members(archive_path.read_bytes())
+    config = json.loads(members["config.json"])
+    edit(config)
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / name
+    path.write_bytes(_zip(members))
+    return path
+
+
+def _dense_on(width, units):
+    """A config edit: the Dense layer has ``units`` units on ``width`` inputs."""
+    def edit(config):
+        inner = config["config"]
+        inner["layers"][0]["config"]["batch_shape"] = [None, width]
+        inner["layers"][1]["config"]["units"] = units
+        inner["layers"][1]["build_config"]["input_shape"] = [None, width]
+        inner["build_input_shape"] = config["build_config"]["input_shape"] = [None, width]
+    return edit
+
+
+def test_config_declaring_far_larger_weights_than_stored_is_refused(trained_archive, tmp_path):
+    """Dense(12000) on 12000 inputs, a (3, 4) kernel stored: refused before the
+    kernel (549 MiB, then Adam's two moments) is allocated (was: 3.4 GB peak)."""
+    path = _with_config(trained_archive, _dense_on(12000, 12000), tmp_path)
+    assert path.stat().st_size < 32_000
+    _assert_refused(_load_in_child(path), "/kernel' of shape (12000, 12000)",
+                    "576000000 bytes", "stores no dataset of that shape")
+
+
+def test_absurd_units_is_refused_with_the_loaders_error(trained_archive, tmp_path):
+    """units=10**12: the loader's error, not a raw MemoryError for 29.1 TiB."""
+    path = _with_config(trained_archive, _dense_on(3, 10**12), tmp_path)
+    _assert_refused(_load_in_child(path), "/kernel' of shape (3, 1000000000000)")
+
+
+def test_config_of_80_million_empty_objects_is_refused_while_read(trained_archive, tmp_path):
+    """A config.json just under the 256 MB cap made of empty {} (deflated to
+    ~240 KB): refused from the parse estimate of its first megabytes (was:
+    4.8 GB and 22 s to a raw MemoryError)."""
+    members = _members(trained_archive.read_bytes())
+    path = tmp_path / "objects.keras"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("config.json", "w", force_zip64=True) as config:
+            config.write(b"[{}")
+            chunk = b",{}" * (1 << 20)
+            for _ in range(80):
+                config.write(chunk)
+            config.write(b"]")
+        for name in ("metadata.json", "model.weights.h5"):
+            archive.writestr(name, members[name])
+    assert path.stat().st_size < 400_000
+    _assert_refused(_load_in_child(path), "parsing config.json", "GiB", "in all")
+
+
+def _h5_with_unstored_kernel(weights, shape, dtype):
+    """The weights with layers/dense/vars/0 replaced by a dataset that declares
+    ``shape`` and stores nothing."""
+    buffer = io.BytesIO(weights)
+    with h5py.File(buffer, "a") as h5:
+        del h5["layers/dense/vars/0"]
+        h5.create_dataset("layers/dense/vars/0", shape=shape, dtype=dtype)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("shape, dtype, declared", [((20000, 20000), "float32", 1_600_000_000),
+                                                    ((21000, 21000), "float64", 3_528_000_000)])
+@pytest.mark.parametrize("how", ["load_model", "load_weights"])
+def test_h5_dataset_declaring_more_than_it_stores_is_not_read(trained_archive, tmp_path, shape,
+                                                              dtype, declared, how):
+    """1.6 and 3.5 GB declared, nothing stored (under the 4 GiB bomb floor):
+    refused before reading (was: read whole, 21 KB -> 3.1 GB)."""
+    members = _members(trained_archive.read_bytes())
+    weights = _h5_with_unstored_kernel(members["model.weights.h5"], shape, dtype)
+    if how == "load_model":
+        path = tmp_path / "unstored.keras"
+        path.write_bytes(_zip({**members, "model.weights.h5": weights}))
+        result = _load_in_child(path)
+    else:
+        path = tmp_path / "unstored.weights.h5"
+        path.write_bytes(weights)
+        result = _load_in_child(path, into=trained_archive)
+    _assert_refused(result, "reading dataset 'layers/dense/vars/0'", f"({declared} bytes)",
+                    f"it declares {declared} bytes and stores 0")
+
+
+def test_serialized_array_with_a_huge_dtype_is_refused(trained_archive, tmp_path):
+    """A __numpy__ value of dtype U200000000: 800 MB from about 1 KB of config."""
+    def edit(config):
+        config["config"]["layers"][1]["config"]["kernel_initializer"] = {
+            "class_name": "__numpy__", "config": {"value": "a", "dtype": "U200000000"}}
+    path = _with_config(trained_archive, edit, tmp_path)
+    _assert_refused(_load_in_child(path), "a serialized array of dtype <U200000000",
+                    "800000000 bytes")
+
+
+def test_stateful_rnn_batch_size_is_refused(tmp_path):
+    """States are not saved: a stateful LSTM's batch size of 10**9 in the
+    config would allocate 30 GB of them."""
+    model = brickwork.Sequential([brickwork.Input((5, 3), batch_size=2),
+                                  layers.LSTM(4, stateful=True)])
+    model.save(tmp_path / "rnn.keras")
+    members = _members((tmp_path / "rnn.keras").read_bytes())
+    members["config.json"] = members["config.json"].replace(b"[2, 5, 3]", b"[1000000000, 5, 3]")
+    path = tmp_path / "huge_batch.keras"
+    path.write_bytes(_zip(members))
+    _assert_refused(_load_in_child(path), "states of stateful layer 'lstm' for batch size "
+                                          "1000000000")
+
+
+def test_compressed_weights_member_declaring_more_than_it_stores(trained_archive, tmp_path):
+    """A deflated model.weights.h5 of 64 MB (mostly zeros, ~64 KB stored) is
+    refused before it is decompressed, here under a 16 MiB limit."""
+    members = _members(trained_archive.read_bytes())
+    path = tmp_path / "deflated.keras"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in ("metadata.json", "config.json"):
+            archive.writestr(name, members[name])
+        with archive.open("model.weights.h5", "w") as weights:
+            weights.write(members["model.weights.h5"])
+            zeros = bytes(1 << 20)
+            for _ in range(64):
+                weights.write(zeros)
+    assert path.stat().st_size < 200_000
+    result = _load_in_child(path, limit="16M")
+    assert result["outcome"] == "LoadLimitError", result
+    assert "decompressing member 'model.weights.h5'" in result["message"]
+    assert "at most 16.0 MiB" in result["message"]
+
+
+@pytest.fixture
+def load_limit():
+    """Restores the process-wide load limit after the test."""
+    previous = brickwork.saving.set_max_load_bytes(None)
+    yield brickwork.saving.set_max_load_bytes
+    brickwork.saving.set_max_load_bytes(previous)
+
+
+def test_the_load_limit_is_adjustable(archive_bytes, load_limit, monkeypatch):
+    assert brickwork.saving.get_max_load_bytes() == 256 << 20
+    load_limit(1000)
+    with pytest.raises(brickwork.saving.LoadLimitError, match=r"at most 1000 bytes"):
+        _load(archive_bytes)
+    load_limit(None)
+    monkeypatch.setenv("BRICKWORK_MAX_LOAD_BYTES", "1K")
+    assert brickwork.saving.get_max_load_bytes() == 1024
+    with pytest.raises(ValueError, match=r"at most 1\.0 KiB \(1024 bytes\)"):
+        _load(archive_bytes)
+    monkeypatch.setenv("BRICKWORK_MAX_LOAD_BYTES", "4GiB")
+    assert brickwork.saving.get_max_load_bytes() == 4 << 30
+    load_limit("512M")  # the setting wins over the environment
+    assert brickwork.saving.get_max_load_bytes() == 512 << 20
+    with pytest.raises(ValueError, match="expected a number of bytes"):
+        load_limit("lots")
+
+
+def test_the_suggested_limit_lets_a_trusted_file_load(archive_bytes, load_limit):
+    """What the refusal suggests is enough: raise the limit as it says and the
+    same file loads."""
+    import re
+    load_limit(1)
+    with pytest.raises(brickwork.saving.LoadLimitError) as refused:
+        _load(archive_bytes)
+    suggested = int(re.search(r"set_max_load_bytes\((\d+)\)", str(refused.value)).group(1))
+    load_limit(suggested)
+    assert len(_load(archive_bytes).weights) == 4
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_trusted_files_load_with_the_default_limit(tmp_path):
+    """Weights the file stores are not charged, however large; an optimizer
+    that was not saved (compiled, never fitted) is built at load, as before."""
+    big = brickwork.Sequential([brickwork.Input((2048,)), layers.Dense(2048), layers.Dense(3)])
+    big.compile("adam", "mse")
+    big.optimizer.build(big.trainable_variables)
+    fresh = brickwork.Sequential([brickwork.Input((2048,)), layers.Dense(2048)])
+    fresh.compile("adam", "mse")
+    for model, name in ((big, "big.keras"), (fresh, "fresh.keras")):
+        model.save(tmp_path / name)
+        loaded = brickwork.models.load_model(tmp_path / name)
+        for saved, expected in zip(loaded.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(saved, expected)
+    with brickwork.saving.load_limits.LoadBudget("probe", limit=0) as budget:
+        budget.back_variables_with([((2048, 2048), 2048 * 2048)])
+        budget.claim_variable((2048, 2048), "float32", "dense/kernel")  # backed: free
+        with pytest.raises(brickwork.saving.LoadLimitError, match="stores no dataset"):
+            budget.claim_variable((2048, 2048), "float32", "dense/kernel")  # only one stored
+
+
+def test_every_load_failure_is_the_loaders_error(archive_bytes):
+    """An unknown class stays a TypeError (as in Keras) and a mismatch a
+    ValueError; both are LoadErrors."""
+    members = _members(archive_bytes)
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["class_name"] = "Teleporter"
+    with pytest.raises(TypeError, match="Teleporter") as unknown:
+        _load(_zip({**members, "config.json": json.dumps(config).encode()}))
+    assert isinstance(unknown.value, brickwork.saving.LoadError)
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][2]["config"]["units"] = 5
+    with pytest.raises(brickwork.saving.LoadError, match=r"\(4, 2\), expected \(4, 5\)"):
+        _load(_zip({**members, "config.json": json.dumps(config).encode()}))
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=40)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(value=_JSON, ascii_only=st.booleans())
+def test_json_cost_estimate_bounds_what_parsing_takes(value, ascii_only):
+    """The estimate the config is refused on is an upper bound of what
+    json.loads allocates."""
+    import tracemalloc
+    text = json.dumps(value, ensure_ascii=ascii_only).encode()
+    estimate = brickwork.saving.load_limits.JsonCostEstimate()
+    estimate.feed(text)
+    tracemalloc.start()
+    try:
+        json.loads(text.decode("utf-8"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate.estimate
+
+
 # -- fuzzing ------------------------------------------------------------------------
 
 _FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,

@@ -280,11 +280,13 @@ class JsonCostEstimate:
     those bounds the number of values, and one value costs at most about
     96 bytes (an empty dict is 64, a one-element list 88, plus the slot that
     holds it). Text costs at most 8 bytes a byte: the decoded copy json
-    parses and the strings it makes, up to 4 bytes a character each.
+    parses and the strings it makes, up to 4 bytes a character each. The
+    parser itself takes a few kilobytes whatever the text.
     """
 
     BYTES_PER_VALUE = 96
     BYTES_PER_TEXT_BYTE = 8
+    PARSER_BYTES = 16 << 10
 
     def __init__(self, total_bytes=None):
         self.values = 1
@@ -299,7 +301,8 @@ class JsonCostEstimate:
 
     @property
     def estimate(self):
-        return self.BYTES_PER_VALUE * self.values + self.BYTES_PER_TEXT_BYTE * self.text_bytes
+        return (self.PARSER_BYTES + self.BYTES_PER_VALUE * self.values
+                + self.BYTES_PER_TEXT_BYTE * self.text_bytes)
 
     @property
     def projected(self):
