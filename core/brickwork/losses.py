@@ -497,6 +497,165 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     return ops.divide(ops.subtract(1.0, ops.power(p, _plain_scalar(q, _dtype(y_pred)))), q)
 
 
+# A finite stand-in for log(0) in the CTC recursion: impossible paths stay
+# impossible without producing NaN gradients.
+_CTC_LOG_ZERO = -1e30
+
+
+def _logsumexp_pair(a, b):
+    """``log(exp(a) + exp(b))`` elementwise, for finite inputs."""
+    m = ops.stop_gradient(ops.maximum(a, b))
+    return ops.add(m, ops.log(ops.add(ops.exp(ops.subtract(a, m)), ops.exp(ops.subtract(b, m)))))
+
+
+def _logsumexp_three(a, b, c):
+    m = ops.stop_gradient(ops.maximum(ops.maximum(a, b), c))
+    total = ops.add(ops.add(ops.exp(ops.subtract(a, m)), ops.exp(ops.subtract(b, m))),
+                    ops.exp(ops.subtract(c, m)))
+    return ops.add(m, ops.log(total))
+
+
+def ctc_log_likelihood(labels, logits, blank=0):
+    """The CTC log-likelihood of each row of ``labels`` under ``logits``.
+
+    ``labels`` ``(batch, max_label_length)`` integers, the label sequence of a
+    row being its entries before the padding (its length is the number of
+    entries that are not ``blank``, as Keras' ``ctc`` counts it);
+    ``logits`` ``(batch, time, classes)``, normalised here with a log-softmax.
+    Returns ``(batch,)``, differentiable with respect to ``logits``: the
+    forward (alpha) recursion over the blank-interleaved labels, in log space.
+    """
+    xp = ops.backend_xp()
+    labels = xp.asarray(ops.data_of(ops.convert_to_tensor(ops.stop_gradient(labels))))
+    labels = labels.astype("int64")
+    batch, steps, classes = _shape(logits)
+    max_length = labels.shape[1]
+    lengths = (labels != blank).sum(axis=-1)
+    states = 2 * max_length + 1
+    extended = xp.full((batch, states), blank, dtype="int64")
+    extended[:, 1::2] = labels
+    dtype = _dtype(logits)
+    log_zero = xp.asarray(_CTC_LOG_ZERO, dtype=dtype)
+    zero = xp.zeros((), dtype=dtype)
+    previous = xp.concatenate([xp.full((batch, 2), blank - 1, dtype="int64"),
+                               extended[:, :-2]], axis=1)
+    can_skip = (extended != blank) & (extended != previous)
+    # log p(extended[s] at t) for every state: (batch, time, states)
+    log_probs = ops.log_softmax(logits, axis=-1)
+    selector = ops.one_hot(extended, classes, dtype=dtype).transpose(0, 2, 1)
+    state_log_probs = ops.einsum("btc,bcs->bts", log_probs, selector)
+    positions = xp.arange(states)
+    start = (positions[None, :] == 0) | ((positions[None, :] == 1) & (lengths[:, None] > 0))
+    per_step = ops.unstack_steps(state_log_probs)
+    alpha = ops.add(per_step[0], xp.where(start, zero, log_zero))
+    pad_one = xp.full((batch, 1), _CTC_LOG_ZERO, dtype=dtype)
+    pad_two = xp.full((batch, 2), _CTC_LOG_ZERO, dtype=dtype)
+    for step_log_probs in per_step[1:]:
+        from_previous = ops.concatenate([pad_one, ops.getitem(alpha, (slice(None),
+                                                                      slice(None, -1)))], axis=1)
+        skipped = ops.concatenate([pad_two, ops.getitem(alpha, (slice(None), slice(None, -2)))],
+                                  axis=1)
+        skipped = ops.where(can_skip, skipped, log_zero)
+        alpha = ops.add(_logsumexp_three(alpha, from_previous, skipped), step_log_probs)
+    last = (positions[None, :] == 2 * lengths[:, None]).astype(dtype)
+    before_last = (positions[None, :] == 2 * lengths[:, None] - 1).astype(dtype)
+    end_blank = ops.sum(ops.multiply(alpha, last), axis=-1)
+    end_label = ops.add(ops.sum(ops.multiply(alpha, before_last), axis=-1),
+                        xp.where(lengths > 0, zero, log_zero))
+    return _logsumexp_pair(end_blank, end_label)
+
+
+def ctc(y_true, y_pred):
+    """Connectionist temporal classification loss, per sample.
+
+    ``y_true`` ``(batch, max_length)`` integer labels padded with 0, which is
+    also the blank class; ``y_pred`` ``(batch, time, classes)`` logits (a
+    log-softmax is applied). Returns ``-log p(labels | y_pred)``, ``(batch,)``.
+    """
+    if len(_shape(y_true)) != 2:
+        raise ValueError("Targets `y_true` are expected to be a tensor of shape "
+                         "`(batch_size, max_length)` in integer format. "
+                         f"Received: y_true.shape={_shape(y_true)}")
+    if len(_shape(y_pred)) != 3:
+        raise ValueError("Logits `y_pred` are expected to be a tensor of shape "
+                         "`(batch_size, max_length, num_classes)`. "
+                         f"Received: y_pred.shape={_shape(y_pred)}")
+    y_pred = as_float(y_pred)
+    if np.dtype(_dtype(y_pred)).itemsize < 4:
+        y_pred = ops.cast(y_pred, "float32")
+    return ops.negative(ctc_log_likelihood(y_true, y_pred, blank=0))
+
+
+def _masked_logsumexp(x, mask, axis):
+    """``logsumexp`` of ``x`` where ``mask``, over ``axis``; ``-inf`` for an
+    empty selection (without NaN gradients)."""
+    xp = ops.backend_xp()
+    dtype = _dtype(x)
+    lowest = xp.asarray(np.finfo(dtype).min, dtype=dtype)
+    masked = ops.where(mask, x, lowest)
+    m = ops.stop_gradient(ops.max(masked, axis=axis, keepdims=True))
+    total = ops.sum(ops.where(mask, ops.exp(ops.subtract(masked, m)), xp.zeros((), dtype)),
+                    axis=axis)
+    has_any = mask.any(axis=axis)
+    safe_total = ops.where(has_any, total, xp.ones((), dtype))
+    value = ops.add(ops.squeeze(m, axis=axis), ops.log(safe_total))
+    return ops.where(has_any, value, xp.asarray(-np.inf, dtype=dtype))
+
+
+def _circle_values(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+                   gamma=80, margin=0.4):
+    """Circle loss per sample, and the mask of the samples it counts (> 0)."""
+    xp = ops.backend_xp()
+    y_pred = as_float(y_pred)
+    dtype = _dtype(y_pred)
+    labels = xp.asarray(ops.data_of(ops.convert_to_tensor(ops.stop_gradient(y_true))))
+    labels = labels.astype("int32")
+    ref_embeddings = y_pred if ref_embeddings is None else as_float(ref_embeddings)
+    if ref_labels is None:
+        ref_labels = labels
+    else:
+        ref_labels = xp.asarray(ops.data_of(ops.convert_to_tensor(
+            ops.stop_gradient(ref_labels)))).astype("int32")
+    query, keys = labels.reshape(-1, 1), ref_labels.reshape(-1, 1)
+    positive = query == keys.T
+    negative = ~positive
+    if remove_diagonal:
+        positive = positive & ~xp.eye(query.shape[0], keys.shape[0], dtype=bool)
+    distances = ops.subtract(1.0, ops.einsum("id,jd->ij", y_pred, ref_embeddings))
+    distances = ops.maximum(distances, _plain_scalar(0.0, dtype))
+    pos_weights = ops.maximum(ops.multiply(ops.add(distances, margin), positive.astype(dtype)),
+                              _plain_scalar(0.0, dtype))
+    neg_weights = ops.maximum(ops.multiply(ops.subtract(1.0 + margin, distances),
+                                           negative.astype(dtype)),
+                              _plain_scalar(0.0, dtype))
+    pos_logits = ops.multiply(ops.multiply(pos_weights, ops.subtract(margin, distances)),
+                              -float(gamma))
+    neg_logits = ops.multiply(ops.multiply(neg_weights, ops.subtract(1.0 - margin, distances)),
+                              float(gamma))
+    p_loss = _masked_logsumexp(pos_logits, positive, axis=1)
+    n_loss = _masked_logsumexp(neg_logits, negative, axis=1)
+    values = ops.softplus(ops.add(p_loss, n_loss))
+    return values, ops.data_of(values) > 0
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80,
+           margin=0.4):
+    """Circle loss (Sun et al., 2020) per sample, for L2-normalised embeddings.
+
+    ``y_true`` ``(batch,)`` integer labels, ``y_pred`` ``(batch, dim)``
+    embeddings; each is compared (cosine distance ``1 - a.b``) with
+    ``ref_embeddings`` (default ``y_pred``) labelled ``ref_labels`` (default
+    ``y_true``): ``softplus(logsumexp(-gamma a_p (margin - d_p)) +
+    logsumexp(gamma a_n (1 - margin - d_n)))`` with ``a_p = max(d_p + margin,
+    0)`` over the positives (same label; the sample itself removed with
+    ``remove_diagonal``) and ``a_n = max(1 + margin - d_n, 0)`` over the
+    negatives. Samples without a positive or a negative give 0, and the class
+    form leaves them out of its mean (they are masked, as in Keras).
+    """
+    return _circle_values(y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma,
+                          margin)[0]
+
+
 # -------------------------------------------------------------------------
 # Reduction
 # -------------------------------------------------------------------------
@@ -838,6 +997,31 @@ class CategoricalGeneralizedCrossEntropy(_BuiltinLoss):
         super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
 
 
+class CTC(_BuiltinLoss):
+    """Connectionist temporal classification loss, as ``keras.losses.CTC``
+    (see :func:`ctc`)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(ctc, reduction, name, dtype)
+
+
+class Circle(_BuiltinLoss):
+    """Circle loss, as ``keras.losses.Circle`` (see :func:`circle`); samples
+    whose loss is 0 (no positive or no negative pair) are masked out of the
+    reduction."""
+
+    _config_keys = ("gamma", "margin", "remove_diagonal")
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(circle, reduction, name, dtype, gamma=gamma, margin=margin,
+                         remove_diagonal=remove_diagonal)
+
+    def _call_with_mask(self, y_true, y_pred):
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        return _circle_values(y_true, y_pred, **self._fn_kwargs)
+
+
 # -------------------------------------------------------------------------
 # Lookup and serialization
 # -------------------------------------------------------------------------
@@ -847,12 +1031,12 @@ _CLASSES = (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
             LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
             BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
             CategoricalFocalCrossentropy, SparseCategoricalCrossentropy, Dice, Tversky,
-            CategoricalGeneralizedCrossEntropy)
+            CategoricalGeneralizedCrossEntropy, CTC, Circle)
 _FUNCTIONS = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
               mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge,
               squared_hinge, categorical_hinge, kl_divergence, poisson, binary_crossentropy,
               binary_focal_crossentropy, categorical_crossentropy, categorical_focal_crossentropy,
-              sparse_categorical_crossentropy, dice, tversky)
+              sparse_categorical_crossentropy, dice, tversky, ctc, circle)
 
 #: Every name ``get`` and ``deserialize`` understand, as Keras' ALL_OBJECTS_DICT.
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}
