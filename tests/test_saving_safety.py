@@ -397,6 +397,18 @@ def test_compressed_weights_member_declaring_more_than_it_stores(trained_archive
     assert "at most 16.0 MiB" in result["message"]
 
 
+def test_optimizer_slots_of_unstored_variables_count(trained_archive, tmp_path, load_limit):
+    """A 16 MiB kernel the file does not store fits a 48 MiB limit, but not
+    with the Adam moments the optimizer would add for it."""
+    path = _with_config(trained_archive, _dense_on(2048, 2048), tmp_path)
+    load_limit("48M")
+    with pytest.raises(brickwork.saving.LoadLimitError, match="the optimizer's slots"):
+        brickwork.models.load_model(path)
+    with pytest.raises(brickwork.saving.WeightsFileError, match=r"\(3, 4\), expected "
+                                                                r"\(2048, 2048\)"):
+        brickwork.models.load_model(path, compile=False)
+
+
 @pytest.fixture
 def load_limit():
     """Restores the process-wide load limit after the test."""

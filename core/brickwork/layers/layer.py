@@ -220,7 +220,8 @@ class Layer:
         from brickwork import constraints, regularizers
         # While a file loads, a variable must be backed by a stored dataset (or fit
         # the load limit) before it is allocated.
-        load_limits.claim_variable(shape, dtype, f"{self.name}/{name or 'variable'}")
+        load_limits.claim_variable(shape, dtype, f"{self.name}/{name or 'variable'}",
+                                   trainable=trainable and self._trainable)
         variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype,
                             trainable=trainable, name=name or "variable",
                             regularizer=regularizers.get(regularizer),

@@ -9,7 +9,8 @@ can declare a ``Dense(10**12)``. So each load keeps a :class:`LoadBudget`:
 * a variable the model creates while it is rebuilt from the config must be
   backed by a stored dataset of the same shape in the weights file; the part
   the file does not store is charged to the budget *before* the variable is
-  allocated (``claim_variable``, called by ``Layer.add_weight``);
+  allocated (``claim_variable``, called by ``Layer.add_weight``), and so are
+  the optimizer slots it would get (``claim_optimizer_slots``);
 * parsing ``config.json`` is charged by an upper estimate of what its objects
   take, computed from the text before it is parsed (``JsonCostEstimate``);
 * serialized arrays (``__numpy__`` values) are charged their size before they
@@ -40,6 +41,9 @@ import numpy as np
 from brickwork.saving.errors import LoadLimitError
 
 DEFAULT_MAX_LOAD_BYTES = 256 << 20
+#: The most slots a built-in optimizer keeps per variable: AMSGrad's or
+#: centered RMSprop's three, plus an EMA and an accumulated gradient.
+OPTIMIZER_SLOTS_BOUND = 5
 ENVIRONMENT_VARIABLE = "BRICKWORK_MAX_LOAD_BYTES"
 
 _settings = {"max_load_bytes": None}  # None: the environment variable, else the default
@@ -120,6 +124,7 @@ class LoadBudget:
         self.source = source
         self.limit = get_max_load_bytes() if limit is None else limit
         self.charged = 0
+        self.unstored_trainable_bytes = 0
         self._stored_by_shape = {}  # shape -> stored element counts, largest last
 
     def __enter__(self):
@@ -138,8 +143,9 @@ class LoadBudget:
         for counts in self._stored_by_shape.values():
             counts.sort()
 
-    def claim_variable(self, shape, dtype, what):
-        """Charge what the file does not store of a variable about to be made."""
+    def claim_variable(self, shape, dtype, what, trainable=False):
+        """Charge what the file does not store of a variable about to be made
+        (of a trainable one, also what an optimizer will keep for it)."""
         elements = math.prod(shape)
         stored = self._take_stored(tuple(shape))
         missing = max(elements - stored, 0)
@@ -147,8 +153,22 @@ class LoadBudget:
             return
         reason = ("the weights file stores no dataset of that shape" if stored == 0 else
                   f"the weights file stores only {stored} of its {elements} values")
-        self.charge(missing * itemsize(dtype),
-                    f"variable {what!r} of shape {tuple(shape)} and dtype {dtype}", reason)
+        nbytes = missing * itemsize(dtype)
+        self.charge(nbytes, f"variable {what!r} of shape {tuple(shape)} and dtype {dtype}",
+                    reason)
+        if trainable:
+            self.unstored_trainable_bytes += nbytes
+
+    def claim_optimizer_slots(self):
+        """Charge, before an optimizer is built, the slots it may keep for the
+        trainable variables the file does not store (the optimizer's own
+        variables are made without ``add_weight``)."""
+        if self.unstored_trainable_bytes:
+            self.charge(OPTIMIZER_SLOTS_BOUND * self.unstored_trainable_bytes,
+                        f"the optimizer's slots ({OPTIMIZER_SLOTS_BOUND} at most per "
+                        f"variable) for {describe_size(self.unstored_trainable_bytes)} of "
+                        f"trainable variables", "the weights file does not store those "
+                        "variables")
 
     def _take_stored(self, shape):
         counts = self._stored_by_shape.get(shape)
@@ -197,13 +217,21 @@ def _refusal(source, what, nbytes, reason, limit, charged, projected=None):
 # -- the hooks the loader and the layers call ---------------------------------------
 
 
-def claim_variable(shape, dtype, what):
+def claim_variable(shape, dtype, what, trainable=False):
     """Called before a layer allocates a variable: inside a load, charge what
     the weights file does not store of it (see :class:`LoadBudget`); outside
     a load, nothing."""
     budget = active_budget()
     if budget is not None:
-        budget.claim_variable(shape, dtype, what)
+        budget.claim_variable(shape, dtype, what, trainable)
+
+
+def claim_optimizer_slots():
+    """Called before a loading model's optimizer is built: inside a load,
+    charge its slots for the trainable variables the file does not store."""
+    budget = active_budget()
+    if budget is not None:
+        budget.claim_optimizer_slots()
 
 
 def claim_unstored(nbytes, what, reason="the file does not store it"):

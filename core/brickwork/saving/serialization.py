@@ -368,6 +368,7 @@ def _compile_from_config(model, compile_config):
     if optimizer is not None and getattr(model, "built", False) and not optimizer.built:
         variables = model.trainable_weights
         if variables:
+            load_limits.claim_optimizer_slots()
             optimizer.build(variables)
 
 
