@@ -90,6 +90,12 @@ ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 register_builtin("keras.constraints", *_CLASSES,
                  aliases={k: v for k, v in ALL_OBJECTS_DICT.items() if k != v.__name__})
 
+# The function-style names Keras exports for the same classes.
+max_norm = MaxNorm
+min_max_norm = MinMaxNorm
+non_neg = NonNeg
+unit_norm = UnitNorm
+
 
 def serialize(constraint):
     return serialize_keras_object(constraint)

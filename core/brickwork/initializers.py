@@ -250,18 +250,140 @@ class Orthogonal(_Seeded):
         return {"seed": self.seed, "gain": self.gain}
 
 
+# Windows computed here (as scipy.signal.get_window computes them); other
+# names go to SciPy when it is installed.
+def _cosine_sum_window(coefficients):
+    def window(length, periodic):
+        if length == 1:
+            return np.ones(1)
+        n = length + 1 if periodic else length
+        k = np.arange(n)
+        values = sum((-1) ** i * a * np.cos(2 * math.pi * i * k / (n - 1))
+                     for i, a in enumerate(coefficients))
+        return values[:length]
+    return window
+
+
+def _bartlett(length, periodic):
+    if length == 1:
+        return np.ones(1)
+    n = length + 1 if periodic else length
+    return np.bartlett(n)[:length]
+
+
+_WINDOWS = {
+    "hann": _cosine_sum_window((0.5, 0.5)),
+    "hamming": _cosine_sum_window((0.54, 0.46)),
+    "blackman": _cosine_sum_window((0.42, 0.50, 0.08)),
+    "bartlett": _bartlett,
+    "boxcar": lambda length, periodic: np.ones(length),
+}
+
+
+def _window_values(window, length, periodic):
+    if isinstance(window, str) and window in _WINDOWS:
+        return _WINDOWS[window](length, periodic)
+    if isinstance(window, str):
+        try:
+            import scipy.signal
+        except ImportError:
+            raise ValueError(f"Window {window!r} needs SciPy (`pip install scipy`); built in: "
+                             f"{', '.join(sorted(_WINDOWS))}") from None
+        return scipy.signal.get_window(window, length, periodic)
+    return np.asarray(window, dtype="float64")
+
+
+class STFT(Initializer):
+    """Kernels of a convolution computing the short-time Fourier transform, as
+    ``keras.initializers.STFT``: shape ``(frame_length, 1, fft_length // 2 + 1)``;
+    ``side`` "real" gives ``cos(-2 pi t f / fft_length)``, "imag" the sine;
+    multiplied by the window and divided by its L2 ("density") or L1
+    ("spectrum") norm.
+
+    Args:
+        side: "real" or "imag".
+        window: a window name ("hann", "hamming", "blackman", "bartlett",
+            "boxcar"; other ``scipy.signal.windows`` names with SciPy), the
+            window's values, or None.
+        scaling: "density", "spectrum" or None.
+        periodic: whether the window is periodic (for spectral analysis)
+            rather than symmetric.
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            _window_values(window, 1, False)  # an unknown name fails here
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                             f"Received scaling={scaling}")
+        self.side = side
+        self.window = window
+        self.scaling = scaling
+        self.periodic = periodic
+
+    def __call__(self, shape, dtype=None):
+        dtype = standardize_dtype(dtype)
+        frame_length, _, fft_bins = shape
+        # Computed in the target precision, step by step, as Keras does.
+        fdt = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype("float32")
+        freq = (np.arange(fft_bins, dtype=fdt) / fdt.type((fft_bins - 1) * 2)).reshape(1, 1, -1)
+        time = np.arange(frame_length, dtype=fdt).reshape(-1, 1, 1)
+        args = (fdt.type(-2) * time) * freq * fdt.type(math.pi)
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is not None:
+            win = np.asarray(_window_values(self.window, frame_length, self.periodic), dtype=fdt)
+            if win.ndim != 1 or win.shape[-1] != frame_length:
+                raise ValueError("The shape of `window` must be equal to [frame_length]."
+                                 f"Received: window shape={win.shape}")
+            win = win.reshape(frame_length, 1, 1)
+            scale = fdt.type(1)
+            if self.scaling == "density":
+                scale = np.sqrt(np.sum(np.square(win)))
+            elif self.scaling == "spectrum":
+                scale = np.sum(np.abs(win))
+            kernel = kernel * win / scale
+        return kernel.astype(dtype)
+
+    def get_config(self):
+        window = self.window
+        if not (window is None or isinstance(window, str)):
+            window = np.asarray(window).tolist()
+        return {"side": self.side, "window": window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
 _CLASSES = (Initializer, Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform,
             VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
-            LecunUniform, LecunNormal, Identity, Orthogonal)
+            LecunUniform, LecunNormal, Identity, Orthogonal, STFT)
 #: Keras' ``keras.initializers.ALL_OBJECTS_DICT``: class names, their snake_case
 #: forms and the old aliases.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS_DICT.update({"IdentityInitializer": Identity, "normal": RandomNormal, "one": Ones,
                          "OrthogonalInitializer": Orthogonal, "uniform": RandomUniform,
-                         "zero": Zeros})
+                         "zero": Zeros, "STFTInitializer": STFT})
 _ALIASES = {name: cls for name, cls in ALL_OBJECTS_DICT.items() if name != cls.__name__}
 register_builtin("keras.initializers", *_CLASSES, aliases=_ALIASES)
+
+# The other names Keras exports for the same classes.
+IdentityInitializer = identity = Identity
+OrthogonalInitializer = orthogonal = Orthogonal
+STFTInitializer = stft = STFT
+constant = Constant
+zeros = Zeros
+ones = Ones
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_normal = GlorotNormal
+glorot_uniform = GlorotUniform
+he_normal = HeNormal
+he_uniform = HeUniform
+lecun_normal = LecunNormal
+lecun_uniform = LecunUniform
 
 
 def serialize(initializer):

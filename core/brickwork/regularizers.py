@@ -130,6 +130,12 @@ ALL_OBJECTS_DICT["l1_l2"] = L1L2
 register_builtin("keras.regularizers", *_CLASSES,
                  aliases={k: v for k, v in ALL_OBJECTS_DICT.items() if k != v.__name__})
 
+# The function-style names Keras exports for the same classes.
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+orthogonal_regularizer = OrthogonalRegularizer
+
 
 def serialize(regularizer):
     return serialize_keras_object(regularizer)
