@@ -28,7 +28,13 @@ from brickwork.metrics.confusion_metrics import (AUC, FalseNegatives, FalsePosit
                                                  RecallAtPrecision, SensitivityAtSpecificity,
                                                  SpecificityAtSensitivity, TrueNegatives,
                                                  TruePositives)
+from brickwork.metrics.correlation_metrics import (ConcordanceCorrelation,  # noqa: F401
+                                                   PearsonCorrelation, concordance_correlation,
+                                                   pearson_correlation)
+from brickwork.metrics.f_score_metrics import F1Score, FBetaScore  # noqa: F401
 from brickwork.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge  # noqa: F401
+from brickwork.metrics.iou_metrics import (IoU, BinaryIoU, MeanIoU, OneHotIoU,  # noqa: F401
+                                           OneHotMeanIoU)
 from brickwork.metrics.metric import Metric  # noqa: F401
 from brickwork.metrics.probabilistic_metrics import (BinaryCrossentropy,  # noqa: F401
                                                      CategoricalCrossentropy, KLDivergence,
@@ -57,7 +63,9 @@ _CLASSES = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSqua
             SpecificityAtSensitivity, TrueNegatives, TruePositives, Hinge, SquaredHinge,
             CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy)
+            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+            IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU, FBetaScore, F1Score,
+            PearsonCorrelation, ConcordanceCorrelation)
 
 #: Names ``get`` understands (as Keras: class names, their snake-case forms
 #: and a few abbreviations).
@@ -75,7 +83,8 @@ register_builtin("keras.metrics", *_CLASSES)
 #: Metric functions (``keras.metrics.<name>``), for MeanMetricWrapper configs.
 METRIC_FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)}
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, pearson_correlation,
+    concordance_correlation)}
 
 
 def _custom_objects(custom_objects=None):
