@@ -10,8 +10,9 @@ from brickwork.callbacks.model_checkpoint import ModelCheckpoint
 from brickwork.callbacks.monitor_callback import MonitorCallback
 from brickwork.callbacks.progbar_logger import ProgbarLogger
 from brickwork.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from brickwork.callbacks.tensorboard import TensorBoard
 from brickwork.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "History", "ProgbarLogger", "CSVLogger",
            "LambdaCallback", "LearningRateScheduler", "MonitorCallback", "ReduceLROnPlateau",
-           "TerminateOnNaN", "ModelCheckpoint", "BackupAndRestore"]
+           "TerminateOnNaN", "ModelCheckpoint", "BackupAndRestore", "TensorBoard"]
