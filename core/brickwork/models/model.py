@@ -65,6 +65,52 @@ class Model(Trainer, Layer):
             return Functional.from_config(config, custom_objects=custom_objects)
         return super().from_config(config)
 
+    # -- state as a tree (Keras 3's get_state_tree / set_state_tree) ----------
+
+    def get_state_tree(self, value_format="backend_tensor"):
+        """Every variable of the model, its optimizer and its metrics, nested
+        by path: ``{"trainable_variables": {"dense": {"kernel": ...}}, ...}``
+        under the keys ``trainable_variables``, ``non_trainable_variables``,
+        ``optimizer_variables`` and ``metrics_variables``. Leaves are backend
+        arrays (``value_format="backend_tensor"``) or NumPy arrays
+        (``"numpy_array"``)."""
+        if value_format not in ("backend_tensor", "numpy_array"):
+            raise ValueError("Invalid `value_format` argument. Expected one of "
+                             "{'numpy_array', 'backend_tensor'}. Received: "
+                             f"value_format={value_format}")
+        optimizer = getattr(self, "optimizer", None)
+        groups = {"trainable_variables": self.trainable_variables,
+                  "non_trainable_variables": self.non_trainable_variables,
+                  "optimizer_variables": optimizer.variables if optimizer is not None else [],
+                  "metrics_variables": self.metrics_variables}
+        return {key: _nested_by_path(variables, value_format)
+                for key, variables in groups.items()}
+
+    def set_state_tree(self, state_tree):
+        """Assign the values of a tree from ``get_state_tree`` (or a part of
+        it) to the variables at the same paths."""
+        optimizer = getattr(self, "optimizer", None)
+        groups = {"trainable_variables": self.trainable_variables,
+                  "non_trainable_variables": self.non_trainable_variables,
+                  "optimizer_variables": optimizer.variables if optimizer is not None else [],
+                  "metrics_variables": self.metrics_variables}
+        for key, subtree in state_tree.items():
+            if key not in groups:
+                raise ValueError(f"Unknown variable name: {key}. Expected one of {list(groups)}.")
+            by_path = {variable.path: variable for variable in groups[key]}
+            for path, value in _flatten_by_path(subtree).items():
+                if path not in by_path:
+                    raise ValueError(f"set_state_tree: model {self.name!r} has no {key} "
+                                     f"variable at path {path!r}.")
+                by_path[path].assign(value)
+
+    def reset_states(self):
+        """Reset the states of every stateful layer (stateful RNNs), as Keras 2's
+        ``Model.reset_states`` did."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     def to_backend(self, name):
         """Select backend ``name`` (globally: computation follows the selected
         backend) and move all of this model's state onto it: weights, optimizer
@@ -109,3 +155,28 @@ class Model(Trainer, Layer):
         import json
         from brickwork.saving.serialization import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
+
+
+def _nested_by_path(variables, value_format):
+    nested = {}
+    for variable in variables:
+        *folders, leaf = variable.path.split("/")
+        node = nested
+        for folder in folders:
+            node = node.setdefault(folder, {})
+        if leaf in node:
+            raise ValueError(f"The following variable path is found twice in the model: "
+                             f"'{variable.path}'. `get_state_tree()` can only be called when "
+                             f"all variable paths are unique: give your layers unique names.")
+        node[leaf] = variable.numpy() if value_format == "numpy_array" else variable.value
+    return nested
+
+
+def _flatten_by_path(tree, prefix=""):
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten_by_path(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -153,6 +153,10 @@ class Trainer:
         return found
 
     @property
+    def metrics_variables(self):
+        return [variable for metric in self.metrics for variable in metric.variables]
+
+    @property
     def metrics_names(self):
         return [m.name for m in self.metrics]
 
