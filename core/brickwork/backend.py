@@ -2,6 +2,11 @@
 
 ``set_backend`` resolves every kernel spec once into a plain function
 reference, so that a kernel call in a training loop costs one Python call.
+
+The module also holds Keras 3's ``keras.backend`` functions (``floatx``,
+``epsilon``, ``image_data_format`` and their setters, ``result_type``,
+``standardize_dtype``, ``clear_session``, ...), at the end. It imports
+nothing heavy: the dtype functions load NumPy only when called.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import threading
 import types
 from dataclasses import dataclass
 
+from brickwork import global_state, naming
 from brickwork.plugin_manager import PluginManager, kernel_spec_names
 
 BACKEND_ENV = "BRICKWORK_BACKEND"
@@ -232,3 +238,123 @@ def plugin_manager() -> PluginManager:
 
 def refresh() -> None:
     _registry.refresh()
+
+
+# --- Keras 3's ``keras.backend`` functions ------------------------------------
+#
+# Settings live in ``brickwork.global_state``; ``brickwork.config`` re-exports
+# the setters from here. Functions needing NumPy import it when called.
+
+def floatx():
+    """The default float dtype (``'float32'`` unless set)."""
+    return global_state.settings["floatx"]
+
+
+def set_floatx(value):
+    """Set the default float dtype: ``'bfloat16'``, ``'float16'``,
+    ``'float32'`` or ``'float64'``.
+
+    As in Keras, layers take it through the global dtype policy, which is
+    read once: call ``set_floatx`` before building layers, or call
+    ``brickwork.utils.clear_session()`` after it. NumPy and CuPy have no
+    bfloat16 arrays, so ``'bfloat16'`` is accepted here but layers refuse it.
+
+    Raises:
+        ValueError: In case of invalid value.
+    """
+    if value not in global_state.FLOAT_DTYPES:
+        raise ValueError(f"Unknown `floatx` value: {value}. "
+                         f"Expected one of {set(global_state.FLOAT_DTYPES)}")
+    global_state.settings["floatx"] = str(value)
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (``1e-07`` by default)."""
+    return global_state.settings["epsilon"]
+
+
+def set_epsilon(value):
+    """Set the fuzz factor used in numeric expressions."""
+    global_state.settings["epsilon"] = value
+
+
+def image_data_format():
+    """The default image data format: ``'channels_last'`` (the default) or
+    ``'channels_first'``."""
+    return global_state.settings["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    """Set the default image data format, ``'channels_first'`` or
+    ``'channels_last'``, used by layers created with ``data_format=None``.
+
+    Raises:
+        ValueError: In case of invalid value.
+    """
+    data_format = str(data_format).lower()
+    if data_format not in global_state.DATA_FORMATS:
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    global_state.settings["image_data_format"] = data_format
+
+
+def clear_session(free_memory=True):
+    """Reset the state brickwork keeps between models, as Keras's
+    ``clear_session``: automatic layer names start again (``dense``, not
+    ``dense_10``), and the session settings (the global dtype policy,
+    interactive logging, traceback filtering, flash attention) go back to
+    their defaults. ``floatx``, ``epsilon``, ``image_data_format`` and the
+    selected backend stay.
+
+    Args:
+        free_memory: Whether to run Python's garbage collector afterwards.
+    """
+    global_state.clear_session(free_memory=free_memory)
+
+
+def get_uid(prefix=""):
+    """A per-prefix counter: 1 on the first call with ``prefix``, then 2, ...
+    (the counter behind automatic layer names; ``clear_session`` resets it)."""
+    return naming.get_uid(prefix)
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor (``brickwork.KerasTensor``, what
+    ``Input`` returns and layers give back in the functional API)."""
+    from brickwork.symbolic import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+def standardize_dtype(dtype):
+    """A dtype's canonical name: ``"float32"`` from ``"float32"``,
+    ``numpy.float32``, ``numpy.dtype("float32")`` or a dtype policy; Python
+    ``int``/``float``/``bool``/``str``/``complex`` give ``"int32"``,
+    ``"float32"``, ``"bool"``, ``"string"``, ``"complex64"``; None gives
+    ``floatx()``.
+
+    Raises:
+        ValueError: an unknown dtype.
+    """
+    from brickwork.dtypes import standardize_dtype as standardize
+    return standardize(dtype)
+
+
+def is_float_dtype(dtype):
+    """Whether ``dtype`` is a floating-point dtype (bfloat16 included)."""
+    from brickwork.dtypes import is_float_dtype as is_float
+    return is_float(dtype)
+
+
+def is_int_dtype(dtype):
+    """Whether ``dtype`` is a signed or unsigned integer dtype."""
+    from brickwork.dtypes import is_int_dtype as is_int
+    return is_int(dtype)
+
+
+def result_type(*dtypes):
+    """The dtype Keras 3's promotion rules give for ``dtypes`` (a lattice as
+    in JAX: ``result_type("int32", "float16")`` is float16, ``int8`` with
+    Python ``int`` stays int8; 64-bit results come back 32-bit, as on Keras's
+    JAX, torch and NumPy backends). No argument gives ``floatx()``."""
+    from brickwork.dtypes import result_type as promote
+    return promote(*dtypes)

@@ -1,7 +1,8 @@
 """Dtype policies: the dtype a layer computes in and the one it stores weights in."""
 from __future__ import annotations
 
-from brickwork.dtypes import standardize_dtype
+from brickwork import global_state
+from brickwork.dtypes import floatx, standardize_dtype
 
 
 class DTypePolicy:
@@ -34,6 +35,10 @@ class DTypePolicy:
         return f'<DTypePolicy "{self.name}">'
 
 
+class FloatDTypePolicy(DTypePolicy):
+    """An alias of :class:`DTypePolicy` (``keras.dtype_policies.FloatDTypePolicy``)."""
+
+
 _MIXED = {"mixed_float16": ("float16", "float32")}
 
 
@@ -55,28 +60,27 @@ def _parse_policy_name(name):
     return dtype, dtype
 
 
-_global_policy = None
-
-
 def set_dtype_policy(policy):
     """Sets the default dtype policy of layers created afterwards, as
-    ``keras.config.set_dtype_policy`` (e.g. ``"mixed_float16"``)."""
-    global _global_policy
+    ``keras.config.set_dtype_policy`` (e.g. ``"mixed_float16"``).
+    ``clear_session`` forgets it."""
     if isinstance(policy, str):
         policy = DTypePolicy(policy)
     if not isinstance(policy, DTypePolicy):
         raise ValueError(f"Invalid `policy` argument. Expected the string name of a policy "
                          f"(such as 'mixed_float16') or a `DTypePolicy` instance. Received: "
                          f"policy={policy!r} (of type {type(policy).__name__})")
-    _global_policy = policy
+    global_state.set_global_attribute("dtype_policy", policy)
 
 
 def dtype_policy() -> DTypePolicy:
-    """The global dtype policy (``float32`` unless set)."""
-    global _global_policy
-    if _global_policy is None:
-        _global_policy = DTypePolicy("float32")
-    return _global_policy
+    """The global dtype policy: the one set, else ``floatx()`` (read once,
+    then kept until ``set_dtype_policy`` or ``clear_session``, as in Keras)."""
+    policy = global_state.get_global_attribute("dtype_policy")
+    if policy is None:
+        policy = DTypePolicy(floatx())
+        global_state.set_global_attribute("dtype_policy", policy)
+    return policy
 
 
 def get(identifier) -> DTypePolicy:
@@ -89,6 +93,20 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, str):
         return DTypePolicy(identifier)
     return DTypePolicy(standardize_dtype(identifier))
+
+
+def deserialize(config, custom_objects=None):
+    """A policy from its serialized form (``serialize``'s dict, or a name)."""
+    if isinstance(config, dict):
+        class_name = config.get("class_name", "DTypePolicy")
+        if class_name not in ("DTypePolicy", "FloatDTypePolicy"):
+            cls = (custom_objects or {}).get(class_name)
+            if cls is None:
+                raise ValueError(f"Unknown dtype policy class {class_name!r}; brickwork knows "
+                                 f"'DTypePolicy' and 'FloatDTypePolicy'.")
+            return cls.from_config(config.get("config", {}))
+        return DTypePolicy(config.get("config", {}).get("name"))
+    return get(config)
 
 
 def serialize(policy: DTypePolicy) -> dict:

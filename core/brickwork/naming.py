@@ -2,6 +2,8 @@
 import collections
 import re
 
+from brickwork import global_state
+
 _uids = collections.defaultdict(int)
 
 
@@ -12,12 +14,20 @@ def to_snake_case(name: str) -> str:
     return name
 
 
+def get_uid(prefix=""):
+    """How many times ``get_uid(prefix)`` (or ``auto_name(prefix)``) was
+    called, this call included: 1, 2, ... (``keras.backend.get_uid``);
+    ``clear_session`` starts again at 1."""
+    _uids[prefix] += 1
+    return _uids[prefix]
+
+
 def auto_name(prefix: str) -> str:
     """``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ..."""
-    count = _uids[prefix]
-    _uids[prefix] += 1
+    count = get_uid(prefix) - 1
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
+@global_state.on_clear_session
 def reset_names() -> None:
     _uids.clear()

@@ -1,9 +1,13 @@
 """A Keras-style progress bar (``keras.utils.Progbar``)."""
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sys
 import time
+
+from brickwork import global_state
 
 _BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 _BAR_WIDTH = 20
@@ -46,7 +50,7 @@ class Progbar:
         self._previous_width = 0
         self._time_after_first_step = None
         self._values = {}
-        self._dynamic = _is_interactive(self._out())
+        self._dynamic = _is_interactive(self._out()) and _logging_interactive()
 
     def _out(self):
         return self.stream or sys.stdout
@@ -98,6 +102,9 @@ class Progbar:
         self._previous_width = max(len(visible), self._previous_width)
 
     def _emit(self, text):
+        if self.stream is None and not _logging_interactive():
+            print_msg(text, line_break=False)
+            return
         out = self._out()
         out.write(text)
         out.flush()
@@ -112,3 +119,26 @@ def _is_interactive(stream):
     """A terminal or a notebook, where a line can be redrawn in place."""
     return (getattr(stream, "isatty", lambda: False)() or "ipykernel" in sys.modules
             or "PYCHARM_HOSTED" in os.environ)
+
+
+# --- brickwork.config.disable_interactive_logging -----------------------------
+
+_CONTROL = re.compile(r"\x1b\[[0-9;]*m|[\b\r]")
+
+
+def _logging_interactive():
+    return global_state.get_global_attribute("interactive_logging", True)
+
+
+def print_msg(message, line_break=True):
+    """Print ``message`` to stdout, or, when interactive logging is off
+    (``brickwork.config.disable_interactive_logging``), log it to the
+    ``"brickwork"`` logger at INFO level without colours or cursor control
+    (Keras's ``io_utils.print_msg``). For progress bars and callbacks."""
+    if _logging_interactive():
+        sys.stdout.write(message + ("\n" if line_break else ""))
+        sys.stdout.flush()
+        return
+    text = _CONTROL.sub("", message).strip()
+    if text:
+        logging.getLogger("brickwork").info(text)

@@ -11,6 +11,7 @@ into the kernel call when the activation allows it.
 from __future__ import annotations
 
 from brickwork import activations, constraints, initializers, ops, regularizers
+from brickwork.backend import image_data_format  # data_format=None: the configured default
 from brickwork.hookspecs import OUTPUT_DIFFERENTIABLE_ACTIVATIONS
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
@@ -70,7 +71,7 @@ class _BaseConvolution(Layer):
                              f"of {allowed}. Received padding={padding!r}")
         self.padding = padding.lower()
         try:
-            self.data_format = standardize_data_format(data_format)
+            self.data_format = standardize_data_format(data_format or image_data_format())
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} layer {self.name!r}: {error}") from None
         self.activation = activations.get(activation)

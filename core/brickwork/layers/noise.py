@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from brickwork import ops, regularizers
+from brickwork.backend import image_data_format  # data_format=None: the configured default
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 from brickwork.layers.regularization import Dropout, check_rate
@@ -124,7 +125,7 @@ class AlphaDropout(_NoiseLayer):
 
 
 def _standardize_data_format(layer_name, data_format):
-    data_format = "channels_last" if data_format is None else str(data_format).lower()
+    data_format = image_data_format() if data_format is None else str(data_format).lower()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(f"Layer {layer_name!r}: the `data_format` argument must be one of "
                          f"{{'channels_first', 'channels_last'}}. Received: "

@@ -4,6 +4,7 @@ poolings GlobalMax/GlobalAveragePooling1D/2D/3D."""
 from __future__ import annotations
 
 from brickwork import ops
+from brickwork.backend import image_data_format  # data_format=None: the configured default
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 from brickwork.ops.convolution import (conv_output_length, standardize_data_format,
@@ -40,7 +41,7 @@ class BasePooling(Layer):
                              f"'valid' or 'same'. Received padding={padding!r}")
         self.pool_mode = pool_mode
         self.padding = padding  # kept as given: Keras' config keeps the case too
-        self.data_format = _checked(self, lambda: standardize_data_format(data_format))
+        self.data_format = _checked(self, lambda: standardize_data_format(data_format or image_data_format()))
         self.pool_dimensions = pool_dimensions
         self.input_spec = InputSpec(ndim=pool_dimensions + 2)
         self.built = True
@@ -116,7 +117,7 @@ class BaseGlobalPooling(Layer):
 
     def __init__(self, pool_dimensions, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _checked(self, lambda: standardize_data_format(data_format))
+        self.data_format = _checked(self, lambda: standardize_data_format(data_format or image_data_format()))
         self.keepdims = keepdims
         self.pool_dimensions = pool_dimensions
         self.input_spec = InputSpec(ndim=pool_dimensions + 2)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 from brickwork import ops
+from brickwork.backend import image_data_format  # data_format=None: the configured default
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 
 
 def check_data_format(layer_name, data_format):
-    data_format = data_format or "channels_last"
+    data_format = data_format or image_data_format()
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"Layer {layer_name!r}: `data_format` must be 'channels_last' or "
                          f"'channels_first', got {data_format!r}")

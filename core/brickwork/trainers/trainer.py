@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from brickwork import ops, tree
+from brickwork import global_state, ops, tree
 from brickwork.autodiff import GradientTape, stop_recording
 from brickwork.models.backend_move import check_model_backend
 from brickwork.trainers import data as data_utils
@@ -281,6 +281,16 @@ class Trainer:
         from brickwork.callbacks import CallbackList
         self._assert_compiled("fit")
         check_model_backend(self)
+        # brickwork.config.set_max_epochs / set_max_steps_per_epoch cap fit for
+        # debugging runs, with Keras's warnings (read here and below, nowhere else).
+        max_epochs = global_state.settings["max_epochs"]
+        if max_epochs and max_epochs < epochs:
+            warnings.warn("Limiting epochs to %d" % max_epochs)
+            epochs = max_epochs
+        max_steps = global_state.settings["max_steps_per_epoch"]
+        if max_steps and (not steps_per_epoch or max_steps < steps_per_epoch):
+            warnings.warn("Limiting steps_per_epoch to %d" % max_steps)
+            steps_per_epoch = max_steps
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         batch_size = 32 if batch_size is None else batch_size
