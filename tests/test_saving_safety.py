@@ -507,6 +507,46 @@ def test_json_cost_estimate_bounds_what_parsing_takes(value, ascii_only):
     assert peak <= estimate.estimate
 
 
+# -- found by tests/test_saving_fuzz.py ---------------------------------------------
+
+
+def _flipped_weights(archive_bytes, offset, mask):
+    members = _members(archive_bytes)
+    weights = bytearray(members["model.weights.h5"])
+    weights[offset] ^= mask
+    return members, bytes(weights)
+
+
+@pytest.mark.parametrize("offset, mask", [(16, 0xFF), (24, 0x01), (48, 0xFF), (152, 0xFF)])
+def test_corrupt_hdf5_metadata_is_the_loaders_error(archive_bytes, offset, mask):
+    """HDF5 raised RuntimeError, KeyError or OverflowError on these flipped
+    bytes, opening the file or walking its datasets."""
+    members, weights = _flipped_weights(archive_bytes, offset, mask)
+    with pytest.raises(brickwork.saving.WeightsFileError, match="HDF5"):
+        _load(_zip({**members, "model.weights.h5": weights}))
+
+
+def test_hdf5_file_that_cannot_be_opened_is_the_loaders_error(archive_bytes, tmp_path):
+    """h5py raised OverflowError opening it."""
+    path = tmp_path / "flipped.weights.h5"
+    path.write_bytes(_flipped_weights(archive_bytes, 48, 0xFF)[1])
+    with pytest.raises(brickwork.saving.WeightsFileError, match="not a readable HDF5 file"):
+        _model().load_weights(path)
+
+
+def test_functional_node_without_arguments_is_the_loaders_error(tmp_path):
+    """A node with no arguments made Layer.__call__ raise StopIteration."""
+    inputs = brickwork.Input((3,))
+    model = brickwork.Model(inputs, layers.Dense(2)(layers.Dense(4)(inputs)))
+    model.save(tmp_path / "functional.keras")
+    members = _members((tmp_path / "functional.keras").read_bytes())
+    config = json.loads(members["config.json"])
+    del config["config"]["layers"][2]["inbound_nodes"][0]["args"]
+    members["config.json"] = json.dumps(config).encode()
+    with pytest.raises(brickwork.saving.ConfigError, match="StopIteration"):
+        _load(_zip(members))
+
+
 # -- fuzzing ------------------------------------------------------------------------
 
 _FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,

@@ -23,8 +23,8 @@ import h5py
 from brickwork.saving import object_registration, safe_mode as safe_mode_lib
 from brickwork.saving import load_limits, state_walk, weights_store
 from brickwork.saving.atomic import atomic_write
-from brickwork.saving.errors import (ArchiveError, LoadError, LoadLimitError,
-                                     WeightsFileError, as_config_error)
+from brickwork.saving.errors import (ArchiveError, ConfigError, LoadError, LoadLimitError,
+                                     WeightsFileError, as_config_error, loader_error_in)
 from brickwork.saving.serialization import (deserialize_keras_object, object_sharing_scope,
                                             serialize_keras_object)
 
@@ -259,16 +259,22 @@ def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=
 
 def _deserialize_guarded(config, custom_objects, source):
     """Deserialize; every error a config can cause (an unknown class, an
-    invalid argument, a missing key, a wrong type deep inside) becomes the
-    loader's own error, its message kept."""
+    invalid argument, a missing key, a wrong type deep inside, whatever layer
+    code raises on arguments it cannot make sense of) becomes the loader's
+    own error, its message kept. A MemoryError is left alone: the load limits
+    are there to prevent it, and hiding one would hide their gap."""
     try:
         return deserialize_keras_object(config, custom_objects=custom_objects, kind="model")
     except (ValueError, TypeError) as exc:
         raise as_config_error(exc, source) from exc
-    except (KeyError, IndexError, AttributeError, RecursionError, OverflowError,
-            AssertionError, LookupError, ArithmeticError) as exc:
-        raise ArchiveError(f"The model config of {source} is invalid: "
-                           f"{type(exc).__name__}: {exc}") from exc
+    except MemoryError:
+        raise
+    except Exception as exc:
+        refusal = loader_error_in(exc)
+        if refusal is not None:
+            raise refusal from None
+        raise ConfigError(f"The model config of {source} is invalid: "
+                          f"{type(exc).__name__}: {exc}") from exc
 
 
 def load_archive(fileobj, source, custom_objects=None, compile=True, safe_mode=True):

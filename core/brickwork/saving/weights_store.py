@@ -24,6 +24,8 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 DATASET_BOMB_FLOOR_BYTES = 1 << 32
 _MAX_EXPANSION = 1000
 _NUMERIC_KINDS = "biuf"
+#: What h5py raises for a file HDF5 cannot make sense of.
+_HDF5_ERRORS = (RuntimeError, OSError, KeyError, ValueError, TypeError, OverflowError)
 
 
 class H5WriteStore:
@@ -67,7 +69,11 @@ class H5ReadStore:
     def stored_datasets(self):
         """``(shape, stored element count)`` of every numeric dataset, read
         from the file's metadata (no data is read)."""
-        return stored_datasets(self.h5_file)
+        try:
+            return stored_datasets(self.h5_file)
+        except _HDF5_ERRORS as exc:  # a corrupt file: HDF5 cannot walk it
+            raise WeightsFileError(f"{self.source} is a corrupt HDF5 file: "
+                                   f"{type(exc).__name__}: {exc}") from exc
 
     def get(self, path):
         group_path = f"{path}/vars" if path else "vars"
@@ -167,7 +173,7 @@ def open_h5_bytes(data: bytes, source):
         raise WeightsFileError(f"{source} is not an HDF5 file (bad signature)")
     try:
         return h5py.File(io.BytesIO(data), "r")
-    except OSError as exc:
+    except _HDF5_ERRORS as exc:
         raise WeightsFileError(f"{source} is not a readable HDF5 file: {exc}") from exc
 
 
@@ -178,5 +184,5 @@ def open_h5_path(path, source):
             raise WeightsFileError(f"{source} is not an HDF5 file (bad signature)")
     try:
         return h5py.File(path, "r")
-    except OSError as exc:
+    except _HDF5_ERRORS as exc:
         raise WeightsFileError(f"{source} is not a readable HDF5 file: {exc}") from exc
