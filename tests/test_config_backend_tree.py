@@ -166,3 +166,177 @@ def test_tree_unsortable_keys_keep_insertion_order_and_deque():
     dd = collections.defaultdict(list, {"b": 1, "a": 2})
     out = tree.pack_sequence_as(dd, ["x", "y"])
     assert isinstance(out, collections.defaultdict) and out == {"a": "x", "b": "y"}
+
+
+# --- backend / config --------------------------------------------------------------
+
+WEAK = {"int": int, "float": float, "None": None}
+
+
+@pytest.fixture
+def restore_settings():
+    yield
+    config.set_floatx("float32")
+    config.set_epsilon(1e-7)
+    config.set_image_data_format("channels_last")
+    config.set_max_epochs(None)
+    config.set_max_steps_per_epoch(None)
+    backend.clear_session()
+
+
+@pytest.mark.parametrize("floatx", ["float32", "float64"])
+def test_result_type_matches_keras_for_every_pair(floatx, restore_settings):
+    config.set_floatx(floatx)
+    for key, expected in KERAS["result_type"][floatx].items():
+        args = [WEAK.get(a, a) for a in key.split(",")] if key else []
+        try:
+            got = repr(backend.result_type(*args))
+        except ValueError:
+            got = "error:ValueError"
+        assert got == expected, key
+    with pytest.raises(ValueError, match="float8"):
+        backend.result_type("float8_e4m3fn", "float32")
+
+
+def test_promote_types_keeps_64_bits():
+    from brickwork.dtypes import promote_types
+    assert promote_types("int32", "float32") == np.float32
+    assert promote_types("float64", "float32") == np.float64
+    assert promote_types("uint8", "int8") == np.int16
+    assert promote_types(np.dtype("int64"), np.dtype("float16")) == np.float16
+
+
+def test_is_float_and_int_dtype_match_keras():
+    for name, (is_float, is_int) in KERAS["is_float_int"].items():
+        assert (backend.is_float_dtype(name), backend.is_int_dtype(name)) == (is_float, is_int)
+
+
+def test_defaults_match_keras():
+    assert config.floatx() == backend.floatx() == KERAS["floatx"]
+    assert config.epsilon() == backend.epsilon() == KERAS["epsilon"]
+    assert config.image_data_format() == backend.image_data_format() == KERAS["image_data_format"]
+    assert config.backend() == backend.backend() == "numpy"
+    assert config.max_epochs() is None and config.max_steps_per_epoch() is None
+    assert config.is_traceback_filtering_enabled() is True
+    assert config.is_flash_attention_enabled() is None
+
+
+def test_setters_validate(restore_settings):
+    with pytest.raises(ValueError, match="Unknown `floatx`"):
+        config.set_floatx("int32")
+    with pytest.raises(ValueError, match="data_format"):
+        config.set_image_data_format("channels_middle")
+    config.set_image_data_format("CHANNELS_FIRST")
+    assert config.image_data_format() == "channels_first"
+    backend.set_epsilon(1e-4)
+    assert config.epsilon() == 1e-4
+
+
+def test_floatx_reaches_layers_through_the_policy_after_clear_session(restore_settings):
+    backend.clear_session()
+    config.set_floatx("float64")
+    backend.clear_session()
+    layer = layers.Dense(2)
+    out = layer(np.ones((1, 3)))
+    assert layer.dtype == "float64" and layer.kernel.dtype == "float64"
+    assert brickwork.ops.convert_to_numpy(out).dtype == np.float64
+    assert backend.standardize_dtype(None) == "float64"
+    assert config.dtype_policy().name == "float64"
+    # clear_session keeps floatx (configuration), forgets the policy (session state)
+    config.set_dtype_policy("float16")
+    backend.clear_session()
+    assert config.dtype_policy().name == "float64" and config.floatx() == "float64"
+
+
+def test_image_data_format_reaches_layers(restore_settings):
+    config.set_image_data_format("channels_first")
+    for layer in (layers.Conv2D(2, 3), layers.MaxPooling2D(), layers.GlobalAveragePooling1D(),
+                  layers.ZeroPadding2D(), layers.UpSampling2D(), layers.Cropping2D(),
+                  layers.SpatialDropout2D(0.1), layers.Conv1DTranspose(2, 3)):
+        assert layer.data_format == "channels_first", type(layer).__name__
+    out = layers.Conv2D(4, 3)(np.zeros((1, 2, 8, 8), "float32"))
+    assert out.shape == (1, 4, 6, 6)
+    assert layers.Conv2D(2, 3, data_format="channels_last").data_format == "channels_last"
+
+
+def test_clear_session_and_get_uid(restore_settings):
+    backend.clear_session()
+    assert [backend.get_uid("x"), backend.get_uid("x"), backend.get_uid("y")] == KERAS["get_uid"]
+    assert backend.get_uid() == 1
+    assert layers.Dense(1).name == "dense" and layers.Dense(1).name == "dense_1"
+    config.disable_traceback_filtering()
+    config.disable_flash_attention()
+    assert not config.is_traceback_filtering_enabled()
+    assert config.is_flash_attention_enabled() is False
+    config.enable_flash_attention()
+    assert config.is_flash_attention_enabled() is None
+    config.disable_flash_attention()
+    config.set_epsilon(1e-3)
+    backend.clear_session()
+    assert layers.Dense(1).name == "dense" and backend.get_uid("x") == 1
+    assert config.is_traceback_filtering_enabled() and config.is_flash_attention_enabled() is None
+    assert config.epsilon() == 1e-3  # configuration survives, as in Keras
+    config.enable_traceback_filtering()
+    assert config.is_traceback_filtering_enabled()
+
+
+def test_is_keras_tensor():
+    assert backend.is_keras_tensor(layers.Input((2,)))
+    assert not backend.is_keras_tensor(np.zeros(2))
+    assert not backend.is_keras_tensor(brickwork.ops.convert_to_tensor(np.zeros(2)))
+
+
+def test_max_epochs_and_steps_cap_fit(restore_settings):
+    model = brickwork.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((40, 2), "float32"), np.zeros((40, 1), "float32")
+    config.set_max_epochs(2)
+    with pytest.warns(UserWarning, match="Limiting epochs to 2"):
+        history = model.fit(x, y, epochs=5, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 2
+    config.set_max_epochs(None)
+    config.set_max_steps_per_epoch(3)
+    seen = []
+    callback = brickwork.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))
+    with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+        model.fit(x, y, epochs=1, batch_size=4, verbose=0, callbacks=[callback])
+    assert seen == [0, 1, 2]
+    seen.clear()
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, steps_per_epoch=2, callbacks=[callback])
+    assert seen == [0, 1]
+
+
+def test_max_epochs_from_the_environment():
+    code = ("from brickwork import config; print(config.max_epochs(), "
+            "config.max_steps_per_epoch())")
+    env = dict(__import__("os").environ, BRICKWORK_MAX_EPOCHS="3", KERAS_MAX_STEPS_PER_EPOCH="7")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         cwd=str(FIXTURES.parent.parent / "tests"), check=True)
+    assert out.stdout.split() == ["3", "7"]
+
+
+def test_enable_unsafe_deserialization_switch():
+    from brickwork.saving import safe_mode
+    before = safe_mode._global["safe_mode"]
+    try:
+        config.enable_unsafe_deserialization()
+        assert safe_mode.in_safe_mode() is False
+    finally:
+        safe_mode._global["safe_mode"] = before
+
+
+def test_config_set_backend():
+    config.set_backend("numpy")
+    assert config.backend() == "numpy"
+
+
+def test_backend_module_imports_nothing_heavy():
+    import ast
+    source = pathlib.Path(backend.__file__).read_text()
+    top = [node for node in ast.parse(source).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    modules = {alias.name for node in top if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module for node in top if isinstance(node, ast.ImportFrom)}
+    assert modules <= {"__future__", "contextlib", "contextvars", "importlib", "os", "threading",
+                       "types", "dataclasses", "brickwork", "brickwork.plugin_manager"}
+    assert {a.name for node in top if isinstance(node, ast.ImportFrom) and node.module == "brickwork"
+            for a in node.names} <= {"global_state", "naming"}
