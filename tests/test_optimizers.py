@@ -500,7 +500,7 @@ def test_get_accepts_names_dicts_and_instances():
 
 
 def test_unknown_optimizer_name_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"'adamm'.*adam, rmsprop, sgd"):
+    with pytest.raises(ValueError, match=r"'adamm'.*adam, .*rmsprop, .*sgd"):
         optimizers.get("adamm")
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         optimizers.get(42)
