@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
+
 from brickwork import tree
+from brickwork import autodiff as _autodiff
+from brickwork.autodiff import TensorOperators
 from brickwork.dtypes import standardize_dtype
 
 
@@ -17,8 +21,15 @@ class KerasHistory(NamedTuple):
     tensor_index: int
 
 
-class KerasTensor:
-    """A placeholder with a shape (None for unknown dims) and a dtype."""
+class KerasTensor(TensorOperators):
+    """A placeholder with a shape (None for unknown dims) and a dtype.
+
+    Python operators (``x + 1``, ``x[:, 0]``, ``-x``, ``x @ w``, ...) go
+    through ``brickwork.ops``, whose functions return KerasTensors when given
+    one: the operation becomes a node of the functional graph.
+    """
+
+    __hash__ = object.__hash__
 
     def __init__(self, shape, dtype="float32", sparse=False, name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -31,21 +42,75 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    @property
+    def size(self):
+        return None if None in self.shape else int(np.prod(self.shape, dtype=np.int64))
+
     def __repr__(self):
         name = f", name={self.name}" if self.name else ""
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{name}>"
 
-    def _refuse(self, *args):
-        raise TypeError(
-            "Arithmetic on symbolic tensors is not supported; use a layer "
-            "(brickwork.layers.Add, Multiply, ..., or Lambda) in the functional model.")
+    def reshape(self, *shape):
+        return _ops().reshape(self, shape[0] if len(shape) == 1 else shape)
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
-    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __neg__ = __getitem__ = _refuse
+    def astype(self, dtype):
+        return _ops().cast(self, dtype)
+
+    def __floordiv__(self, other): return _ops().floor_divide(self, other)
+    def __rfloordiv__(self, other): return _ops().floor_divide(other, self)
+    def __mod__(self, other): return _ops().mod(self, other)
+    def __rmod__(self, other): return _ops().mod(other, self)
+    def __and__(self, other): return _ops().logical_and(self, other)
+    def __rand__(self, other): return _ops().logical_and(other, self)
+    def __or__(self, other): return _ops().logical_or(self, other)
+    def __ror__(self, other): return _ops().logical_or(other, self)
+    def __xor__(self, other): return _ops().logical_xor(self, other)
+    def __rxor__(self, other): return _ops().logical_xor(other, self)
+    def __invert__(self): return _ops().logical_not(self)
+
+    def __len__(self):
+        if not self.shape or self.shape[0] is None:
+            raise TypeError(f"{self!r} has no known length")
+        return self.shape[0]
+
+    def __bool__(self):
+        raise TypeError(f"{self!r} is symbolic: it has no truth value until the model runs. "
+                        f"Use brickwork.ops.cond / ops.where instead of Python `if`.")
+
+    def __iter__(self):
+        if not self.shape or self.shape[0] is None:
+            raise TypeError(f"Cannot iterate over {self!r}: its first dimension is unknown")
+        return (self[i] for i in range(self.shape[0]))
 
     def __array__(self, *args, **kwargs):
         raise TypeError(f"{self!r} is symbolic: it has no value until the model runs. "
                         f"Call the model on data instead.")
+
+    def numpy(self):
+        self.__array__()
+
+    __float__ = __int__ = numpy
+
+
+def _ops():
+    return _autodiff._ops  # brickwork.ops (it imports this module)
+
+
+_operation_layer = None  # set by brickwork.layers.operation_layer
+
+
+def register_operation_layer(cls) -> None:
+    """Name the Layer class that wraps an op applied to symbolic tensors."""
+    global _operation_layer
+    _operation_layer = cls
+
+
+def symbolic_call(function, args, kwargs):
+    """Apply the op ``function`` to arguments holding KerasTensors: a graph
+    node of an operation layer that replays ``function`` on real arrays."""
+    if _operation_layer is None:
+        raise RuntimeError("brickwork.layers is not imported: ops on symbolic tensors need it")
+    return _operation_layer(function)(*args, **kwargs)
 
 
 def is_symbolic(structure) -> bool:

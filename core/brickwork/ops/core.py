@@ -1,13 +1,60 @@
 """Conversion helpers and the shared plumbing of every differentiable op."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from brickwork import autodiff
 from brickwork import backend as _backend
 from brickwork.autodiff import Tensor, needs_grad, record
 from brickwork.dtypes import standardize_dtype
+from brickwork.symbolic import KerasTensor, symbolic_call
 from brickwork.variables import AUTOCAST_STATE, Variable
+
+
+_CONTAINERS = (list, tuple)
+# Argument types known to hold no KerasTensor; grows with the array types met
+# (CuPy arrays, Variables, ...), so the check is one set lookup per argument.
+_PLAIN_TYPES = {np.ndarray, float, int, bool, type(None), str, slice, Tensor, np.float32,
+                np.float64, np.int32, np.int64, type(Ellipsis)}
+
+
+def _holds_keras_tensor(values):
+    for value in values:
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, _CONTAINERS):
+            if _holds_keras_tensor(value):
+                return True
+        elif isinstance(value, dict):
+            if _holds_keras_tensor(value.values()):
+                return True
+        elif type(value).__module__ != "builtins" or type(value) in (float, int, bool):
+            _PLAIN_TYPES.add(type(value))
+    return False
+
+
+def symbolic_op(function):
+    """Let ``function`` take KerasTensors: given one (anywhere in its
+    arguments, lists included) it returns KerasTensors and records a node of
+    the functional graph. On arrays it costs one wrapper call and a set
+    lookup per argument."""
+    plain = _PLAIN_TYPES
+
+    @functools.wraps(function)
+    def op(*args, **kwargs):
+        for value in args:
+            if type(value) not in plain:
+                if _holds_keras_tensor(args) or (kwargs and _holds_keras_tensor(kwargs.values())):
+                    return symbolic_call(function, args, kwargs)
+                break
+        else:
+            if kwargs and _holds_keras_tensor(kwargs.values()):
+                return symbolic_call(function, args, kwargs)
+        return function(*args, **kwargs)
+    op._symbolic_wrapped = True
+    return op
 
 
 def backend_xp():

@@ -1,0 +1,407 @@
+"""``keras.ops.image``: resizing, cropping, padding, colour conversions and
+geometric transforms. Sampling is gathers and weighted sums of
+differentiable ops, so gradients reach the images."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from brickwork.ops import array as _a
+from brickwork.ops import math as _m
+from brickwork.ops.convolution import standardize_data_format
+from brickwork.ops.core import backend_xp, data_of
+
+
+def _channels_last(images, data_format, name):
+    data = _a._array(images)
+    if data.ndim not in (3, 4):
+        raise ValueError(f"{name}: `images` must be 3-D (H, W, C) or 4-D (N, H, W, C) for "
+                         f"channels_last, got shape {tuple(data.shape)}")
+    first = standardize_data_format(data_format) == "channels_first"
+    single = data.ndim == 3
+    x = images
+    if single:
+        x = _a.expand_dims(x, 0)
+    if first:
+        x = _a.transpose(x, (0, 2, 3, 1))
+
+    def back(y):
+        if first:
+            y = _a.transpose(y, (0, 3, 1, 2))
+        return _a.squeeze(y, 0) if single else y
+    return x, back
+
+
+def _gather(x, rows, cols):
+    """``x[n, rows[n, i, j], cols[n, i, j], :]`` for (N, H, W, C) ``x``."""
+    xp = backend_xp()
+    n, h, w, c = _a._array(x).shape
+    batch = xp.arange(n).reshape(-1, *([1] * (rows.ndim - 1)))
+    flat = (batch * h + rows) * w + cols
+    return _a.take(_a.reshape(x, (n * h * w, c)), flat.reshape(-1).astype("int64"), axis=0) \
+        if flat.size else _a.reshape(x, (0, c))
+
+
+def _sample(x, rows, cols, interpolation, fill_mode, fill_value):
+    """Sample (N, H, W, C) ``x`` at float coordinates (N, H', W') -> (N, H', W', C)."""
+    xp = backend_xp()
+    n, h, w, c = _a._array(x).shape
+    out_shape = rows.shape + (c,)
+    dtype = _a._array(x).dtype
+
+    def resolve(index, size):
+        """Index into range per ``fill_mode``; also whether it was inside."""
+        inside = (index >= 0) & (index <= size - 1)
+        if fill_mode == "nearest":
+            index = xp.clip(index, 0, size - 1)
+        elif fill_mode == "wrap":
+            index = xp.mod(index, size)
+        elif fill_mode == "reflect":
+            period = 2 * size
+            index = xp.mod(index, period)
+            index = xp.where(index >= size, period - 1 - index, index)
+        elif fill_mode == "mirror":
+            if size == 1:
+                index = xp.zeros_like(index)
+            else:
+                period = 2 * size - 2
+                index = xp.mod(index, period)
+                index = xp.where(index >= size, period - index, index)
+        return xp.clip(index, 0, size - 1).astype("int64"), inside
+
+    if interpolation == "nearest":
+        r, r_in = resolve(xp.floor(rows + 0.5), h)
+        q, q_in = resolve(xp.floor(cols + 0.5), w)
+        values = _a.reshape(_gather(x, r, q), out_shape)
+        if fill_mode == "constant":
+            keep = (r_in & q_in)[..., None]
+            values = _m.where(keep, values, xp.asarray(fill_value, dtype=dtype))
+        return values
+    if interpolation != "bilinear":
+        raise ValueError(f"interpolation {interpolation!r} is not supported; use 'bilinear' or "
+                         f"'nearest'")
+    r0 = xp.floor(rows)
+    q0 = xp.floor(cols)
+    total = None
+    for dr in (0, 1):
+        for dq in (0, 1):
+            rr, qq = r0 + dr, q0 + dq
+            weight = (1 - xp.abs(rows - rr)) * (1 - xp.abs(cols - qq))
+            ri, r_in = resolve(rr, h)
+            qi, q_in = resolve(qq, w)
+            values = _a.reshape(_gather(x, ri, qi), out_shape)
+            if fill_mode == "constant":
+                values = _m.where((r_in & q_in)[..., None], values,
+                                  xp.asarray(fill_value, dtype=dtype))
+            term = _m.multiply(values, weight[..., None].astype(dtype))
+            total = term if total is None else _m.add(total, term)
+    return total
+
+
+def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
+           pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
+    if antialias:
+        raise NotImplementedError("resize: antialias=True is not supported yet")
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError("resize: only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` "
+                         "can be True")
+    if len(size) != 2:
+        raise ValueError(f"resize: `size` must be (height, width), got {size}")
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "resize")
+    n, h, w, c = _a._array(x).shape
+    out_h, out_w = size
+    if crop_to_aspect_ratio:
+        crop_h = min(h, int(round(w * out_h / out_w)))
+        crop_w = min(w, int(round(h * out_w / out_h)))
+        top, left = (h - crop_h) // 2, (w - crop_w) // 2
+        x = _a.getitem(x, (slice(None), slice(top, top + crop_h), slice(left, left + crop_w)))
+        h, w = crop_h, crop_w
+    elif pad_to_aspect_ratio:
+        pad_h = max(h, int(round(w * out_h / out_w)))
+        pad_w = max(w, int(round(h * out_w / out_h)))
+        top, left = (pad_h - h) // 2, (pad_w - w) // 2
+        x = _a.pad(x, ((0, 0), (top, pad_h - h - top), (left, pad_w - w - left), (0, 0)),
+                   constant_values=fill_value)
+        h, w = pad_h, pad_w
+    dtype = _a._array(x).dtype
+    if interpolation == "nearest":
+        rows = xp.floor((xp.arange(out_h) + 0.5) * (h / out_h))
+        cols = xp.floor((xp.arange(out_w) + 0.5) * (w / out_w))
+        rows = xp.clip(rows, 0, h - 1)
+        cols = xp.clip(cols, 0, w - 1)
+        y = _a.take(x, rows.astype("int64"), axis=1)
+        y = _a.take(y, cols.astype("int64"), axis=2)
+        return back(y)
+    if interpolation != "bilinear":
+        raise ValueError(f"resize: interpolation {interpolation!r} is not supported; use "
+                         f"'bilinear' or 'nearest'")
+    rows = xp.clip((xp.arange(out_h) + 0.5) * (h / out_h) - 0.5, 0, h - 1)
+    cols = xp.clip((xp.arange(out_w) + 0.5) * (w / out_w) - 0.5, 0, w - 1)
+    r0 = xp.floor(rows).astype("int64")
+    q0 = xp.floor(cols).astype("int64")
+    r1 = xp.minimum(r0 + 1, h - 1)
+    q1 = xp.minimum(q0 + 1, w - 1)
+    fr = (rows - r0).astype(dtype).reshape(1, -1, 1, 1)
+    fq = (cols - q0).astype(dtype).reshape(1, 1, -1, 1)
+    top = _m.add(_m.multiply(_a.take(x, r0, axis=1), 1 - fr), _m.multiply(_a.take(x, r1, axis=1), fr))
+    y = _m.add(_m.multiply(_a.take(top, q0, axis=2), 1 - fq), _m.multiply(_a.take(top, q1, axis=2), fq))
+    return back(y)
+
+
+def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
+                right_cropping=None, target_height=None, target_width=None, data_format=None):
+    x, back = _channels_last(images, data_format, "crop_images")
+    _, h, w, _ = _a._array(x).shape
+    top = top_cropping or 0
+    left = left_cropping or 0
+    if target_height is None:
+        target_height = h - top - (bottom_cropping or 0)
+    elif bottom_cropping is not None and top_cropping is None:
+        top = h - bottom_cropping - target_height
+    if target_width is None:
+        target_width = w - left - (right_cropping or 0)
+    elif right_cropping is not None and left_cropping is None:
+        left = w - right_cropping - target_width
+    if top < 0 or left < 0 or top + target_height > h or left + target_width > w or \
+            target_height <= 0 or target_width <= 0:
+        raise ValueError(f"crop_images: the crop (top={top}, left={left}, height={target_height}, "
+                         f"width={target_width}) does not fit images of height {h} and width {w}")
+    return back(_a.getitem(x, (slice(None), slice(top, top + target_height),
+                               slice(left, left + target_width))))
+
+
+def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
+               right_padding=None, target_height=None, target_width=None, data_format=None):
+    x, back = _channels_last(images, data_format, "pad_images")
+    _, h, w, _ = _a._array(x).shape
+    top = top_padding
+    bottom = bottom_padding
+    if target_height is not None:
+        if top is None and bottom is None:
+            raise ValueError("pad_images: with `target_height`, give `top_padding` or `bottom_padding`")
+        if top is None:
+            top = target_height - h - bottom
+        bottom = target_height - h - top
+    left = left_padding
+    right = right_padding
+    if target_width is not None:
+        if left is None and right is None:
+            raise ValueError("pad_images: with `target_width`, give `left_padding` or `right_padding`")
+        if left is None:
+            left = target_width - w - right
+        right = target_width - w - left
+    widths = (top or 0, bottom or 0, left or 0, right or 0)
+    if min(widths) < 0:
+        raise ValueError(f"pad_images: the padding {widths} is negative for images of height {h} "
+                         f"and width {w}")
+    return back(_a.pad(x, ((0, 0), widths[:2], widths[2:], (0, 0))))
+
+
+def rgb_to_grayscale(images, data_format=None):
+    x, back = _channels_last(images, data_format, "rgb_to_grayscale")
+    data = _a._array(x)
+    if data.shape[-1] != 3:
+        raise ValueError(f"rgb_to_grayscale: `images` must have 3 channels, got shape "
+                         f"{tuple(_a._array(images).shape)}")
+    weights = backend_xp().asarray([0.2989, 0.5870, 0.1140], dtype=_m._float(data).dtype)
+    if data.dtype.kind != "f":
+        x = data.astype(weights.dtype)
+    return back(_a.expand_dims(_m.sum(_m.multiply(x, weights), axis=-1), -1))
+
+
+def rgb_to_hsv(images, data_format=None):
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "rgb_to_hsv")
+    data = _m._float(_a._array(x))
+    r, g, b = data[..., 0], data[..., 1], data[..., 2]
+    value = data.max(-1)
+    minimum = data.min(-1)
+    spread = value - minimum
+    saturation = xp.where(value > 0, spread / xp.where(value > 0, value, 1), 0)
+    safe = xp.where(spread > 0, spread, 1)
+    hue = xp.where(value == r, (g - b) / safe,
+                   xp.where(value == g, 2 + (b - r) / safe, 4 + (r - g) / safe))
+    hue = xp.where(spread > 0, xp.mod(hue / 6.0, 1.0), 0)
+    return back(xp.stack([hue, saturation, value], -1).astype(data.dtype))
+
+
+def hsv_to_rgb(images, data_format=None):
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "hsv_to_rgb")
+    data = _m._float(_a._array(x))
+    h, s, v = data[..., 0], data[..., 1], data[..., 2]
+
+    def channel(n):
+        k = xp.mod(n + h * 6, 6)
+        return v - v * s * xp.clip(xp.minimum(k, 4 - k), 0, 1)
+    return back(xp.stack([channel(5), channel(3), channel(1)], -1).astype(data.dtype))
+
+
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
+                     fill_value=0, data_format=None):
+    """``transform`` rows ``[a0, a1, a2, b0, b1, b2, c0, c1]`` map output
+    ``(x, y)`` to input ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)``,
+    ``k = c0 x + c1 y + 1``, as Keras."""
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "affine_transform")
+    n, h, w, c = _a._array(x).shape
+    t = xp.asarray(data_of(transform), dtype="float64")
+    if t.ndim == 1:
+        t = t[None]
+    if t.shape[-1] != 8:
+        raise ValueError(f"affine_transform: `transform` must have 8 entries per image, got shape "
+                         f"{tuple(t.shape)}")
+    t = xp.broadcast_to(t, (n, 8))
+    ys, xs = xp.meshgrid(xp.arange(h, dtype="float64"), xp.arange(w, dtype="float64"), indexing="ij")
+    a = [t[:, i].reshape(-1, 1, 1) for i in range(8)]
+    k = a[6] * xs + a[7] * ys + 1
+    cols = (a[0] * xs + a[1] * ys + a[2]) / k
+    rows = (a[3] * xs + a[4] * ys + a[5]) / k
+    return back(_sample(x, rows, cols, interpolation, fill_mode, fill_value))
+
+
+def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
+    xp = backend_xp()
+    data = _a._array(inputs)
+    coords = [xp.asarray(data_of(c), dtype="float64") for c in coordinates]
+    if len(coords) != data.ndim:
+        raise ValueError(f"map_coordinates: `coordinates` needs one array per axis of `inputs` "
+                         f"({data.ndim}), got {len(coords)}")
+    if order not in (0, 1):
+        raise ValueError(f"map_coordinates: `order` must be 0 or 1, got {order}")
+    strides = np.cumprod((1,) + data.shape[::-1])[:-1][::-1]
+    flat = _a.reshape(inputs, (-1,))
+
+    def resolve(index, size):
+        inside = (index >= 0) & (index <= size - 1)
+        if fill_mode == "nearest":
+            index = xp.clip(index, 0, size - 1)
+        elif fill_mode == "wrap":
+            index = xp.mod(index, size)
+        elif fill_mode in ("reflect", "mirror"):
+            if fill_mode == "mirror" and size > 1:
+                period = 2 * size - 2
+                index = xp.mod(index, period)
+                index = xp.where(index >= size, period - index, index)
+            else:
+                period = 2 * size
+                index = xp.mod(index, period)
+                index = xp.where(index >= size, period - 1 - index, index)
+        return xp.clip(index, 0, size - 1).astype("int64"), inside
+
+    if order == 0:
+        position = 0
+        inside = True
+        for coord, size, stride in zip(coords, data.shape, strides):
+            idx, ok = resolve(xp.floor(coord + 0.5), size)
+            position = position + idx * int(stride)
+            inside = inside & ok
+        out = _a.take(flat, position, axis=0)
+        if fill_mode == "constant":
+            out = _m.where(inside, out, xp.asarray(fill_value, dtype=data.dtype))
+        return out
+    floors = [xp.floor(c) for c in coords]
+    total = None
+    for corner in np.ndindex(*(2,) * data.ndim):
+        weight = 1.0
+        position = 0
+        inside = True
+        for d, (coord, base, size, stride) in enumerate(zip(coords, floors, data.shape, strides)):
+            index = base + corner[d]
+            weight = weight * (1 - xp.abs(coord - index))
+            idx, ok = resolve(index, size)
+            position = position + idx * int(stride)
+            inside = inside & ok
+        values = _a.take(flat, position, axis=0)
+        if fill_mode == "constant":
+            values = _m.where(inside, values, xp.asarray(fill_value, dtype=data.dtype))
+        term = _m.multiply(values, xp.asarray(weight).astype(_m._float(data).dtype))
+        total = term if total is None else _m.add(total, term)
+    return total
+
+
+def _depthwise_filter(x, kernel):
+    """Correlate each channel of (N, H, W, C) ``x`` with the 2-D ``kernel`` ('same', reflect)."""
+    from brickwork.ops.convolution import depthwise_conv
+    c = _a._array(x).shape[-1]
+    kh, kw = kernel.shape
+    k = backend_xp().broadcast_to(kernel[:, :, None, None], (kh, kw, c, 1)).astype(_a._array(x).dtype)
+    padded = _a.pad(x, ((0, 0), (kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2), (0, 0)),
+                    mode="reflect")
+    return depthwise_conv(padded, k, 1, "valid", "channels_last")
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "gaussian_blur")
+    if _a._array(x).dtype.kind != "f":
+        x = _m._float(_a._array(x))
+
+    def gauss(size, s):
+        r = xp.arange(size, dtype="float64") - (size - 1) / 2
+        g = xp.exp(-(r * r) / (2 * s * s))
+        return g / g.sum()
+    kernel = gauss(kernel_size[0], sigma[0])[:, None] * gauss(kernel_size[1], sigma[1])[None, :]
+    return back(_depthwise_filter(x, kernel))
+
+
+def sobel_edges(images, data_format=None):
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "sobel_edges")
+    if _a._array(x).dtype.kind != "f":
+        x = _m._float(_a._array(x))
+    ky = xp.asarray([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype="float64")
+    kx = ky.T
+    dy = _depthwise_filter(x, ky)
+    dx = _depthwise_filter(x, kx)
+    return back(_m.sqrt(_m.add(_m.square(dx), _m.square(dy))))
+
+
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    from brickwork.ops.convolution import conv
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "extract_patches")
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    strides = size if strides is None else ((strides, strides) if isinstance(strides, int) else strides)
+    c = _a._array(x).shape[-1]
+    count = size[0] * size[1] * c
+    eye = xp.eye(count, dtype=_m._float(_a._array(x)).dtype).reshape(size[0], size[1], c, count)
+    if _a._array(x).dtype.kind != "f":
+        x = _m._float(_a._array(x))
+    return back(conv(x, eye, strides, padding, "channels_last", dilation_rate))
+
+
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         data_format=None):
+    xp = backend_xp()
+    x, back = _channels_last(image1, data_format, "ssim")
+    y, _ = _channels_last(image2, data_format, "ssim")
+    r = xp.arange(filter_size, dtype="float64") - (filter_size - 1) / 2
+    g = xp.exp(-(r * r) / (2 * filter_sigma ** 2))
+    g = g / g.sum()
+    kernel = g[:, None] * g[None, :]
+    from brickwork.ops.convolution import depthwise_conv
+    c = _a._array(x).shape[-1]
+    k = xp.broadcast_to(kernel[:, :, None, None], (filter_size, filter_size, c, 1)).astype(
+        _m._float(_a._array(x)).dtype)
+
+    def filt(v):
+        return depthwise_conv(v, k, 1, "valid", "channels_last")
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    mx, my = filt(x), filt(y)
+    sxx = _m.subtract(filt(_m.square(x)), _m.square(mx))
+    syy = _m.subtract(filt(_m.square(y)), _m.square(my))
+    sxy = _m.subtract(filt(_m.multiply(x, y)), _m.multiply(mx, my))
+    num = _m.multiply(_m.add(_m.multiply(2.0, _m.multiply(mx, my)), c1), _m.add(_m.multiply(2.0, sxy), c2))
+    den = _m.multiply(_m.add(_m.add(_m.square(mx), _m.square(my)), c1), _m.add(_m.add(sxx, syy), c2))
+    value = _m.mean(_m.divide(num, den), axis=(1, 2, 3))
+    return value if _a._array(image1).ndim == 4 else _a.squeeze(value, 0)
+
+
+__all__ = ["resize", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb",
+           "affine_transform", "map_coordinates", "gaussian_blur", "sobel_edges",
+           "extract_patches", "ssim"]
+
+del math

@@ -1,0 +1,461 @@
+"""Contractions, statistics, NaN-aware reductions, segment reductions and
+FFTs, composed of the differentiable ops in ``math`` and ``array`` where a
+gradient exists (so they need no backward of their own)."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from brickwork.dtypes import FLOATX, standardize_dtype
+from brickwork.ops import array as _a
+from brickwork.ops import math as _m
+from brickwork.ops.core import backend_xp, data_of, needs_grad, record
+from brickwork.ops.einsum import einsum
+
+# --- contractions ----------------------------------------------------------
+
+
+def dot(x1, x2):
+    a, b = _a._array(x1), _a._array(x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return _m.multiply(x1, x2)
+    if b.ndim <= 2:
+        return _m.matmul(x1, x2)
+    # N-D: contract the last axis of x1 with the second-to-last of x2
+    return tensordot(x1, x2, axes=([a.ndim - 1], [b.ndim - 2]))
+
+
+def tensordot(x1, x2, axes=2):
+    a, b = _a._array(x1), _a._array(x2)
+    if isinstance(axes, int):
+        axes_a = list(range(a.ndim - axes, a.ndim))
+        axes_b = list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    axes_a = [i % a.ndim for i in axes_a]
+    axes_b = [i % b.ndim for i in axes_b]
+    for i, j in zip(axes_a, axes_b):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(f"tensordot: contracted axes differ in size: x1.shape={tuple(a.shape)} "
+                             f"(axes {axes_a}), x2.shape={tuple(b.shape)} (axes {axes_b})")
+    free_a = [i for i in range(a.ndim) if i not in axes_a]
+    free_b = [i for i in range(b.ndim) if i not in axes_b]
+    k = int(np.prod([a.shape[i] for i in axes_a], dtype=np.int64))
+    left = _a.reshape(_a.transpose(x1, free_a + axes_a), (-1, k))
+    right = _a.reshape(_a.transpose(x2, axes_b + free_b), (k, -1))
+    out = _m.matmul(left, right)
+    return _a.reshape(out, tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b))
+
+
+def outer(x1, x2):
+    return _m.multiply(_a.reshape(x1, (-1, 1)), _a.reshape(x2, (1, -1)))
+
+
+def inner(x1, x2):
+    a, b = _a._array(x1), _a._array(x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return _m.multiply(x1, x2)
+    return tensordot(x1, x2, axes=([a.ndim - 1], [b.ndim - 1]))
+
+
+def vdot(x1, x2):
+    return _m.sum(_m.multiply(_m.conj(_a.ravel(x1)), _a.ravel(x2)))
+
+
+def kron(x1, x2):
+    a, b = _a._array(x1), _a._array(x2)
+    nd = builtins.max(a.ndim, b.ndim)
+    x1 = _a.reshape(x1, (1,) * (nd - a.ndim) + a.shape)
+    x2 = _a.reshape(x2, (1,) * (nd - b.ndim) + b.shape)
+    sa, sb = (1,) * (nd - a.ndim) + a.shape, (1,) * (nd - b.ndim) + b.shape
+    left = _a.reshape(x1, tuple(d for s in sa for d in (s, 1)))
+    right = _a.reshape(x2, tuple(d for s in sb for d in (1, s)))
+    return _a.reshape(_m.multiply(left, right), tuple(i * j for i, j in zip(sa, sb)))
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = _a.moveaxis(x1, axisa, -1)
+    b = _a.moveaxis(x2, axisb, -1)
+    na, nb = _a._array(a).shape[-1], _a._array(b).shape[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(f"cross: `x1` and `x2` need 2 or 3 components along their axes, got "
+                         f"{na} and {nb}")
+
+    def part(v, i, n):
+        return _a.getitem(v, (Ellipsis, i)) if i < n else _m.multiply(_a.getitem(v, (Ellipsis, 0)), 0.0)
+    a0, a1, a2 = (part(a, i, na) for i in range(3))
+    b0, b1, b2 = (part(b, i, nb) for i in range(3))
+    c2 = _m.subtract(_m.multiply(a0, b1), _m.multiply(a1, b0))
+    if na == 2 and nb == 2:
+        return c2
+    c0 = _m.subtract(_m.multiply(a1, b2), _m.multiply(a2, b1))
+    c1 = _m.subtract(_m.multiply(a2, b0), _m.multiply(a0, b2))
+    return _a.moveaxis(_a.stack([c0, c1, c2], axis=-1), -1, axisc)
+
+
+def einsum_(subscripts, *operands, **kwargs):
+    return einsum(subscripts, *operands)
+
+
+# --- differences, integrals, correlation ---------------------------------
+
+
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    x = a
+    if prepend is not None or append is not None:
+        parts = ([prepend] if prepend is not None else []) + [x] + ([append] if append is not None else [])
+        data = _a._array(x)
+        parts = [p if _a._array(p).ndim else _a.broadcast_to(
+            p, data.shape[:axis % data.ndim] + (1,) + data.shape[axis % data.ndim + 1:]) for p in parts]
+        x = _a.concatenate(parts, axis=axis)
+    for _ in range(n):
+        size = _a._array(x).shape[axis]
+        nd = _a._array(x).ndim
+        ax = axis % nd
+        hi = (slice(None),) * ax + (slice(1, size),)
+        lo = (slice(None),) * ax + (slice(0, size - 1),)
+        x = _m.subtract(_a.getitem(x, hi), _a.getitem(x, lo))
+    return x
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    data = _a._array(y)
+    ax = axis % data.ndim
+    size = data.shape[ax]
+    hi = _a.getitem(y, (slice(None),) * ax + (slice(1, size),))
+    lo = _a.getitem(y, (slice(None),) * ax + (slice(0, size - 1),))
+    widths = dx if x is None else diff(x, axis=axis if _a._array(x).ndim > 1 else -1)
+    if x is not None and _a._array(x).ndim == 1 and data.ndim > 1:
+        shape = [1] * data.ndim
+        shape[ax] = -1
+        widths = _a.reshape(widths, shape)
+    return _m.sum(_m.multiply(_m.multiply(_m.add(hi, lo), 0.5), widths), axis=axis)
+
+
+def correlate(x1, x2, mode="valid"):
+    a, v = _a._array(x1), _a._array(x2)
+    if a.ndim != 1 or v.ndim != 1:
+        raise ValueError(f"correlate: `x1` and `x2` must be 1-D, got shapes {tuple(a.shape)} and "
+                         f"{tuple(v.shape)}")
+    n, m = a.shape[0], v.shape[0]
+    if mode == "valid":
+        pad_lo = pad_hi = 0
+        if n < m:
+            return _a.flip(correlate(x2, x1, mode), 0)
+    elif mode == "same":
+        pad_lo, pad_hi = m // 2, m - 1 - m // 2
+    elif mode == "full":
+        pad_lo = pad_hi = m - 1
+    else:
+        raise ValueError(f"correlate: `mode` must be 'valid', 'same' or 'full', got {mode!r}")
+    padded = _a.pad(x1, ((pad_lo, pad_hi),))
+    length = n + pad_lo + pad_hi - m + 1
+    xp = backend_xp()
+    index = xp.arange(length)[:, None] + xp.arange(m)[None, :]
+    windows = _a.take(padded, index, axis=0)
+    return _m.sum(_m.multiply(windows, _m.conj(x2)), axis=-1)
+
+
+# --- statistics ----------------------------------------------------------
+
+
+def average(x, axis=None, weights=None):
+    if weights is None:
+        return _m.mean(x, axis=axis)
+    data, w = _a._array(x), _a._array(weights)
+    if w.ndim == 1 and data.ndim > 1 and axis is not None:
+        shape = [1] * data.ndim
+        shape[axis] = -1
+        weights = _a.reshape(weights, shape)
+    return _m.divide(_m.sum(_m.multiply(x, weights), axis=axis),
+                     _m.sum(_m.multiply(_m.add(_m.multiply(x, 0), 1), weights), axis=axis))
+
+
+def ptp(x, axis=None, keepdims=False):
+    return _m.subtract(_m.max(x, axis=axis, keepdims=keepdims), _m.min(x, axis=axis, keepdims=keepdims))
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    xp = backend_xp()
+    data = _m._float(_a._array(x))
+    qs = xp.asarray(data_of(q), dtype=data.dtype)
+    out = xp.quantile(data, qs, axis=_m._axis_arg(axis), method=method, keepdims=keepdims)
+    return out.astype(data.dtype)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    return quantile(x, _m.divide(q, 100.0) if not isinstance(q, (int, float)) else q / 100.0,
+                    axis=axis, method=method, keepdims=keepdims)
+
+
+def median(x, axis=None, keepdims=False):
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def corrcoef(x):
+    data = _m._float(_a._array(x))
+    return backend_xp().corrcoef(data).astype(data.dtype)
+
+
+def cdist(x1, x2, p=2.0):
+    delta = _m.subtract(_a.expand_dims(x1, -2), _a.expand_dims(x2, -3))
+    if p == 2 or p == 2.0:
+        return _m.sqrt(_m.sum(_m.square(delta), axis=-1))
+    return _m.power(_m.sum(_m.power(_m.abs(delta), p), axis=-1), 1.0 / p)
+
+
+# --- NaN-aware reductions (NaNs ignored; gradients flow to the others) -----
+
+
+def _nan_filled(x, fill):
+    data = _m._float(_a._array(x))
+    nan = backend_xp().isnan(data)
+    return _m.where(nan, backend_xp().asarray(fill, dtype=data.dtype), x), nan
+
+
+def nansum(x, axis=None, keepdims=False):
+    filled, _ = _nan_filled(x, 0)
+    return _m.sum(filled, axis=axis, keepdims=keepdims)
+
+
+def nanmean(x, axis=None, keepdims=False):
+    filled, nan = _nan_filled(x, 0)
+    count = (~nan).sum(axis=_m._axis_arg(axis), keepdims=keepdims).astype(_a._array(filled).dtype)
+    return _m.divide(_m.sum(filled, axis=axis, keepdims=keepdims), count)
+
+
+def nanvar(x, axis=None, keepdims=False):
+    mean = nanmean(x, axis=axis, keepdims=True)
+    return nanmean(_m.square(_m.subtract(x, mean)), axis=axis, keepdims=keepdims)
+
+
+def nanstd(x, axis=None, keepdims=False):
+    return _m.sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+def nanprod(x, axis=None, keepdims=False):
+    filled, _ = _nan_filled(x, 1)
+    return _m.prod(filled, axis=axis, keepdims=keepdims)
+
+
+def nanmax(x, axis=None, keepdims=False):
+    filled, _ = _nan_filled(x, -np.inf)
+    out = _m.max(filled, axis=axis, keepdims=keepdims)
+    all_nan = backend_xp().isnan(_m._float(_a._array(x))).all(axis=_m._axis_arg(axis), keepdims=keepdims)
+    return _m.where(all_nan, np.nan, out)
+
+
+def nanmin(x, axis=None, keepdims=False):
+    filled, _ = _nan_filled(x, np.inf)
+    out = _m.min(filled, axis=axis, keepdims=keepdims)
+    all_nan = backend_xp().isnan(_m._float(_a._array(x))).all(axis=_m._axis_arg(axis), keepdims=keepdims)
+    return _m.where(all_nan, np.nan, out)
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    filled, _ = _nan_filled(x, -np.inf)
+    return _m.argmax(filled, axis=axis, keepdims=keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    filled, _ = _nan_filled(x, np.inf)
+    return _m.argmin(filled, axis=axis, keepdims=keepdims)
+
+
+def nancumsum(x, axis=None, dtype=None):
+    filled, _ = _nan_filled(x, 0)
+    return _m.cumsum(filled, axis=axis, dtype=dtype)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    filled, _ = _nan_filled(x, 1)
+    return _m.cumprod(filled, axis=axis, dtype=dtype)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    xp = backend_xp()
+    data = _m._float(_a._array(x))
+    return xp.nanquantile(data, xp.asarray(data_of(q), dtype=data.dtype), axis=_m._axis_arg(axis),
+                          method=method, keepdims=keepdims).astype(data.dtype)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    return nanquantile(x, np.asarray(data_of(q)) / 100.0, axis=axis, method=method, keepdims=keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+# --- segment reductions ----------------------------------------------------
+
+
+def _segments(data, segment_ids, num_segments):
+    xp = backend_xp()
+    ids = xp.asarray(data_of(segment_ids)).astype("int64")
+    if num_segments is None:
+        num_segments = int(ids.max()) + 1 if ids.size else 0
+    return ids, num_segments
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):
+    xp = backend_xp()
+    values = _a._array(data)
+    ids, n = _segments(values, segment_ids, num_segments)
+    keep = (ids >= 0) & (ids < n)
+    out = xp.zeros((n,) + values.shape[1:], dtype=values.dtype)
+    xp.add.at(out, ids[keep], values[keep])
+    if not needs_grad(data):
+        return out
+    safe = xp.where(keep, ids, 0)
+    mask = keep.reshape((-1,) + (1,) * (values.ndim - 1)).astype(values.dtype)
+    return record(out, (data,), lambda g: (g[safe] * mask,))
+
+
+def _segment_extremum(data, segment_ids, num_segments, name):
+    xp = backend_xp()
+    values = _a._array(data)
+    ids, n = _segments(values, segment_ids, num_segments)
+    keep = (ids >= 0) & (ids < n)
+    if values.dtype.kind == "f":
+        start = -np.inf if name == "max" else np.inf
+    else:
+        info = xp.iinfo(values.dtype)
+        start = info.min if name == "max" else info.max
+    out = xp.full((n,) + values.shape[1:], start, dtype=values.dtype)
+    getattr(xp, "maximum" if name == "max" else "minimum").at(out, ids[keep], values[keep])
+    if not needs_grad(data):
+        return out
+    safe = xp.where(keep, ids, 0)
+    hit = ((values == out[safe]) & keep.reshape((-1,) + (1,) * (values.ndim - 1))).astype(values.dtype)
+    counts = xp.zeros((n,) + values.shape[1:], dtype=values.dtype)
+    xp.add.at(counts, safe, hit)
+    return record(out, (data,), lambda g: (hit * g[safe] / xp.maximum(counts[safe], 1),))
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):
+    return _segment_extremum(data, segment_ids, num_segments, "max")
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    return _segment_extremum(data, segment_ids, num_segments, "min")
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    xp = backend_xp()
+    values = _a._array(data)
+    ids, n = _segments(values, segment_ids, num_segments)
+    keep = (ids >= 0) & (ids < n)
+    out = xp.ones((n,) + values.shape[1:], dtype=values.dtype)
+    xp.multiply.at(out, ids[keep], values[keep])
+    return out
+
+
+# --- sequences, casts, type queries ---------------------------------------
+
+
+def extract_sequences(x, sequence_length, sequence_stride):
+    data = _a._array(x)
+    size = data.shape[-1]
+    count = 1 + (size - sequence_length) // sequence_stride
+    xp = backend_xp()
+    index = xp.arange(count)[:, None] * sequence_stride + xp.arange(sequence_length)[None, :]
+    return _a.take(x, index, axis=-1) if data.ndim > 1 else _a.take(x, index, axis=0)
+
+
+def saturate_cast(x, dtype):
+    from brickwork.ops.core import cast
+    dtype = standardize_dtype(dtype)
+    data = _a._array(x)
+    xp = backend_xp()
+    target = np.dtype(dtype)
+    if target.kind in "iu":
+        info = np.iinfo(target)
+        lo, hi = info.min, info.max
+        if data.dtype.kind == "f":
+            # clip in float64 so the bounds are exact enough, then cast
+            return xp.clip(data.astype("float64"), lo, hi).astype(dtype)
+        source = np.iinfo(data.dtype) if data.dtype.kind in "iu" else None
+        lo = builtins.max(lo, source.min) if source else lo
+        hi = builtins.min(hi, source.max) if source else hi
+        return xp.clip(data, lo, hi).astype(dtype)
+    if target.kind == "f" and data.dtype.kind == "f":
+        info = np.finfo(target)
+        return cast(_m.clip(x, float(info.min), float(info.max)), dtype)
+    return cast(x, dtype)
+
+
+def is_tensor(x):
+    from brickwork.autodiff import Tensor
+    xp = backend_xp()
+    return isinstance(x, (xp.ndarray, Tensor))
+
+
+def dtype(x):
+    return standardize_dtype(_a._array(x).dtype)
+
+
+def view(x, dtype=None):
+    data = _a._array(x)
+    return data if dtype is None else data.view(standardize_dtype(dtype))
+
+
+def view_as_complex(x):
+    data = _a._array(x)
+    if data.shape[-1] != 2:
+        raise ValueError(f"view_as_complex: the last axis of `x` must have size 2, got shape "
+                         f"{tuple(data.shape)}")
+    return data[..., 0] + 1j * data[..., 1]
+
+
+def view_as_real(x):
+    xp = backend_xp()
+    data = _a._array(x)
+    return xp.stack([data.real, data.imag], axis=-1)
+
+
+# --- FFT (pairs of real arrays, as Keras) -----------------------------------
+
+
+def _complex(x):
+    real, imag = x
+    return _a._array(real) + 1j * _a._array(imag)
+
+
+def _pair_out(z, dtype):
+    return z.real.astype(dtype), z.imag.astype(dtype)
+
+
+def fft(x):
+    dtype = _a._array(x[0]).dtype
+    return _pair_out(backend_xp().fft.fft(_complex(x)), dtype)
+
+
+def fft2(x):
+    dtype = _a._array(x[0]).dtype
+    return _pair_out(backend_xp().fft.fft2(_complex(x)), dtype)
+
+
+def ifft2(x):
+    dtype = _a._array(x[0]).dtype
+    return _pair_out(backend_xp().fft.ifft2(_complex(x)), dtype)
+
+
+def rfft(x, fft_length=None):
+    data = _m._float(_a._array(x))
+    return _pair_out(backend_xp().fft.rfft(data, n=fft_length), data.dtype)
+
+
+def irfft(x, fft_length=None):
+    dtype = _a._array(x[0]).dtype
+    return backend_xp().fft.irfft(_complex(x), n=fft_length).astype(dtype)
+
+
+__all__ = [name for name, value in list(globals().items())
+           if not name.startswith("_") and callable(value)
+           and getattr(value, "__module__", None) == __name__ and name != "einsum_"]
