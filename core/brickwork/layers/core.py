@@ -35,7 +35,8 @@ class InputLayer(Layer):
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True
-        tensor = input_tensor or KerasTensor(self._batch_shape, dtype=self._input_dtype, name=self.name)
+        tensor = (input_tensor if input_tensor is not None
+                  else KerasTensor(self._batch_shape, dtype=self._input_dtype, name=self.name))
         Node(self, outputs=tensor)
         self.output_tensor = tensor
 

@@ -1,4 +1,5 @@
-"""``brickwork.models``: Model, Sequential, and loading."""
+"""``brickwork.models``: Model, Sequential, cloning, and loading."""
+from brickwork.models.cloning import clone_model
 from brickwork.models.functional import Functional
 from brickwork.models.model import Model
 from brickwork.models.sequential import Sequential
@@ -32,4 +33,5 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     saving_api.save_model(model, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
 
-__all__ = ["Model", "Sequential", "Functional", "model_from_json", "load_model", "save_model"]
+__all__ = ["Model", "Sequential", "Functional", "clone_model", "model_from_json", "load_model",
+           "save_model"]
