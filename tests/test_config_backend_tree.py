@@ -340,3 +340,106 @@ def test_backend_module_imports_nothing_heavy():
                        "types", "dataclasses", "brickwork", "brickwork.plugin_manager"}
     assert {a.name for node in top if isinstance(node, ast.ImportFrom) and node.module == "brickwork"
             for a in node.names} <= {"global_state", "naming"}
+
+
+# --- top level (module "keras" of the listing) --------------------------------------
+
+TOP_LEVEL_CHECKED = ["DTypePolicy", "FloatDTypePolicy", "Function", "Initializer", "Input",
+                     "InputSpec", "Layer", "Loss", "Metric", "Model", "Operation", "Optimizer",
+                     "Regularizer", "Sequential", "device", "name_scope", "version"]
+
+
+@pytest.mark.parametrize("name", TOP_LEVEL_CHECKED)
+def test_top_level_names_and_signatures(name):
+    assert_signature("keras", brickwork, name)
+
+
+@pytest.mark.parametrize("name", ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get",
+                                  "serialize"])
+def test_dtype_policies_names_and_signatures(name):
+    assert_signature("dtype_policies", brickwork.dtype_policies, name)
+
+
+def test_float_dtype_policy_and_deserialize():
+    policy = brickwork.FloatDTypePolicy("mixed_float16")
+    assert isinstance(policy, brickwork.DTypePolicy) and policy == brickwork.DTypePolicy("mixed_float16")
+    assert (policy.compute_dtype, policy.variable_dtype) == ("float16", "float32")
+    config_ = brickwork.dtype_policies.serialize(policy)
+    assert brickwork.dtype_policies.deserialize(config_) == policy
+    assert brickwork.dtype_policies.deserialize("float64").compute_dtype == "float64"
+
+
+class Scale(brickwork.Operation):
+    def __init__(self, factor, name=None):
+        super().__init__(name=name)
+        self.factor = factor
+
+    def call(self, x):
+        return brickwork.ops.multiply(x, self.factor)
+
+
+def test_operation_runs_eagerly_and_in_a_functional_model():
+    op = Scale(3.0)
+    assert op.name.startswith("scale")
+    np.testing.assert_allclose(brickwork.ops.convert_to_numpy(op(np.ones(2, "float32"))), [3, 3])
+    inputs = layers.Input((2,))
+    symbolic = op(inputs)
+    assert isinstance(symbolic, brickwork.KerasTensor) and symbolic.shape == (None, 2)
+    assert op.input is inputs and op.output is symbolic
+    model = brickwork.Model(inputs, layers.Dense(1, kernel_initializer="ones")(symbolic))
+    out = brickwork.ops.convert_to_numpy(model(np.ones((4, 2), "float32")))
+    np.testing.assert_allclose(out, np.full((4, 1), 6.0))
+    assert isinstance(layers.Dense(1), brickwork.Operation)
+    with pytest.raises(ValueError, match="name"):
+        Scale(1.0, name="a/b")
+    with pytest.raises(NotImplementedError):
+        brickwork.Operation()(np.ones(1))
+
+
+def test_function_runs_a_graph():
+    a = layers.Input((3,), name="fa")
+    b = layers.Input((3,), name="fb")
+    dense = layers.Dense(2)
+    outputs = {"sum": layers.Add()([dense(a), dense(b)]), "a": dense(a)}
+    function = brickwork.Function([a, b], outputs, name="f")
+    assert function.inputs == [a, b] and function.name == "f"
+    assert dense in function.operations
+    x = np.ones((4, 3), "float32")
+    result = function([x, 2 * x])
+    np.testing.assert_allclose(brickwork.ops.convert_to_numpy(result["sum"]),
+                               3 * brickwork.ops.convert_to_numpy(result["a"]), rtol=1e-6)
+    spec = function.compute_output_spec([a, b])
+    assert spec["sum"].shape == (None, 2)
+    with pytest.raises(ValueError, match="KerasTensors"):
+        brickwork.Function(np.ones(2), outputs)
+
+
+def test_name_scope_paths():
+    from brickwork.scopes import current_path
+    assert current_path() == ""
+    with brickwork.name_scope("outer"):
+        with brickwork.name_scope("inner") as scope:
+            assert current_path() == "outer/inner" and scope.name == "inner"
+        with brickwork.name_scope("other", override_parent="root/x"):
+            assert current_path() == "root/x/other"
+        caller = object()
+        with brickwork.name_scope("c", caller=caller):
+            with brickwork.name_scope("c", caller=caller):
+                assert current_path() == "outer/c"  # deduplicated
+    assert current_path() == ""
+    with pytest.raises(ValueError):
+        brickwork.name_scope("a/b")
+
+
+def test_device_accepts_names_and_selects_nothing_on_numpy():
+    for name in ("cpu", "CPU:0", "gpu:1", "/device:GPU:0", "cuda:0"):
+        with brickwork.device(name):
+            out = layers.Dense(1)(np.ones((1, 2), "float32"))
+        assert brickwork.ops.convert_to_numpy(out).shape == (1, 1)
+    with pytest.raises(ValueError, match="Invalid device name"):
+        with brickwork.device("toaster"):
+            pass
+
+
+def test_version():
+    assert brickwork.version() == brickwork.__version__

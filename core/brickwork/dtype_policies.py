@@ -109,6 +109,7 @@ def deserialize(config, custom_objects=None):
     return get(config)
 
 
-def serialize(policy: DTypePolicy) -> dict:
-    return {"module": "keras", "class_name": "DTypePolicy", "config": policy.get_config(),
+def serialize(dtype_policy: DTypePolicy) -> dict:
+    """A policy's serialized form, as Keras writes it in configs."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": dtype_policy.get_config(),
             "registered_name": None}

@@ -61,9 +61,13 @@ class InputLayer(Layer):
         return cls(**config)
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False):
-    """A symbolic input tensor for the functional API, as ``keras.Input``."""
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
+    """A symbolic input tensor for the functional API, as ``keras.Input``
+    (``ragged=True``, TensorFlow-only in Keras, is refused)."""
+    if ragged:
+        raise ValueError("Input: ragged tensors are not supported (Keras supports them only "
+                         "with the TensorFlow backend).")
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
                        batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
     return layer.output_tensor
