@@ -140,3 +140,15 @@ def test_signature_matches_keras_listing(name):
     got = [[p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
            for p in params]
     assert got == expected
+
+
+def test_ctc_trains_in_fit():
+    from brickwork import layers
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 20, 6)).astype("float32")
+    y = rng.integers(1, 8, size=(16, 5))
+    y[:, 3:] = 0  # three labels per row, then padding
+    model = brickwork.Sequential([layers.Input((20, 6)), layers.Dense(8)])
+    model.compile(optimizer="adam", loss=losses.CTC())
+    history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, shuffle=False)
+    assert history.history["loss"][-1] < history.history["loss"][0]
