@@ -354,8 +354,8 @@ def test_top_level_names_and_signatures(name):
     assert_signature("keras", brickwork, name)
 
 
-@pytest.mark.parametrize("name", ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get",
-                                  "serialize"])
+@pytest.mark.parametrize("name", ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy",
+                                  "deserialize", "get", "serialize"])
 def test_dtype_policies_names_and_signatures(name):
     assert_signature("dtype_policies", brickwork.dtype_policies, name)
 
@@ -367,6 +367,30 @@ def test_float_dtype_policy_and_deserialize():
     config_ = brickwork.dtype_policies.serialize(policy)
     assert brickwork.dtype_policies.deserialize(config_) == policy
     assert brickwork.dtype_policies.deserialize("float64").compute_dtype == "float64"
+
+
+def test_dtype_policy_map():
+    policies = brickwork.dtype_policies
+    policy_map = policies.DTypePolicyMap("mixed_float16", {"encoder/.*": "float64",
+                                                           "head": "float32"})
+    assert policy_map["head"].name == "float32"
+    assert policy_map["encoder/dense_1"].compute_dtype == "float64"
+    assert policy_map["decoder"] == brickwork.DTypePolicy("mixed_float16")
+    assert (policy_map.compute_dtype, policy_map.variable_dtype) == ("float16", "float32")
+    assert policy_map.name == "map_mixed_float16" and len(policy_map) == 2 and "head" in policy_map
+    with pytest.raises(ValueError, match="already exist"):
+        policy_map["head"] = "float16"
+    policy_map["enc.*"] = "float16"
+    with pytest.raises(ValueError, match="matches multiple"):
+        policy_map["encoder/x"]
+    del policy_map["enc.*"]
+    restored = policies.deserialize(policies.serialize(policy_map))
+    assert isinstance(restored, policies.DTypePolicyMap) and restored == policy_map
+    assert policies.get(policies.serialize(policy_map)) == policy_map
+    with pytest.raises(ValueError, match="cannot be a `DTypePolicyMap`"):
+        policies.DTypePolicyMap(policy_map)
+    with pytest.raises(TypeError, match="must be a dict"):
+        policies.DTypePolicyMap(None, [("a", "float32")])
 
 
 class Scale(brickwork.Operation):

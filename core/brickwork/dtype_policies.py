@@ -39,6 +39,114 @@ class FloatDTypePolicy(DTypePolicy):
     """An alias of :class:`DTypePolicy` (``keras.dtype_policies.FloatDTypePolicy``)."""
 
 
+class DTypePolicyMap(DTypePolicy):
+    """Policies by layer path, with a default (``keras.dtype_policies.DTypePolicyMap``).
+
+    A mapping from paths (``"decoder/dense"``) or regular expressions
+    matching whole paths (``"encoder/.*"``) to policies; a path no key
+    matches gets ``default_policy``. As a policy it computes and stores in
+    its default policy's dtypes.
+
+    Args:
+        default_policy: A policy or its name; None: the global policy.
+        policy_map: A dict of paths or patterns to policies (or names).
+    """
+
+    def __init__(self, default_policy=None, policy_map=None):
+        if isinstance(default_policy, DTypePolicyMap):
+            raise ValueError("`default_policy` cannot be a `DTypePolicyMap`.")
+        if policy_map is not None and not isinstance(policy_map, dict):
+            raise TypeError(f"If specified, `policy_map` must be a dict. Received: "
+                            f"policy_map={policy_map} of type {type(policy_map)}")
+        self._default_policy_arg = default_policy
+        self._default_policy = get(default_policy)
+        self._policy_map = {}
+        for key, policy in (policy_map or {}).items():
+            self[key] = policy
+
+    @property
+    def name(self):
+        return f"map_{self.default_policy.name}"
+
+    @name.setter
+    def name(self, value):  # DTypePolicy.__init__ is not run; nothing to store
+        pass
+
+    @property
+    def default_policy(self):
+        return get(self._default_policy)
+
+    @property
+    def compute_dtype(self):
+        return self.default_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self.default_policy.variable_dtype
+
+    def __getitem__(self, key):
+        import re
+        if key in self._policy_map:
+            return self._policy_map[key]
+        matching = [pattern for pattern in self._policy_map if re.fullmatch(pattern, key)]
+        if len(matching) > 1:
+            raise ValueError(f"Path '{key}' matches multiple dtype policy specification keys: "
+                             f"{matching}. Please make sure each path only matches at most one "
+                             f"dtype policy specification key in the DTypePolicyMap.")
+        return self._policy_map[matching[0]] if matching else self.default_policy
+
+    def __setitem__(self, key, policy):
+        if key in self._policy_map:
+            raise ValueError(f"{key} already exist in the DTypePolicyMap with value "
+                             f"{self._policy_map[key]}. Please make sure to not use duplicated "
+                             f"keys.")
+        try:
+            policy = get(policy)
+        except Exception:
+            raise ValueError(f"Cannot interpret the assigned value by "
+                             f"`brickwork.dtype_policies.get`. Received: {policy} of type "
+                             f"{type(policy)}") from None
+        self._policy_map[key] = policy
+
+    def __delitem__(self, key):
+        return self._policy_map.pop(key)
+
+    def __contains__(self, key):
+        return key in self._policy_map
+
+    def __len__(self):
+        return len(self._policy_map)
+
+    def __iter__(self):
+        return iter(self._policy_map)
+
+    def keys(self):
+        return self._policy_map.keys()
+
+    def items(self):
+        return self._policy_map.items()
+
+    def __eq__(self, other):
+        return (isinstance(other, DTypePolicyMap) and other.default_policy == self.default_policy
+                and other._policy_map == self._policy_map)
+
+    def get_config(self):
+        return {"default_policy": self._default_policy_arg,
+                "policy_map": {key: serialize(policy) for key, policy in self._policy_map.items()}}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        config["policy_map"] = {key: deserialize(value, custom_objects)
+                                for key, value in (config.get("policy_map") or {}).items()}
+        return cls(**config)
+
+    def __repr__(self):
+        mapping = [(key, policy.name) for key, policy in self._policy_map.items()]
+        return (f"<DTypePolicyMap at {hex(id(self))} "
+                f"default_policy={self._default_policy.name}, mapping={mapping}>")
+
+
 _MIXED = {"mixed_float16": ("float16", "float32")}
 
 
@@ -89,7 +197,7 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
-        return DTypePolicy(identifier.get("config", {}).get("name"))
+        return deserialize(identifier)
     if isinstance(identifier, str):
         return DTypePolicy(identifier)
     return DTypePolicy(standardize_dtype(identifier))
@@ -99,6 +207,8 @@ def deserialize(config, custom_objects=None):
     """A policy from its serialized form (``serialize``'s dict, or a name)."""
     if isinstance(config, dict):
         class_name = config.get("class_name", "DTypePolicy")
+        if class_name == "DTypePolicyMap":
+            return DTypePolicyMap.from_config(config.get("config", {}), custom_objects)
         if class_name not in ("DTypePolicy", "FloatDTypePolicy"):
             cls = (custom_objects or {}).get(class_name)
             if cls is None:
@@ -111,5 +221,6 @@ def deserialize(config, custom_objects=None):
 
 def serialize(dtype_policy: DTypePolicy) -> dict:
     """A policy's serialized form, as Keras writes it in configs."""
-    return {"module": "keras", "class_name": "DTypePolicy", "config": dtype_policy.get_config(),
+    class_name = "DTypePolicyMap" if isinstance(dtype_policy, DTypePolicyMap) else "DTypePolicy"
+    return {"module": "keras", "class_name": class_name, "config": dtype_policy.get_config(),
             "registered_name": None}
