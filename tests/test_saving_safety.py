@@ -377,6 +377,19 @@ def test_stateful_rnn_batch_size_is_refused(tmp_path):
                                           "1000000000")
 
 
+def test_metric_thresholds_are_refused(tmp_path):
+    """AUC(num_thresholds=10**9) in the compile config: 32 GB of thresholds."""
+    model = brickwork.Sequential([brickwork.Input((3,)), layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=[brickwork.metrics.AUC()])
+    model.save(tmp_path / "auc.keras")
+    members = _members((tmp_path / "auc.keras").read_bytes())
+    members["config.json"] = members["config.json"].replace(b'"num_thresholds": 200',
+                                                            b'"num_thresholds": 1000000000')
+    path = tmp_path / "thresholds.keras"
+    path.write_bytes(_zip(members))
+    _assert_refused(_load_in_child(path), "metric 'AUC' with num_thresholds=1000000000")
+
+
 def test_compressed_weights_member_declaring_more_than_it_stores(trained_archive, tmp_path):
     """A deflated model.weights.h5 of 64 MB (mostly zeros, ~64 KB stored) is
     refused before it is decompressed, here under a 16 MiB limit."""

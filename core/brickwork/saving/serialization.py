@@ -379,9 +379,32 @@ def _deserialize_compile_entry(value, module):
         return [_deserialize_compile_entry(v, module) for v in value]
     if isinstance(value, dict):
         if "class_name" in value:
+            _claim_metric_state(value)
             return module.deserialize(value)
         return {k: _deserialize_compile_entry(v, module) for k, v in value.items()}
     return value
+
+
+#: A threshold of a confusion metric: a float in a list (32 bytes) and its
+#: slot in each of four float32 counters, per label.
+_THRESHOLD_BYTES, _COUNTER_BYTES = 32, 16
+
+
+def _claim_metric_state(config):
+    """Confusion metrics (AUC, PrecisionAtRecall, ...) make their thresholds
+    and counters as they are created; while a file loads, what its
+    ``num_thresholds`` (and ``num_labels``) declare must fit the load limit."""
+    inner = config.get("config")
+    if not isinstance(inner, dict):
+        return
+    thresholds, labels = inner.get("num_thresholds"), inner.get("num_labels")
+    if not isinstance(thresholds, int) or thresholds <= 0:
+        return
+    labels = labels if isinstance(labels, int) and labels > 0 else 1
+    load_limits.claim_unstored(
+        thresholds * (_THRESHOLD_BYTES + _COUNTER_BYTES * labels),
+        f"metric {config.get('class_name')!r} with num_thresholds={thresholds}",
+        "declared by its config; metric state is not saved")
 
 
 def get_object(identifier, deserialize, kind):
