@@ -235,7 +235,7 @@ class LayerNormalization(_AffineParameters, Layer):
     def call(self, inputs):
         dtype = _compute_dtype_for(inputs)
         outputs = ops.layer_normalization(ops.cast(inputs, dtype), self.gamma, self.beta,
-                                          self.axis, self.epsilon, self.rms_scaling)
+                                          self.axis, self.epsilon, rms_scaling=self.rms_scaling)
         return ops.cast(outputs, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):

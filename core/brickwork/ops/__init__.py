@@ -15,7 +15,7 @@ import sys as _sys
 from brickwork import autodiff as _autodiff
 from brickwork.ops.core import (backend_xp, cast, convert_to_numpy, convert_to_tensor,  # noqa: F401
                                 data_of, dtype_of, kernels, shape, symbolic_op)
-from brickwork.ops.array import *  # noqa: F401,F403
+from brickwork.ops.manipulation import *  # noqa: F401,F403
 from brickwork.ops.math import *  # noqa: F401,F403
 from brickwork.ops.nn import *  # noqa: F401,F403
 from brickwork.ops.convolution import *  # noqa: F401,F403

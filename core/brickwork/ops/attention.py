@@ -1,7 +1,7 @@
 """The masked softmax of attention, served by the kernel table."""
 from __future__ import annotations
 
-from brickwork.ops.array import reshape, transpose
+from brickwork.ops.manipulation import reshape, transpose
 from brickwork.ops.core import backend_xp, data_of, kernels, needs_grad, record, shape
 
 

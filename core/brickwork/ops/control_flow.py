@@ -10,7 +10,7 @@ import builtins
 
 from brickwork import tree
 from brickwork.autodiff import Tensor, needs_grad, record
-from brickwork.ops import array as _a
+from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
 from brickwork.ops.core import backend_xp, data_of
 
@@ -93,7 +93,7 @@ def associative_scan(f, elems, reverse=False, axis=0):
     n = _a._array(leaves[0]).shape[axis]
 
     def at(i):
-        index = (slice(None),) * (axis % _a._array(leaves[0]).ndim) + (slice(i, i + 1),)
+        index = (builtins.slice(None),) * (axis % _a._array(leaves[0]).ndim) + (builtins.slice(i, i + 1),)
         return tree.map_structure(lambda v: _a.getitem(v, index), elems)
     order = list(range(n - 1, -1, -1)) if reverse else list(range(n))
     outs = []
@@ -208,11 +208,6 @@ def custom_gradient(f):
 
 def stop_gradient(variable):
     return data_of(variable)
-
-
-def convert_to_numpy(x):
-    from brickwork.ops.core import convert_to_numpy as _numpy
-    return _numpy(x)
 
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "vectorized_map",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from brickwork.autodiff import is_tracked
 from brickwork.hookspecs import OUTPUT_DIFFERENTIABLE_ACTIVATIONS
-from brickwork.ops.array import transpose
+from brickwork.ops.manipulation import transpose
 from brickwork.ops.core import data_of, kernels, needs_grad, record, shape
 from brickwork.ops.nn import activation_by_name
 

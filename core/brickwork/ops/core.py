@@ -77,7 +77,7 @@ def data_of(value):
     return value
 
 
-def convert_to_tensor(x, dtype=None):
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """A backend array from an array-like (NumPy, CuPy, list, scalar).
 
     Tensors and Variables keep their identity on the tape when no dtype

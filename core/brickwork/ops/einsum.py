@@ -11,17 +11,18 @@ from __future__ import annotations
 import math
 import string
 
-from brickwork.ops.array import broadcast_to, expand_dims, reshape, transpose
+from brickwork.ops.manipulation import broadcast_to, expand_dims, reshape, transpose
 from brickwork.ops.core import shape
 from brickwork.ops.math import matmul, multiply, sum as reduce_sum
 
-def einsum(equation, *operands):
+def einsum(subscripts, *operands, **kwargs):
     """Evaluate ``equation`` (NumPy einsum notation: ``'ij,jk->ik'``, ``'...i,ij'``,
     implicit outputs) over any number of operands.
 
     Broadcasting over ``...`` and size-1 axes follows NumPy. An index repeated
     within one operand (a diagonal) is not supported.
     """
+    equation = subscripts
     inputs, output = _parse(equation, [shape(x) for x in operands])
     sizes = {}
     for spec, operand in zip(inputs, operands):

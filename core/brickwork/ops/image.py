@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from brickwork.ops import array as _a
+from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
 from brickwork.ops.convolution import standardize_data_format
 from brickwork.ops.core import backend_xp, data_of
@@ -71,8 +71,8 @@ def _sample(x, rows, cols, interpolation, fill_mode, fill_value):
         return xp.clip(index, 0, size - 1).astype("int64"), inside
 
     if interpolation == "nearest":
-        r, r_in = resolve(xp.floor(rows + 0.5), h)
-        q, q_in = resolve(xp.floor(cols + 0.5), w)
+        r, r_in = resolve(xp.round(rows), h)
+        q, q_in = resolve(xp.round(cols), w)
         values = _a.reshape(_gather(x, r, q), out_shape)
         if fill_mode == "constant":
             keep = (r_in & q_in)[..., None]
@@ -247,14 +247,16 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     xp = backend_xp()
     x, back = _channels_last(images, data_format, "affine_transform")
     n, h, w, c = _a._array(x).shape
-    t = xp.asarray(data_of(transform), dtype="float64")
+    coord_dtype = _m._float(_a._array(x)).dtype  # Keras computes coordinates in the image dtype
+    t = xp.asarray(data_of(transform)).astype(coord_dtype)
     if t.ndim == 1:
         t = t[None]
     if t.shape[-1] != 8:
         raise ValueError(f"affine_transform: `transform` must have 8 entries per image, got shape "
                          f"{tuple(t.shape)}")
     t = xp.broadcast_to(t, (n, 8))
-    ys, xs = xp.meshgrid(xp.arange(h, dtype="float64"), xp.arange(w, dtype="float64"), indexing="ij")
+    ys, xs = xp.meshgrid(xp.arange(h, dtype=coord_dtype), xp.arange(w, dtype=coord_dtype),
+                         indexing="ij")
     a = [t[:, i].reshape(-1, 1, 1) for i in range(8)]
     k = a[6] * xs + a[7] * ys + 1
     cols = (a[0] * xs + a[1] * ys + a[2]) / k
@@ -295,7 +297,7 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
         position = 0
         inside = True
         for coord, size, stride in zip(coords, data.shape, strides):
-            idx, ok = resolve(xp.floor(coord + 0.5), size)
+            idx, ok = resolve(xp.round(coord), size)
             position = position + idx * int(stride)
             inside = inside & ok
         out = _a.take(flat, position, axis=0)
@@ -322,14 +324,15 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     return total
 
 
-def _depthwise_filter(x, kernel):
-    """Correlate each channel of (N, H, W, C) ``x`` with the 2-D ``kernel`` ('same', reflect)."""
+def _depthwise_filter(x, kernel, mode="constant"):
+    """Correlate each channel of (N, H, W, C) ``x`` with the 2-D ``kernel``
+    ('same' size; borders padded by ``mode``)."""
     from brickwork.ops.convolution import depthwise_conv
     c = _a._array(x).shape[-1]
     kh, kw = kernel.shape
     k = backend_xp().broadcast_to(kernel[:, :, None, None], (kh, kw, c, 1)).astype(_a._array(x).dtype)
     padded = _a.pad(x, ((0, 0), (kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2), (0, 0)),
-                    mode="reflect")
+                    mode=mode)
     return depthwise_conv(padded, k, 1, "valid", "channels_last")
 
 
@@ -356,7 +359,7 @@ def sobel_edges(images, data_format=None):
     kx = ky.T
     dy = _depthwise_filter(x, ky)
     dx = _depthwise_filter(x, kx)
-    return back(_m.sqrt(_m.add(_m.square(dx), _m.square(dy))))
+    return back(_a.stack([dy, dx], axis=-1))
 
 
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):

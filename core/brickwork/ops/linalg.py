@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brickwork.ops import array as _a
+from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
 from brickwork.ops.core import backend_xp, data_of, needs_grad, record
 

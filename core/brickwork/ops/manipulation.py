@@ -449,11 +449,11 @@ def nonzero(x):
     return tuple(i.astype("int32") for i in backend_xp().nonzero(_array(x)))
 
 
-def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None,
-           fill_value=None):
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False,
+           axis=None, size=None, fill_value=None):
     xp = backend_xp()
-    result = xp.unique(_array(x), return_inverse=return_inverse, return_counts=return_counts,
-                       axis=axis)
+    result = xp.unique(_array(x), return_index=return_index, return_inverse=return_inverse,
+                       return_counts=return_counts, axis=axis)
     if size is not None:
         values = result[0] if isinstance(result, tuple) else result
         fill = values[-1] if fill_value is None and values.size else (fill_value or 0)
@@ -646,3 +646,15 @@ def copy(x):
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__
            and name not in ("atleast",)]
+
+
+def array(x, dtype=None):
+    """A backend array of ``x`` (as ``keras.ops.array``; Python floats become floatx)."""
+    data = data_of(x)
+    if dtype is None and not hasattr(data, "dtype"):
+        from brickwork.ops.math import _python_dtype
+        dtype = _python_dtype(data)
+    return backend_xp().asarray(data, dtype=None if dtype is None else standardize_dtype(dtype))
+
+
+__all__.append("array")

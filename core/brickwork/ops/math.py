@@ -88,7 +88,8 @@ def _as_array(x):
 
 def _float(x):
     """Integer and bool data become floatx, as Keras's float-valued ops do."""
-    return x if x.dtype.kind in _FLOATING else x.astype(FLOATX)
+    dtype = getattr(x, "dtype", None)
+    return x if dtype is None or dtype.kind in _FLOATING else x.astype(FLOATX)
 
 
 # --- elementwise, two inputs ---------------------------------------------

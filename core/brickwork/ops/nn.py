@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from brickwork.autodiff import is_tracked
 from brickwork.hookspecs import KERNEL_ACTIVATIONS, OUTPUT_DIFFERENTIABLE_ACTIVATIONS
-from brickwork.ops import array as _a
+from brickwork.ops import manipulation as _a
 from brickwork.ops import core as _core
 from brickwork.ops import math as _m
 from brickwork.ops.core import data_of, kernels, needs_grad, record

@@ -80,9 +80,14 @@ def normalize_over_axes(x, axes, gamma=None, beta=None, param_shape=None, epsilo
     return record(y, (x, gamma, beta), vjp)
 
 
-def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_scaling=False):
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     """As ``keras.ops.layer_normalization``: ``gamma``/``beta`` have the shape
-    of ``x`` on the normalized axes."""
+    of ``x`` on the normalized axes; ``rms_scaling=True`` (a keyword) scales
+    by the root mean square without centering."""
+    rms_scaling = kwargs.pop("rms_scaling", False)
+    if kwargs:
+        raise TypeError(f"layer_normalization: unexpected arguments {sorted(kwargs)}")
+    epsilon = 1e-3 if epsilon is None else epsilon
     xd = data_of(x)
     axes = sorted(a % xd.ndim for a in ((axis,) if isinstance(axis, int) else axis))
     param_shape = tuple(xd.shape[i] if i in axes else 1 for i in range(xd.ndim))

@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from brickwork.dtypes import FLOATX, standardize_dtype
-from brickwork.ops import array as _a
+from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
 from brickwork.ops.core import backend_xp, data_of, needs_grad, record
 from brickwork.ops.einsum import einsum
@@ -105,14 +105,8 @@ def einsum_(subscripts, *operands, **kwargs):
 # --- differences, integrals, correlation ---------------------------------
 
 
-def diff(a, n=1, axis=-1, prepend=None, append=None):
+def diff(a, n=1, axis=-1):
     x = a
-    if prepend is not None or append is not None:
-        parts = ([prepend] if prepend is not None else []) + [x] + ([append] if append is not None else [])
-        data = _a._array(x)
-        parts = [p if _a._array(p).ndim else _a.broadcast_to(
-            p, data.shape[:axis % data.ndim] + (1,) + data.shape[axis % data.ndim + 1:]) for p in parts]
-        x = _a.concatenate(parts, axis=axis)
     for _ in range(n):
         size = _a._array(x).shape[axis]
         nd = _a._array(x).ndim
@@ -121,6 +115,35 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
         lo = (slice(None),) * ax + (slice(0, size - 1),)
         x = _m.subtract(_a.getitem(x, hi), _a.getitem(x, lo))
     return x
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    return backend_xp().isin(_a._array(x1), _a._array(x2), assume_unique=assume_unique,
+                             invert=invert)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """``numpy.vectorize`` over backend arrays: ``pyfunc`` is called per
+    element (or per core, with ``signature``) and the results stacked."""
+    import functools
+    vectorized = np.vectorize(lambda *a: _plain(pyfunc(*a)), excluded=excluded or set(),
+                              signature=signature, otypes=None)
+
+    @functools.wraps(pyfunc)
+    def wrapped(*args, **kwargs):
+        xp = backend_xp()
+        host = [np.asarray(_host(a)) for a in args]
+        return xp.asarray(vectorized(*host, **kwargs))
+    return wrapped
+
+
+def _host(value):
+    data = data_of(value)
+    return data.get() if hasattr(data, "get") and not isinstance(data, np.ndarray) else data
+
+
+def _plain(value):
+    return np.asarray(_host(value))
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
@@ -202,11 +225,10 @@ def corrcoef(x):
     return backend_xp().corrcoef(data).astype(data.dtype)
 
 
-def cdist(x1, x2, p=2.0):
-    delta = _m.subtract(_a.expand_dims(x1, -2), _a.expand_dims(x2, -3))
-    if p == 2 or p == 2.0:
-        return _m.sqrt(_m.sum(_m.square(delta), axis=-1))
-    return _m.power(_m.sum(_m.power(_m.abs(delta), p), axis=-1), 1.0 / p)
+def cdist(x, y):
+    """Euclidean distances between the rows of ``x`` (..., m, d) and ``y`` (..., n, d)."""
+    delta = _m.subtract(_a.expand_dims(x, -2), _a.expand_dims(y, -3))
+    return _m.sqrt(_m.sum(_m.square(delta), axis=-1))
 
 
 # --- NaN-aware reductions (NaNs ignored; gradients flow to the others) -----
@@ -454,6 +476,71 @@ def rfft(x, fft_length=None):
 def irfft(x, fft_length=None):
     dtype = _a._array(x[0]).dtype
     return backend_xp().fft.irfft(_complex(x), n=fft_length).astype(dtype)
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    """einops-style ``rearrange``: ``"b (h w) c -> b h w c"`` with ``h=...``.
+    Groups in parentheses split or merge axes; names are reordered."""
+    import re
+    left, right = (side.strip() for side in pattern.split("->"))
+
+    def parse(side):
+        return re.findall(r"\([^)]*\)|\S+", side)
+    left_groups, right_groups = parse(left), parse(right)
+    data = _a._array(tensor)
+    if len(left_groups) != data.ndim:
+        raise ValueError(f"rearrange: pattern {pattern!r} names {len(left_groups)} axes, `tensor` "
+                         f"has shape {tuple(data.shape)}")
+    sizes = dict(axes_lengths)
+    flat_names = []
+    for group, dim in zip(left_groups, data.shape):
+        names = group.strip("()").split() if group.startswith("(") else [group]
+        known = int(np.prod([sizes[n] for n in names if n in sizes], dtype=np.int64))
+        unknown = [n for n in names if n not in sizes]
+        if len(unknown) > 1:
+            raise ValueError(f"rearrange: cannot infer the sizes of {unknown} in {group}")
+        if unknown:
+            sizes[unknown[0]] = dim // known
+        flat_names.extend(names)
+    x = _a.reshape(tensor, tuple(sizes[n] for n in flat_names))
+    right_names = [n for group in right_groups
+                   for n in (group.strip("()").split() if group.startswith("(") else [group])]
+    if sorted(right_names) != sorted(flat_names):
+        raise ValueError(f"rearrange: both sides of {pattern!r} must name the same axes")
+    x = _a.transpose(x, [flat_names.index(n) for n in right_names])
+    out_shape = []
+    for group in right_groups:
+        names = group.strip("()").split() if group.startswith("(") else [group]
+        out_shape.append(int(np.prod([sizes[n] for n in names], dtype=np.int64)))
+    return _a.reshape(x, tuple(out_shape))
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform over the last axis: (real, imag), as Keras."""
+    xp = backend_xp()
+    data = _m._float(_a._array(x))
+    if center:
+        pad = [(0, 0)] * (data.ndim - 1) + [(fft_length // 2, fft_length // 2)]
+        data = xp.pad(data, pad, mode="reflect")
+    # frames of fft_length; the window (sequence_length) sits centred in them, as torch.stft
+    frames = extract_sequences(data, fft_length, sequence_stride)
+    if window is not None:
+        if isinstance(window, str):
+            if window not in ("hann", "hamming"):
+                raise ValueError(f"stft: `window` must be 'hann', 'hamming', an array or None, "
+                                 f"got {window!r}")
+            n = xp.arange(sequence_length, dtype="float64")
+            a = 0.5 if window == "hann" else 0.54
+            win = a - (1 - a) * xp.cos(2 * np.pi * n / sequence_length)
+        else:
+            win = xp.asarray(data_of(window), dtype="float64")
+    else:
+        win = xp.ones(sequence_length, dtype="float64")
+    left = (fft_length - sequence_length) // 2
+    win = xp.pad(win, (left, fft_length - sequence_length - left))
+    frames = frames * win.astype(data.dtype)
+    spectrum = xp.fft.rfft(frames, n=fft_length, axis=-1)
+    return spectrum.real.astype(data.dtype), spectrum.imag.astype(data.dtype)
 
 
 __all__ = [name for name, value in list(globals().items())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brickwork.ops.array import broadcast_to, expand_dims, reshape
+from brickwork.ops.manipulation import broadcast_to, expand_dims, reshape
 from brickwork.ops.core import backend_xp, convert_to_tensor, data_of, needs_grad, record, shape
 from brickwork.ops.einsum import einsum
 
@@ -74,4 +74,4 @@ def resize_linear(x, sizes):
     return x
 
 
-__all__ = ["pad", "repeat_along_axes", "linear_resize_matrix", "resize_linear"]
+__all__ = ["repeat_along_axes", "linear_resize_matrix", "resize_linear"]
