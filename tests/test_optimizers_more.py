@@ -217,3 +217,26 @@ def test_signature_matches_keras_listing(name):
     got = [[p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
            for p in inspect.signature(getattr(optimizers, name)).parameters.values()]
     assert got == LISTING["optimizers"][name]["parameters"]
+
+
+@pytest.mark.parametrize("case", sorted(REF["archives"]))
+def test_keras_archive_with_optimizer_loads_and_resumes_as_keras(case):
+    """A .keras file Keras saved after fitting with the optimizer: the
+    optimizer's variables load in Keras' order, and one more epoch gives
+    Keras' weights."""
+    model = brickwork.models.load_model(FIXTURES / "keras_api_more_archives" / f"{case}.keras")
+    variables = model.optimizer.variables
+    # Keras 3.15 prefixes a Sequential's name to its layers' variable paths
+    # ("mlp/hidden/kernel", so "mlp_hidden_kernel_momentum"); brickwork's
+    # paths are "hidden/kernel". Slots are saved by position, not by name.
+    assert [[v.path.split("/")[-1], list(v.shape)] for v in variables] == \
+        [[path.split("/")[-1].replace("mlp_", "", 1), shape]
+         for path, shape in REF["archives"][case]]
+    for i, variable in enumerate(variables):
+        np.testing.assert_allclose(variable.numpy(), ARR[f"archive/{case}/optimizer/{i}"],
+                                   rtol=1e-6, atol=1e-7, err_msg=variable.path)
+    model.fit(ARR["archive/x"], ARR["archive/y"], epochs=1, batch_size=8, shuffle=False,
+              verbose=0)
+    for i, weight in enumerate(model.get_weights()):
+        np.testing.assert_allclose(weight, ARR[f"archive/{case}/resumed/{i}"], rtol=1e-5,
+                                   atol=1e-6, err_msg=f"weight {i}")
