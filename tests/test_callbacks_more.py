@@ -174,3 +174,31 @@ def test_signature_matches_keras_listing(name):
     got = [[p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
            for p in inspect.signature(getattr(callbacks, name)).parameters.values()]
     assert got == LISTING["callbacks"][name]["parameters"]
+
+
+def test_swap_ema_weights_with_multi_optimizer():
+    model = brickwork.Sequential([layers.Input((4,)), layers.Dense(2)])
+    model.set_weights([ARR["swap/kernel"], np.zeros(2, "float32")])
+    ema = optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.8)
+    plain = optimizers.SGD(learning_rate=0.1)
+    model.compile(optimizer=optimizers.MultiOptimizer(
+        optimizers.OptimizerMap(plain, {".*kernel": ema})), loss="mse")
+    model.fit(ARR["swap/x"], ARR["swap/y"], epochs=1, batch_size=8, shuffle=False, verbose=0)
+    trained = [w.numpy().copy() for w in model.trainable_weights]
+    average = ema._model_variables_moving_average[0].numpy().copy()
+    seen = []
+    probe = callbacks.LambdaCallback(on_test_begin=lambda logs: seen.append(
+        [w.numpy().copy() for w in model.trainable_weights]))
+    model.evaluate(ARR["swap/vx"], ARR["swap/vy"], verbose=0,
+                   callbacks=[callbacks.SwapEMAWeights(), probe])
+    np.testing.assert_array_equal(seen[0][0], average)  # the kernel's average in
+    np.testing.assert_array_equal(seen[0][1], trained[1])  # the bias has no average
+    for w, t in zip(model.trainable_weights, trained):
+        np.testing.assert_array_equal(w.numpy(), t)
+    plain_model = _model(use_ema=False)
+    plain_model.compile(optimizer=optimizers.MultiOptimizer(
+        optimizers.OptimizerMap(optimizers.SGD())), loss="mse")
+    plain_model.fit(ARR["swap/x"], ARR["swap/y"], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="at least one inner optimizer"):
+        plain_model.evaluate(ARR["swap/vx"], ARR["swap/vy"], verbose=0,
+                             callbacks=[callbacks.SwapEMAWeights()])

@@ -16,6 +16,10 @@ class SwapEMAWeights(Callback):
     of each epoch (so that callbacks such as ModelCheckpoint see them) and
     swapped out at the start of the next; after the last epoch they stay.
 
+    One difference from Keras 3.15: after ``predict`` the trained weights
+    are put back (Keras' ``on_predict_end`` tests the wrong flag and leaves
+    the averages in the model).
+
     Args:
         swap_on_epoch: also swap at epoch boundaries.
 
