@@ -79,6 +79,20 @@ def test_ctc_matches_brute_force_path_sum():
     np.testing.assert_allclose(got, [-np.log(total)], rtol=1e-10)
 
 
+def test_ctc_of_unreachable_labels_is_inf_as_keras():
+    """Three labels with a repeat need four steps: with three the loss is inf
+    (Keras on torch gives inf too); reachable rows are unaffected."""
+    logits = np.random.default_rng(0).standard_normal((2, 3, 4)).astype("float32")
+    labels = np.array([[1, 1, 2, 0], [1, 2, 0, 0]])
+    variable = brickwork.Variable(logits)
+    with brickwork.GradientTape() as tape:
+        values = losses.ctc(labels, variable)
+        total = brickwork.ops.sum(brickwork.ops.getitem(values, 1))
+    grad = np.asarray(tape.gradient(total, variable))
+    assert np.isinf(np.asarray(values)[0]) and np.isfinite(np.asarray(values)[1])
+    assert np.all(np.isfinite(grad)) and np.all(grad[0] == 0)
+
+
 def test_ctc_shape_errors():
     with pytest.raises(ValueError, match="y_true"):
         losses.ctc(np.zeros((2,), "int32"), np.zeros((2, 3, 4), "float32"))

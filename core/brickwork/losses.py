@@ -562,7 +562,11 @@ def ctc_log_likelihood(labels, logits, blank=0):
     end_blank = ops.sum(ops.multiply(alpha, last), axis=-1)
     end_label = ops.add(ops.sum(ops.multiply(alpha, before_last), axis=-1),
                         xp.where(lengths > 0, zero, log_zero))
-    return _logsumexp_pair(end_blank, end_label)
+    log_likelihood = _logsumexp_pair(end_blank, end_label)
+    # Labels no alignment reaches (too long for the time steps): -inf, as
+    # torch and TensorFlow report them (their gradient is 0 here).
+    impossible = ops.data_of(log_likelihood) < 0.5 * _CTC_LOG_ZERO
+    return ops.where(impossible, xp.asarray(-np.inf, dtype=dtype), log_likelihood)
 
 
 def ctc(y_true, y_pred):
