@@ -245,7 +245,7 @@ def get_source_inputs(tensor):
     history = getattr(tensor, "_keras_history", None)
     if not hasattr(tensor, "_keras_history"):
         return tensor
-    if history is None or not history[0] or not history[0]._inbound_nodes:
+    if history is None or history[0] is None or not history[0]._inbound_nodes:
         return [tensor]
     layer, node_index, _ = history
     node = layer._inbound_nodes[node_index]
