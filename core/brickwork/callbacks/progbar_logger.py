@@ -8,6 +8,13 @@ class ProgbarLogger(Callback):
     def __init__(self):
         super().__init__()
         self.progbar = None
+        self._in_fit = False  # fit's validation run keeps the epoch's bar
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
 
     def _start(self):
         verbose = self.params.get("verbose", 1)
@@ -28,13 +35,16 @@ class ProgbarLogger(Callback):
         return self.params.get("steps") or 1
 
     def on_test_begin(self, logs=None):
-        self._start()
+        if not self._in_fit:
+            self._start()
 
     def on_test_batch_end(self, batch, logs=None):
-        self.progbar.update(batch + 1, logs, finalize=False)
+        if not self._in_fit:
+            self.progbar.update(batch + 1, logs, finalize=False)
 
     def on_test_end(self, logs=None):
-        self.progbar.update(self.progbar_steps(), logs, finalize=True)
+        if not self._in_fit:
+            self.progbar.update(self.progbar_steps(), logs, finalize=True)
 
     def on_predict_begin(self, logs=None):
         self._start()

@@ -332,13 +332,17 @@ class Trainer:
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(*validation[:2], sample_weight=validation[2],
                                          batch_size=validation_batch_size or batch_size,
-                                         steps=validation_steps, verbose=0, return_dict=True)
+                                         steps=validation_steps, verbose=0, return_dict=True,
+                                         callbacks=callback_list)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 epoch_logs = {k: epoch_logs[k] for k in sorted(epoch_logs)}
             callback_list.on_epoch_end(epoch, epoch_logs)
             logs = epoch_logs
             if self.stop_training:
                 break
+        if self.optimizer is not None and epochs > initial_epoch:
+            # Keras: with use_ema, training ends with the averaged weights.
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(logs)
         return self.history
 
@@ -353,9 +357,11 @@ class Trainer:
         dataset = data_utils.ArrayDataset(x, y, sample_weight, 32 if batch_size is None else batch_size)
         _refuse_empty(dataset, "evaluate")
         num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
-        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                     verbose=1 if verbose == "auto" else verbose, epochs=1,
-                                     steps=num_steps)
+        # fit passes its own CallbackList: its callbacks see the validation
+        # run (SwapEMAWeights swaps the averages in for it), as in Keras.
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self,
+            verbose=1 if verbose == "auto" else verbose, epochs=1, steps=num_steps)
         self._symbolic_build_from(dataset)
         self.reset_metrics()
         callback_list.on_test_begin()
