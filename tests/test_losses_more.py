@@ -166,3 +166,17 @@ def test_ctc_trains_in_fit():
     model.compile(optimizer="adam", loss=losses.CTC())
     history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, shuffle=False)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_the_configured_epsilon_clips_probabilities():
+    """Losses read ``config.epsilon()`` when they run, as Keras's do."""
+    import brickwork
+    y_true, y_pred = np.array([[1.0]], "float32"), np.array([[0.0]], "float32")
+    default = float(brickwork.losses.binary_crossentropy(y_true, y_pred)[0])
+    previous = brickwork.config.epsilon()
+    brickwork.config.set_epsilon(1e-3)
+    try:
+        coarse = float(brickwork.losses.binary_crossentropy(y_true, y_pred)[0])
+    finally:
+        brickwork.config.set_epsilon(previous)
+    np.testing.assert_allclose([default, coarse], [-np.log(1e-7), -np.log(1e-3)], rtol=1e-3)

@@ -5,8 +5,7 @@ from brickwork import ops
 from brickwork.naming import to_snake_case
 from brickwork.saving.serialization import (deserialize_keras_object, get_object, register_builtin,
                                             serialize_keras_object)
-
-_EPSILON = 1e-7  # Keras' backend.epsilon()
+from brickwork.backend import epsilon
 
 
 class Constraint:
@@ -28,7 +27,7 @@ def _norms(w, axis):
 
 
 def _rescaled(w, norms, desired):
-    return ops.multiply(w, ops.divide(desired, ops.add(norms, _EPSILON)))
+    return ops.multiply(w, ops.divide(desired, ops.add(norms, epsilon())))
 
 
 class MaxNorm(Constraint):
@@ -59,7 +58,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
-        return ops.divide(w, ops.add(_norms(w, self.axis), _EPSILON))
+        return ops.divide(w, ops.add(_norms(w, self.axis), epsilon()))
 
     def get_config(self):
         return {"axis": self.axis}

@@ -31,9 +31,9 @@ from brickwork.saving import object_registration as _registration
 from brickwork.saving.serialization import (deserialize_keras_object, register_builtin,
                                             serialize_keras_object)
 from brickwork.variables import Variable
+from brickwork.backend import epsilon
 
 #: Keras' ``backend.epsilon()``.
-EPSILON = 1e-7
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -130,7 +130,7 @@ def _plain_scalar(value, dtype):
 def _l2_normalize(x, axis=-1):
     """``x * min(rsqrt(sum(x**2)), 1/eps)``, as ``keras.ops.normalize``."""
     square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)
-    floor = _plain_scalar(EPSILON * EPSILON, _dtype(x))
+    floor = _plain_scalar(epsilon() * epsilon(), _dtype(x))
     return ops.divide(x, ops.sqrt(ops.maximum(square_sum, floor)))
 
 
@@ -169,7 +169,7 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)), axis=-1)``."""
     y_true, y_pred = _prepare(y_true, y_pred, "mean_absolute_percentage_error")
-    eps = _plain_scalar(EPSILON, _dtype(y_pred))
+    eps = _plain_scalar(epsilon(), _dtype(y_pred))
     diff = ops.abs(ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.abs(y_true), eps)))
     return ops.multiply(ops.mean(diff, axis=-1), 100.0)
 
@@ -177,7 +177,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), -1)``."""
     y_true, y_pred = _prepare(y_true, y_pred, "mean_squared_logarithmic_error")
-    eps = _plain_scalar(EPSILON, _dtype(y_pred))
+    eps = _plain_scalar(epsilon(), _dtype(y_pred))
     first = ops.log(ops.add(ops.maximum(y_pred, eps), 1.0))
     second = ops.log(ops.add(ops.maximum(y_true, eps), 1.0))
     return ops.mean(ops.square(ops.subtract(first, second)), axis=-1)
@@ -252,8 +252,8 @@ def kl_divergence(y_true, y_pred):
     y_pred = as_float(y_pred)
     y_true = _like(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "kl_divergence")
-    y_true = ops.clip(y_true, EPSILON, 1.0)
-    y_pred = ops.clip(y_pred, EPSILON, 1.0)
+    y_true = ops.clip(y_true, epsilon(), 1.0)
+    y_pred = ops.clip(y_pred, epsilon(), 1.0)
     return ops.sum(ops.multiply(y_true, ops.log(ops.divide(y_true, y_pred))), axis=-1)
 
 
@@ -262,7 +262,7 @@ def poisson(y_true, y_pred):
     y_pred = as_float(y_pred)
     y_true = _like(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "poisson")
-    eps = _plain_scalar(EPSILON, _dtype(y_pred))
+    eps = _plain_scalar(epsilon(), _dtype(y_pred))
     return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, eps)))),
                     axis=-1)
 
@@ -292,7 +292,7 @@ def _warn_single_class(fn_name, y_pred):
 def _clipped_log_probs(y_pred, axis):
     """``log(clip(p / sum(p, axis), eps, 1 - eps))``: Keras' probability path."""
     output = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
-    return ops.log(ops.clip(output, EPSILON, 1.0 - EPSILON))
+    return ops.log(ops.clip(output, epsilon(), 1.0 - epsilon()))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -333,7 +333,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     if from_logits:
         y_pred = ops.softmax(y_pred, axis=axis)
     output = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
-    output = ops.clip(output, EPSILON, 1.0 - EPSILON)
+    output = ops.clip(output, epsilon(), 1.0 - epsilon())
     cce = ops.negative(ops.multiply(y_true, ops.log(output)))
     modulating = ops.power(ops.subtract(1.0, output), _plain_scalar(gamma, dtype))
     focal = ops.multiply(ops.multiply(modulating, alpha), cce)
@@ -394,13 +394,13 @@ def _sparse_crossentropy_from_probabilities(y_pred, labels):
     rows, picked = xp.arange(flat.shape[0]), labels.reshape(-1)
     total = flat.sum(axis=-1)
     ratio = flat[rows, picked] / total
-    clipped = xp.clip(ratio, EPSILON, 1.0 - EPSILON)
+    clipped = xp.clip(ratio, epsilon(), 1.0 - epsilon())
     loss = (-xp.log(clipped)).reshape(labels.shape)
     if not needs_grad(y_pred):
         return loss
 
     def vjp(g):
-        inside = ((ratio >= EPSILON) & (ratio <= 1.0 - EPSILON)).astype(ratio.dtype)
+        inside = ((ratio >= epsilon()) & (ratio <= 1.0 - epsilon())).astype(ratio.dtype)
         at_ratio = -g.reshape(-1) * (1 / clipped) * inside
         # d ratio / d p: 1 / total at the picked entry, -ratio / total (through
         # the sum) at every entry of the row.
@@ -426,7 +426,7 @@ def _binary_elementwise(y_true, y_pred, from_logits):
     _same_shape(y_true, y_pred)
     if from_logits:
         return ops.sigmoid_crossentropy(y_pred, y_true)
-    p = ops.clip(y_pred, EPSILON, 1.0 - EPSILON)
+    p = ops.clip(y_pred, epsilon(), 1.0 - epsilon())
     positive = ops.multiply(y_true, ops.log(p))
     negative = ops.multiply(ops.subtract(1.0, y_true), ops.log(ops.subtract(1.0, p)))
     return ops.negative(ops.add(positive, negative))
@@ -470,7 +470,7 @@ def dice(y_true, y_pred, axis=None):
     y_true = _like(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "dice")
     intersection = ops.sum(ops.multiply(y_true, y_pred), axis=axis)
-    denominator = ops.add(ops.add(ops.sum(y_true, axis=axis), ops.sum(y_pred, axis=axis)), EPSILON)
+    denominator = ops.add(ops.add(ops.sum(y_true, axis=axis), ops.sum(y_pred, axis=axis)), epsilon())
     return ops.subtract(1.0, ops.divide(ops.multiply(intersection, 2.0), denominator))
 
 
@@ -483,7 +483,7 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     fp = ops.sum(ops.multiply(ops.subtract(1.0, y_pred), y_true), axis=axis)
     fn = ops.sum(ops.multiply(y_pred, ops.subtract(1.0, y_true)), axis=axis)
     denominator = ops.add(ops.add(ops.add(intersection, ops.multiply(fp, alpha)),
-                                  ops.multiply(fn, beta)), EPSILON)
+                                  ops.multiply(fn, beta)), epsilon())
     return ops.subtract(1.0, ops.divide(intersection, denominator))
 
 
@@ -1153,4 +1153,4 @@ __all__ = [obj.__name__ for obj in _CLASSES + _FUNCTIONS] + [
     "categorical_generalized_cross_entropy", "serialize", "deserialize", "get",
     "get_compile_loss", "reduce_weighted_values", "reduce_values",
     "squeeze_or_expand_to_same_rank", "is_binary_or_sparse_categorical", "standardize_reduction",
-    "EPSILON", "REDUCTIONS", "ALL_OBJECTS_DICT"]
+    "REDUCTIONS", "ALL_OBJECTS_DICT"]

@@ -9,8 +9,7 @@ from brickwork import ops
 from brickwork.naming import to_snake_case
 from brickwork.saving.serialization import (deserialize_keras_object, get_object, register_builtin,
                                             serialize_keras_object)
-
-_EPSILON = 1e-7  # Keras' backend.epsilon(), the floor of a norm in `normalize`
+from brickwork.backend import epsilon
 
 
 def validate_float_arg(value, name):
@@ -89,7 +88,7 @@ class L2(Regularizer):
 def _unit_rows(x):
     """Each row of ``x`` divided by its L2 norm (floored at 1e-7, as Keras' normalize)."""
     norms = ops.sqrt(ops.sum(ops.square(x), axis=1, keepdims=True))
-    return ops.divide(x, ops.maximum(norms, _EPSILON))
+    return ops.divide(x, ops.maximum(norms, epsilon()))
 
 
 class OrthogonalRegularizer(Regularizer):

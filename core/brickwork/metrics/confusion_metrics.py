@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import ops
-from brickwork.losses import EPSILON
 from brickwork.metrics import metrics_utils as mu
 from brickwork.metrics.metric import Metric, detach, divide_no_nan
+from brickwork.backend import epsilon
 
 
 def _plain(variable):
@@ -254,7 +254,7 @@ class AUC(Metric):
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds_distributed_evenly = True
-        self._thresholds = np.array([0.0 - EPSILON] + thresholds + [1.0 + EPSILON])
+        self._thresholds = np.array([0.0 - epsilon()] + thresholds + [1.0 + epsilon()])
         self.curve = mu.standardize_curve(curve)
         self.summation_method = mu.standardize_summation_method(summation_method)
         super().__init__(name=name, dtype=dtype)

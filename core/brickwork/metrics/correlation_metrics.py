@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from brickwork import losses, ops
 from brickwork.metrics.reduction_metrics import MeanMetricWrapper
+from brickwork.backend import epsilon
 
 
 def _prepare(y_true, y_pred):
@@ -34,7 +35,7 @@ def concordance_correlation(y_true, y_pred, axis=-1):
     pred_var = ops.var(ops.subtract(y_pred, pred_mean), axis=axis, keepdims=True)
     covariance = ops.multiply(ops.subtract(y_true, pred_mean), ops.subtract(y_pred, pred_mean))
     norm = ops.add(ops.add(true_var, pred_var), ops.square(ops.subtract(true_mean, pred_mean)))
-    return ops.mean(ops.divide(ops.multiply(covariance, 2.0), ops.add(norm, losses.EPSILON)),
+    return ops.mean(ops.divide(ops.multiply(covariance, 2.0), ops.add(norm, epsilon())),
                     axis=axis)
 
 

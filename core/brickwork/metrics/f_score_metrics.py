@@ -6,8 +6,8 @@ import numpy as np
 
 from brickwork import ops
 from brickwork.metrics.metric import Metric, detach
+from brickwork.backend import epsilon
 
-_EPSILON = 1e-7
 
 
 class FBetaScore(Metric):
@@ -95,7 +95,7 @@ class FBetaScore(Metric):
     def result(self):
         xp = ops.backend_xp()
         dtype = np.dtype(self.dtype).type
-        eps = dtype(_EPSILON)
+        eps = dtype(epsilon())
         if not self._built:
             return xp.zeros((), dtype=self.dtype)
         tp = ops.data_of(self.true_positives)

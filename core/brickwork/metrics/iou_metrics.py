@@ -13,9 +13,9 @@ import numpy as np
 
 from brickwork import ops
 from brickwork.metrics.metric import Metric, detach
+from brickwork.backend import epsilon
 
 #: Keras' ``backend.epsilon()``.
-_EPSILON = 1e-7
 
 
 def _standardize_int_dtype(dtype):
@@ -141,9 +141,9 @@ class IoU(_IoUBase):
         denominator = denominator[ids].astype("float32")
         valid = denominator > 1e-9
         num_valid = valid.astype("float32").sum()
-        iou = true_positives / (denominator + np.float32(_EPSILON))
+        iou = true_positives / (denominator + np.float32(epsilon()))
         iou = xp.where(valid, iou, np.float32(0.0))
-        return (iou.sum(axis=self.axis) / (num_valid + np.float32(_EPSILON))).astype("float32")
+        return (iou.sum(axis=self.axis) / (num_valid + np.float32(epsilon()))).astype("float32")
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "num_classes": self.num_classes,

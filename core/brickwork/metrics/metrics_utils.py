@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import ops
-from brickwork.losses import EPSILON, squeeze_or_expand_to_same_rank
+from brickwork.losses import squeeze_or_expand_to_same_rank
 from brickwork.metrics.metric import detach
+from brickwork.backend import epsilon
 
 NEG_INF = -1e10
 
@@ -47,7 +48,7 @@ def is_evenly_distributed_thresholds(thresholds):
     if n < 3:
         return False
     even = np.arange(n, dtype=np.float32) / (n - 1)
-    return bool(np.allclose(np.asarray(thresholds, dtype=np.float64), even, atol=EPSILON))
+    return bool(np.allclose(np.asarray(thresholds, dtype=np.float64), even, atol=epsilon()))
 
 
 def standardize_curve(curve):
