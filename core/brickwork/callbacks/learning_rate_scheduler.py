@@ -6,6 +6,7 @@ import numpy as np
 from brickwork.callbacks.callback import Callback
 from brickwork.callbacks.reduce_lr_on_plateau import _sub_optimizers, log_learning_rates
 from brickwork.ops import convert_to_numpy
+from brickwork.progbar import print_msg
 
 
 class LearningRateScheduler(Callback):
@@ -37,7 +38,7 @@ class LearningRateScheduler(Callback):
             learning_rate = self._update(optimizer, epoch)
             if self.verbose > 0:
                 label = f"{name} learning rate" if name else "learning rate"
-                print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {label} to "
+                print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {label} to "
                       f"{learning_rate}.")
 
     def on_epoch_end(self, epoch, logs=None):

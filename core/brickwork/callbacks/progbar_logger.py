@@ -1,5 +1,5 @@
 from brickwork.callbacks.callback import Callback
-from brickwork.progbar import Progbar
+from brickwork.progbar import Progbar, print_msg
 
 
 class ProgbarLogger(Callback):
@@ -22,7 +22,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.params.get("verbose", 1) and self.params.get("epochs", 1) > 1:
-            print(f"Epoch {epoch + 1}/{self.params['epochs']}")
+            print_msg(f"Epoch {epoch + 1}/{self.params['epochs']}")
         self._start()
 
     def on_train_batch_end(self, batch, logs=None):

@@ -7,6 +7,7 @@ import numpy as np
 
 from brickwork.callbacks.monitor_callback import MonitorCallback
 from brickwork.ops import convert_to_numpy
+from brickwork.progbar import print_msg
 
 
 def _current_rate(optimizer):
@@ -68,7 +69,7 @@ class ReduceLROnPlateau(MonitorCallback):
         optimizer.learning_rate = new_lr
         if self.verbose > 0:
             label = f" {name}" if name else ""
-            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{label} learning rate to "
+            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{label} learning rate to "
                   f"{new_lr}.")
         return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from brickwork.callbacks.callback import Callback
+from brickwork.progbar import print_msg
 
 
 class TerminateOnNaN(Callback):
@@ -22,7 +23,7 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
                                f"{loss}. Terminating training immediately.")
-        print(f"Batch {batch}: Invalid loss, terminating training")
+        print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True
 
     # Keras' older name for the same hook.
