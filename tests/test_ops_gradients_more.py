@@ -136,6 +136,13 @@ CASES = [
     ("crop_images", lambda a: ops.image.crop_images(a, 1, 1, 2, 2), [normal(1, 4, 5, 2)]),
     ("pad_images", lambda a: ops.image.pad_images(a, 1, 2, 1, 0), [normal(1, 2, 3, 2)]),
     ("rgb_to_grayscale", ops.image.rgb_to_grayscale, [normal(1, 2, 3, 3)]),
+    ("ctc_loss", lambda z: ops.ctc_loss(np.array([[1, 2, 2], [3, 1, 0]]), z, np.array([3, 2]),
+                                        np.array([6, 5])), [normal(2, 6, 4)]),
+    ("scale_and_translate", lambda a: ops.image.scale_and_translate(
+        a, (1, 5, 3, 2), np.array([1.3, 0.6]), np.array([0.2, 0.0]), (1, 2), "cubic"), [normal(1, 4, 5, 2)]),
+    ("perspective_transform", lambda a: ops.image.perspective_transform(
+        a, np.array([[0, 0], [4, 0], [0, 3], [4, 3]]), np.array([[0.5, 0], [4, 0.2], [0, 3], [3.6, 3]])),
+     [normal(1, 4, 5, 2)]),
     # core
     ("slice", lambda a: ops.slice(a, (1, 0), (2, 3)), [normal(3, 4)]),
     ("slice_update", lambda a, u: ops.slice_update(a, (1, 1), u), [normal(3, 4), normal(2, 2)]),
@@ -172,3 +179,30 @@ def test_custom_gradient(backend_name):
         loss = ops.sum(clipped_identity(v) * np.array([0.1, 2.0, -3.0]))
     g = ops.convert_to_numpy(tape.gradient(loss, v))
     np.testing.assert_allclose(g, [0.1, 0.5, -0.5])
+
+
+def test_values_where_keras_on_torch_fails():
+    """vdot of matrices and rms_normalization with a scalar scale raise in
+    Keras on torch; brickwork follows NumPy / the definition."""
+    a, b = normal(2, 3), normal(2, 3)
+    np.testing.assert_allclose(ops.convert_to_numpy(ops.vdot(a, b)), np.vdot(a, b))
+    x = normal(3, 4)
+    want = x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-7) * 2.0
+    np.testing.assert_allclose(ops.convert_to_numpy(ops.rms_normalization(x, scale=2.0)), want,
+                               rtol=1e-12)
+
+
+def test_elastic_transform_is_seeded_and_keeps_shape(backend_name):
+    images = np.random.default_rng(3).uniform(size=(2, 8, 9, 3)).astype("float32")
+    one = ops.convert_to_numpy(ops.image.elastic_transform(images, seed=5))
+    two = ops.convert_to_numpy(ops.image.elastic_transform(images, seed=5))
+    assert one.shape == images.shape and one.dtype == np.float32
+    np.testing.assert_array_equal(one, two)
+    still = ops.convert_to_numpy(ops.image.elastic_transform(images, alpha=0.0, seed=5))
+    np.testing.assert_allclose(still, images, rtol=1e-6, atol=1e-6)
+
+
+def test_jvp_by_central_differences():
+    x = normal(3)
+    out, tangent = ops.linalg.jvp(lambda v: ops.sin(v) * v, (x,), (np.ones(3),))
+    np.testing.assert_allclose(ops.convert_to_numpy(tangent), np.cos(x) * x + np.sin(x), rtol=1e-7)

@@ -16,7 +16,7 @@ from brickwork.layers.reshaping import Permute, RepeatVector
 from brickwork.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from brickwork.layers.embedding import Embedding
 from brickwork.layers.lambda_layer import Lambda
-from brickwork.layers.operation_layer import OperationLayer  # noqa: F401  (ops on KerasTensors)
+from brickwork.layers import operation_layer as _operation_layer  # noqa: F401,E402  (ops on KerasTensors)
 from brickwork.layers.masking import Masking
 from brickwork.layers.noise import (ActivityRegularization, AlphaDropout, GaussianDropout,
                                     GaussianNoise, SpatialDropout1D, SpatialDropout2D,

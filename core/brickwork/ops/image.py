@@ -403,8 +403,152 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     return value if _a._array(image1).ndim == 4 else _a.squeeze(value, 0)
 
 
+def _homography(start_points, end_points, dtype):
+    """The 8 coefficients mapping output (end) points to input (start) points."""
+    xp = backend_xp()
+    start = xp.asarray(data_of(start_points), dtype="float64")
+    end = xp.asarray(data_of(end_points), dtype="float64")
+    for name, points in (("start_points", start), ("end_points", end)):
+        if points.shape[-2:] != (4, 2) or points.ndim not in (2, 3):
+            raise ValueError(f"perspective_transform: `{name}` must be (4, 2) or (N, 4, 2), got "
+                             f"shape {tuple(points.shape)}")
+    if start.shape != end.shape:
+        raise ValueError(f"perspective_transform: `start_points` {tuple(start.shape)} and "
+                         f"`end_points` {tuple(end.shape)} differ in shape")
+    if start.ndim == 2:
+        start, end = start[None], end[None]
+    rows, targets = [], []
+    zeros = xp.zeros(start.shape[0])
+    ones = xp.ones(start.shape[0])
+    for i in range(4):
+        ex, ey = end[:, i, 0], end[:, i, 1]
+        sx, sy = start[:, i, 0], start[:, i, 1]
+        rows.append(xp.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], -1))
+        rows.append(xp.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], -1))
+        targets += [sx, sy]
+    matrix = xp.stack(rows, 1)
+    vector = xp.stack(targets, 1)[..., None]
+    return xp.linalg.solve(matrix, vector)[..., 0].astype(dtype)
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear",
+                          fill_value=0, data_format=None):
+    dtype = _m._float(_a._array(images)).dtype
+    transform = _homography(start_points, end_points, dtype)
+    return affine_transform(images, transform, interpolation, "constant", fill_value, data_format)
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
+                       data_format=None):
+    from brickwork.ops.convolution import conv
+    xp = backend_xp()
+    data = _a._array(volumes)
+    if data.ndim not in (4, 5):
+        raise ValueError(f"extract_patches_3d: `volumes` must be 4-D or 5-D, got shape "
+                         f"{tuple(data.shape)}")
+    single = data.ndim == 4
+    x = _a.expand_dims(volumes, 0) if single else volumes
+    first = standardize_data_format(data_format) == "channels_first"
+    if first:
+        x = _a.transpose(x, (0, 2, 3, 4, 1))
+    size = (size,) * 3 if isinstance(size, int) else tuple(size)
+    strides = size if strides is None else ((strides,) * 3 if isinstance(strides, int) else strides)
+    c = _a._array(x).shape[-1]
+    count = size[0] * size[1] * size[2] * c
+    dtype = _m._float(_a._array(x)).dtype
+    if _a._array(x).dtype != dtype:
+        x = _a._array(x).astype(dtype)
+    eye = xp.eye(count, dtype=dtype).reshape(*size, c, count)
+    y = conv(x, eye, strides, padding, "channels_last", dilation_rate)
+    if first:
+        y = _a.transpose(y, (0, 4, 1, 2, 3))
+    return _a.squeeze(y, 0) if single else y
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
+                      fill_mode="reflect", fill_value=0.0, seed=None, data_format=None):
+    """Displace each pixel by a random field (uniform noise smoothed by a
+    Gaussian of ``sigma``, scaled by ``alpha``) and resample."""
+    from brickwork import random as _random
+    xp = backend_xp()
+    x, back = _channels_last(images, data_format, "elastic_transform")
+    n, h, w, c = _a._array(x).shape
+    dtype = _m._float(_a._array(x)).dtype
+    if _a._array(x).dtype != dtype:
+        x = _a._array(x).astype(dtype)
+    noise = _a._array(_random.uniform((n, h, w, 2), -1.0, 1.0, dtype=dtype, seed=seed))
+    size = int(2 * round(3 * sigma) + 1)
+    r = xp.arange(size, dtype="float64") - (size - 1) / 2
+    g = xp.exp(-(r * r) / (2 * sigma * sigma))
+    g = g / g.sum()
+    padded = xp.pad(noise, ((0, 0), (size // 2, size // 2), (size // 2, size // 2), (0, 0)),
+                    mode="reflect" if size // 2 < min(h, w) else "edge")
+    from brickwork.ops.convolution import depthwise_conv
+    kernel = xp.broadcast_to((g[:, None] * g[None, :])[:, :, None, None], (size, size, 2, 1))
+    field = _a._array(depthwise_conv(padded, kernel.astype(dtype), 1, "valid", "channels_last"))
+    field = field * alpha
+    ys, xs = xp.meshgrid(xp.arange(h, dtype=dtype), xp.arange(w, dtype=dtype), indexing="ij")
+    rows = ys[None] + field[..., 0]
+    cols = xs[None] + field[..., 1]
+    return back(_sample(x, rows, cols, interpolation, fill_mode, fill_value))
+
+
+def _resampling_kernel(method):
+    xp = backend_xp()
+    if method in ("linear", "bilinear", "trilinear", "triangle"):
+        return lambda x: xp.maximum(0.0, 1.0 - xp.abs(x))
+    if method in ("cubic", "bicubic", "tricubic", "keyscubic"):
+        def keys(x):
+            x = xp.abs(x)
+            out = ((1.5 * x - 2.5) * x) * x + 1.0
+            out = xp.where(x >= 1.0, ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0, out)
+            return xp.where(x >= 2.0, 0.0, out)
+        return keys
+    if method in ("lanczos3", "lanczos5"):
+        radius = int(method[-1])
+
+        def lanczos(x):
+            y = radius * xp.sin(np.pi * x) * xp.sin(np.pi * x / radius)
+            out = xp.where(x > 1e-3, y / xp.where(x > 1e-3, np.pi ** 2 * x ** 2, 1.0), 1.0)
+            return xp.where(x > radius, 0.0, out)
+        return lanczos
+    raise ValueError(f"scale_and_translate: unknown `method` {method!r}; use 'linear', 'cubic', "
+                     f"'lanczos3' or 'lanczos5'")
+
+
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method,
+                        antialias=True):
+    """As ``jax.image.scale_and_translate``: each spatial dim resampled with a
+    kernel (widened by 1/scale when shrinking with ``antialias``)."""
+    xp = backend_xp()
+    kernel = _resampling_kernel(method)
+    data = _a._array(images)
+    dtype = _m._float(data).dtype
+    x = images if data.dtype == dtype else data.astype(dtype)
+    scale = xp.asarray(data_of(scale), dtype="float64").reshape(-1)
+    translation = xp.asarray(data_of(translation), dtype="float64").reshape(-1)
+    for i, dim in enumerate(spatial_dims):
+        in_size = _a._array(x).shape[dim]
+        out_size = int(output_shape[dim])
+        inv = 1.0 / float(scale[i])
+        kernel_scale = max(inv, 1.0) if antialias else 1.0
+        sample = (xp.arange(out_size) + 0.5) * inv - float(translation[i]) * inv - 0.5
+        distance = xp.abs(sample[None, :] - xp.arange(in_size, dtype="float64")[:, None]) / kernel_scale
+        weights = kernel(distance)
+        total = weights.sum(axis=0, keepdims=True)
+        weights = xp.where(xp.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                           weights / xp.where(total != 0, total, 1.0), 0.0)
+        inside = (sample >= -0.5) & (sample <= in_size - 0.5)
+        weights = xp.where(inside[None, :], weights, 0.0).astype(dtype)
+        from brickwork.ops.numeric import tensordot
+        moved = _a.moveaxis(x, dim, -1)
+        x = _a.moveaxis(tensordot(moved, weights, axes=1), -1, dim)
+    return x
+
+
 __all__ = ["resize", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb",
            "affine_transform", "map_coordinates", "gaussian_blur", "sobel_edges",
-           "extract_patches", "ssim"]
+           "extract_patches", "ssim", "perspective_transform", "extract_patches_3d",
+           "elastic_transform", "scale_and_translate"]
 
 del math

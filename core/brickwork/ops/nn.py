@@ -416,6 +416,80 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return record(out, (x,), vjp)
 
 
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """Per-sample CTC loss of ``output`` logits (batch, time, classes) for
+    ``target`` labels (batch, max_length), ``mask_index`` the blank; the
+    forward algorithm in log space, composed of differentiable ops."""
+    xp = _core.backend_xp()
+    logits = _a._array(output)
+    if logits.ndim != 3:
+        raise ValueError(f"ctc_loss: `output` must be (batch, time, classes), got shape "
+                         f"{tuple(logits.shape)}")
+    labels = xp.asarray(data_of(target)).astype("int64")
+    batch, steps, _ = logits.shape
+    label_len = xp.asarray(data_of(target_length)).astype("int64").reshape(batch)
+    out_len = xp.asarray(data_of(output_length)).astype("int64").reshape(batch)
+    if labels.ndim != 2 or labels.shape[0] != batch:
+        raise ValueError(f"ctc_loss: `target` must be (batch, max_length) with batch {batch}, got "
+                         f"shape {tuple(labels.shape)}")
+    width = 2 * labels.shape[1] + 1
+    extended = xp.full((batch, width), mask_index, dtype="int64")
+    extended[:, 1::2] = labels
+    log_probs = log_softmax(output, axis=-1)  # (batch, time, classes)
+    index = xp.broadcast_to(extended[:, None, :], (batch, steps, width))
+    emit = _a.take_along_axis(log_probs, index, axis=2)  # (batch, time, width)
+    dtype = _m._float(logits).dtype
+    neg_inf = xp.asarray(-1e30, dtype=dtype)
+    positions = xp.arange(width)
+    # a skip (s-2 -> s) is allowed onto a label that differs from the label two back
+    skip_ok = xp.zeros((batch, width), dtype=bool)
+    skip_ok[:, 2:] = (extended[:, 2:] != mask_index) & (extended[:, 2:] != extended[:, :-2])
+    start = xp.where(positions[None, :] < 2, 0.0, -1e30).astype(dtype)
+    alpha = _m.add(_a.getitem(emit, (slice(None), 0)), start)
+    for t in range(1, steps):
+        stay = alpha
+        step = _a.concatenate([_m.add(_a.getitem(alpha, (slice(None), slice(0, 1))), -1e30),
+                               _a.getitem(alpha, (slice(None), slice(0, width - 1)))], axis=1)
+        skip = _a.concatenate([_m.add(_a.getitem(alpha, (slice(None), slice(0, 2))), -1e30),
+                               _a.getitem(alpha, (slice(None), slice(0, width - 2)))], axis=1)
+        skip = _m.where(skip_ok, skip, neg_inf)
+        total = _m.logaddexp(_m.logaddexp(stay, step), skip)
+        updated = _m.add(total, _a.getitem(emit, (slice(None), t)))
+        alive = (t < out_len)[:, None]
+        alpha = _m.where(alive, updated, alpha)
+    last = xp.clip(2 * label_len, 0, width - 1)
+    end_blank = _a.take_along_axis(alpha, last[:, None], axis=1)
+    end_label = _a.take_along_axis(alpha, xp.clip(last - 1, 0, width - 1)[:, None], axis=1)
+    end_label = _m.where((label_len > 0)[:, None], end_label, neg_inf)
+    return _m.negative(_a.squeeze(_m.logaddexp(end_blank, end_label), axis=1))
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
+               merge_repeated=True, mask_index=0):
+    """Greedy CTC decoding (as Keras): ``(decoded, log_probabilities)`` with
+    ``decoded`` of shape (top_paths, batch, time), padded with -1."""
+    xp = _core.backend_xp()
+    if strategy != "greedy":
+        raise NotImplementedError("ctc_decode: only strategy='greedy' is implemented")
+    logits = _a._array(inputs)
+    batch, steps, _ = logits.shape
+    lengths = xp.asarray(data_of(sequence_lengths)).astype("int64").reshape(batch)
+    log_probs = _a._array(log_softmax(logits, axis=-1))
+    best = log_probs.argmax(-1)  # (batch, time)
+    valid = xp.arange(steps)[None, :] < lengths[:, None]
+    score = -(xp.where(valid, logits.max(-1), 0)).sum(-1, keepdims=True)  # of the raw inputs, as Keras
+    keep = valid & (best != mask_index)
+    if merge_repeated:
+        repeat = xp.zeros_like(keep)
+        repeat[:, 1:] = best[:, 1:] == best[:, :-1]
+        keep &= ~repeat
+    decoded = xp.full((batch, steps), -1, dtype="int32")
+    for b in range(batch):
+        row = best[b][keep[b]]
+        decoded[b, :row.shape[0]] = row
+    return decoded[None], score.astype(logits.dtype)
+
+
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and callable(value)
            and getattr(value, "__module__", None) == __name__]

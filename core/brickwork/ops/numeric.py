@@ -543,6 +543,55 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     return spectrum.real.astype(data.dtype), spectrum.imag.astype(data.dtype)
 
 
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
+          center=True):
+    """Inverse of ``stft``: overlap-add of the windowed inverse FFTs,
+    normalized by the summed squared window (as torch.istft)."""
+    xp = backend_xp()
+    real, imag = (_a._array(v) for v in x)
+    dtype = real.dtype
+    frames = xp.fft.irfft(real + 1j * imag, n=fft_length, axis=-1)  # (..., count, fft_length)
+    if window is not None:
+        if isinstance(window, str):
+            n = xp.arange(sequence_length, dtype="float64")
+            a = 0.5 if window == "hann" else 0.54
+            win = a - (1 - a) * xp.cos(2 * np.pi * n / sequence_length)
+        else:
+            win = xp.asarray(data_of(window), dtype="float64")
+    else:
+        win = xp.ones(sequence_length, dtype="float64")
+    left = (fft_length - sequence_length) // 2
+    win = xp.pad(win, (left, fft_length - sequence_length - left))
+    count = frames.shape[-2]
+    total = fft_length + sequence_stride * (count - 1)
+    out = xp.zeros(frames.shape[:-2] + (total,), dtype="float64")
+    envelope = sequence_length == fft_length and center and window is not None
+    if envelope:
+        # torch.istft: divide by the summed squared window actually overlapping each sample
+        scale = win
+    else:
+        # tf.signal.inverse_stft_window_fn: the steady-state sum of squared windows
+        overlaps = -(-fft_length // sequence_stride)
+        denom = xp.pad(win * win, (0, overlaps * sequence_stride - fft_length))
+        denom = xp.tile(denom.reshape(overlaps, sequence_stride).sum(0), overlaps)[:fft_length]
+        scale = win / denom
+    norm = xp.zeros(total, dtype="float64")
+    for i in range(count):
+        lo = i * sequence_stride
+        out[..., lo:lo + fft_length] += frames[..., i, :] * scale
+        norm[lo:lo + fft_length] += win * win
+    if envelope:
+        out = out / xp.where(norm > 1e-11, norm, 1.0)
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        out = out[..., start:start + length]
+        if out.shape[-1] < length:
+            out = xp.pad(out, [(0, 0)] * (out.ndim - 1) + [(0, length - out.shape[-1])])
+    else:
+        out = out[..., start:total - fft_length // 2] if center else out
+    return out.astype(dtype)
+
+
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and callable(value)
            and getattr(value, "__module__", None) == __name__ and name != "einsum_"]
