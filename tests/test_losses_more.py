@@ -180,3 +180,20 @@ def test_the_configured_epsilon_clips_probabilities():
     finally:
         brickwork.config.set_epsilon(previous)
     np.testing.assert_allclose([default, coarse], [-np.log(1e-7), -np.log(1e-3)], rtol=1e-3)
+
+
+def test_labels_that_fit_the_other_crossentropy_name_it():
+    import brickwork
+    one_hot = np.eye(3, dtype="float32")[[0, 2, 1, 1]]
+    probabilities = np.full((4, 3), 1 / 3, "float32")
+    with pytest.raises(ValueError, match=r"one-hot labels do: use CategoricalCrossentropy "
+                                         r"\(loss='categorical_crossentropy'\)"):
+        brickwork.losses.SparseCategoricalCrossentropy()(one_hot, probabilities)
+    for indices in (np.array([0, 2, 1, 1]), np.array([[0], [2], [1], [1]])):
+        with pytest.raises(ValueError, match=r"look like class indices: use "
+                                             r"SparseCategoricalCrossentropy.*num_classes=3"):
+            brickwork.losses.CategoricalCrossentropy()(indices, probabilities)
+    model = brickwork.Sequential([brickwork.Input((2,)), brickwork.layers.Dense(3, "softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(ValueError, match="SparseCategoricalCrossentropy"):
+        model.fit(np.ones((4, 2), "float32"), np.array([0, 2, 1, 1]), verbose=0)

@@ -273,6 +273,20 @@ def _same_shape(target, output):
                          f"target.shape={_shape(target)}, output.shape={_shape(output)}")
 
 
+def _refuse_class_indices(y_true, y_pred):
+    """Integer class indices given to a one-hot loss: name the loss that fits."""
+    true_shape, pred_shape = _shape(y_true), _shape(y_pred)
+    if not pred_shape or true_shape == pred_shape or pred_shape[-1] < 2:
+        return
+    if true_shape in (pred_shape[:-1], pred_shape[:-1] + (1,)):
+        raise ValueError(
+            f"categorical_crossentropy expects one-hot labels of the predictions' shape "
+            f"{pred_shape}, but received labels of shape {true_shape}, which look like class "
+            f"indices: use SparseCategoricalCrossentropy (loss='sparse_categorical_crossentropy') "
+            f"for class indices, or one-hot them with "
+            f"keras.utils.to_categorical(y, num_classes={pred_shape[-1]}).")
+
+
 def _smooth_categorical(y_true, label_smoothing, dtype):
     if not label_smoothing:
         return y_true
@@ -307,6 +321,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     dtype = _dtype(y_pred)
     y_true = _convert(y_true, dtype)
     _warn_single_class("categorical_crossentropy", y_pred)
+    _refuse_class_indices(y_true, y_pred)
     y_true = _smooth_categorical(y_true, label_smoothing, dtype)
     _same_shape(y_true, y_pred)
     if len(_shape(y_pred)) < 1:
@@ -328,6 +343,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     dtype = _dtype(y_pred)
     y_true = _convert(y_true, dtype)
     _warn_single_class("categorical_focal_crossentropy", y_pred)
+    _refuse_class_indices(y_true, y_pred)
     y_true = _smooth_categorical(y_true, label_smoothing, dtype)
     _same_shape(y_true, y_pred)
     if from_logits:
@@ -355,9 +371,13 @@ def _sparse_crossentropy_and_mask(y_true, y_pred, from_logits=False, ignore_clas
         labels = xp.squeeze(labels, axis=class_axis)
     expected = tuple(d for i, d in enumerate(pred_shape) if i != class_axis)
     if tuple(labels.shape) != expected:
+        hint = ("; these labels have the predictions' shape, as one-hot labels do: use "
+                "CategoricalCrossentropy (loss='categorical_crossentropy') for one-hot labels, "
+                "or pass class indices (y.argmax(axis=-1)) to sparse_categorical_crossentropy"
+                if tuple(labels.shape) == pred_shape else "")
         raise ValueError("Arguments `target` and `output` must have the same shape up until the "
                          f"last dimension: target.shape={tuple(labels.shape)}, "
-                         f"output.shape={pred_shape}")
+                         f"output.shape={pred_shape}{hint}")
     valid = None
     if ignore_class is not None:
         valid = labels != ignore_class
