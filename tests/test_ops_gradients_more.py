@@ -127,6 +127,9 @@ CASES = [
     ("norm_vec", lambda a: ops.linalg.norm(a, ord=3, axis=-1), [normal(3, 4)]),
     ("solve_triangular", lambda a, b: ops.linalg.solve_triangular(a, b, lower=True),
      [np.tril(normal(3, 3)) + 3 * np.eye(3), normal(3, 2)]),
+    ("eigh_values", lambda a: ops.linalg.eigh((a + ops.transpose(a)) * 0.5)[0], [normal(4, 4)]),
+    ("eigh_vectors", lambda a: ops.square(ops.linalg.eigh((a + ops.transpose(a)) * 0.5)[1]),
+     [normal(4, 4)]),
     # image
     ("resize_bilinear", lambda a: ops.image.resize(a, (5, 3)), [normal(1, 4, 6, 2)]),
     ("affine_transform", lambda a: ops.image.affine_transform(
@@ -143,6 +146,16 @@ CASES = [
     ("perspective_transform", lambda a: ops.image.perspective_transform(
         a, np.array([[0, 0], [4, 0], [0, 3], [4, 3]]), np.array([[0.5, 0], [4, 0.2], [0, 3], [3.6, 3]])),
      [normal(1, 4, 5, 2)]),
+    ("quantile", lambda a: ops.quantile(a, [0.2, 0.7], axis=1), [normal(3, 5)]),
+    ("median", ops.median, [normal(3, 4)]),
+    ("percentile_midpoint", lambda a: ops.percentile(a, 40.0, axis=0, method="midpoint"), [normal(5, 2)]),
+    ("fft_real", lambda r, i: ops.fft((r, i))[0], [normal(2, 6), normal(2, 6)]),
+    ("fft_imag", lambda r, i: ops.fft((r, i))[1], [normal(2, 6), normal(2, 6)]),
+    ("fft2", lambda r, i: ops.fft2((r, i))[1], [normal(3, 4), normal(3, 4)]),
+    ("ifft2", lambda r, i: ops.ifft2((r, i))[0], [normal(3, 4), normal(3, 4)]),
+    ("rfft", lambda a: ops.rfft(a)[1], [normal(2, 7)]),
+    ("rfft_padded", lambda a: ops.rfft(a, fft_length=10)[0], [normal(2, 7)]),
+    ("stft", lambda a: ops.stft(a, 6, 3, 8)[0], [normal(2, 16)]),
     # core
     ("slice", lambda a: ops.slice(a, (1, 0), (2, 3)), [normal(3, 4)]),
     ("slice_update", lambda a, u: ops.slice_update(a, (1, 1), u), [normal(3, 4), normal(2, 2)]),

@@ -117,7 +117,26 @@ def eig(x):
 
 
 def eigh(x):
-    return backend_xp().linalg.eigh(_square("eigh", x))
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices;
+    differentiable (distinct eigenvalues), the gradient symmetrized."""
+    xp = backend_xp()
+    data = _square("eigh", x)
+    w, v = xp.linalg.eigh(data)
+    if not needs_grad(x):
+        return w, v
+
+    def symmetric(m):
+        return 0.5 * (m + _mT(m))
+
+    def vjp_values(g):
+        return (symmetric((v * g[..., None, :]) @ _mT(v)),)
+
+    def vjp_vectors(g):
+        gap = w[..., None, :] - w[..., :, None]
+        eye = xp.eye(w.shape[-1], dtype=bool)
+        f = xp.where(eye, 0.0, 1.0 / xp.where(eye, 1.0, gap))
+        return (symmetric(v @ (f * (_mT(v) @ g)) @ _mT(v)),)
+    return record(w, (x,), vjp_values), record(v, (x,), vjp_vectors)
 
 
 def lu_factor(x):

@@ -204,11 +204,54 @@ def ptp(x, axis=None, keepdims=False):
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """NumPy's quantile, composed of sort and gathers (differentiable in ``x``)."""
     xp = backend_xp()
-    data = _m._float(_a._array(x))
-    qs = xp.asarray(data_of(q), dtype=data.dtype)
-    out = xp.quantile(data, qs, axis=_m._axis_arg(axis), method=method, keepdims=keepdims)
-    return out.astype(data.dtype)
+    data = _a._array(x)
+    if data.dtype.kind not in "fc":
+        x = data = data.astype(FLOATX)
+    qs = np.asarray(_host(q), dtype="float64")
+    if axis is None:
+        x, axes = _a.reshape(x, (-1,)), (0,)
+        ndim = 1
+    else:
+        axes = _m._normalize_axes(_m._axis_arg(axis), data.ndim)
+        ndim = data.ndim
+        rest = [i for i in range(ndim) if i not in axes]
+        x = _a.transpose(x, rest + list(axes))
+        shape = _a._array(x).shape
+        x = _a.reshape(x, shape[:len(rest)] + (-1,))
+    n = _a._array(x).shape[-1]
+    ordered = _a.sort(x, axis=-1)
+    position = qs * (n - 1)
+    lower = np.floor(position).astype(np.int64)
+    upper = np.minimum(lower + 1, n - 1)
+    fraction = position - lower
+    if method == "lower":
+        picks = [(lower, None)]
+    elif method == "higher":
+        picks = [(np.ceil(position).astype(np.int64), None)]
+    elif method == "nearest":
+        picks = [(np.round(position).astype(np.int64), None)]
+    elif method == "midpoint":
+        picks = [(lower, 0.5), (upper, 0.5)]
+    elif method == "linear":
+        picks = [(lower, 1 - fraction), (upper, fraction)]
+    else:
+        raise ValueError(f"quantile: `method` must be 'linear', 'lower', 'higher', 'midpoint' or "
+                         f"'nearest', got {method!r}")
+    out = None
+    for index, weight in picks:
+        gathered = _a.take(ordered, xp.asarray(index.reshape(-1)), axis=-1)  # (..., len(q))
+        if weight is not None:
+            gathered = _m.multiply(gathered, xp.asarray(np.reshape(weight, -1), dtype=data.dtype))
+        out = gathered if out is None else _m.add(out, gathered)
+    out = _a.moveaxis(out, -1, 0)  # q first, as NumPy
+    if qs.ndim == 0:
+        out = _a.squeeze(out, 0)
+    if keepdims:
+        kept = [1 if i in axes or axis is None else d for i, d in enumerate(data.shape)]
+        out = _a.reshape(out, qs.shape + tuple(kept))
+    return out
 
 
 def percentile(x, q, axis=None, method="linear", keepdims=False):
@@ -441,36 +484,74 @@ def view_as_real(x):
     return xp.stack([data.real, data.imag], axis=-1)
 
 
-# --- FFT (pairs of real arrays, as Keras) -----------------------------------
+# --- FFT (pairs of real arrays, as Keras); linear, so each part's gradient is
+# the adjoint transform of its cotangent ----------------------------------------
 
 
 def _complex(x):
     real, imag = x
-    return _a._array(real) + 1j * _a._array(imag)
+    r, i = _a._array(real), _a._array(imag)
+    if r.shape != i.shape:
+        raise ValueError(f"fft: the real and imaginary parts differ in shape: {tuple(r.shape)} "
+                         f"and {tuple(i.shape)}")
+    return r + 1j * i
 
 
-def _pair_out(z, dtype):
-    return z.real.astype(dtype), z.imag.astype(dtype)
+def _linear_pair(inputs, z, adjoint, dtype):
+    """``(real(z), imag(z))`` recorded on the tape: ``adjoint(c)`` maps a
+    complex cotangent of ``z`` to the complex (or real) cotangent of the input."""
+    real, imag = z.real.astype(dtype), z.imag.astype(dtype)
+    if not needs_grad(*inputs):
+        return real, imag
+
+    def split(grad):
+        if len(inputs) == 1:
+            return (grad.real.astype(dtype),)
+        return grad.real.astype(dtype), grad.imag.astype(dtype)
+    # Re(conj(g) z) for the real part; Im(z) = Re(-i z) for the imaginary part.
+    return (record(real, tuple(inputs), lambda g: split(adjoint(g))),
+            record(imag, tuple(inputs), lambda g: split(adjoint(1j * g))))
 
 
 def fft(x):
+    xp = backend_xp()
     dtype = _a._array(x[0]).dtype
-    return _pair_out(backend_xp().fft.fft(_complex(x)), dtype)
+    z = xp.fft.fft(_complex(x))
+    n = z.shape[-1]
+    return _linear_pair(tuple(x), z, lambda g: xp.fft.ifft(g) * n, dtype)
 
 
 def fft2(x):
+    xp = backend_xp()
     dtype = _a._array(x[0]).dtype
-    return _pair_out(backend_xp().fft.fft2(_complex(x)), dtype)
+    z = xp.fft.fft2(_complex(x))
+    n = z.shape[-1] * z.shape[-2]
+    return _linear_pair(tuple(x), z, lambda g: xp.fft.ifft2(g) * n, dtype)
 
 
 def ifft2(x):
+    xp = backend_xp()
     dtype = _a._array(x[0]).dtype
-    return _pair_out(backend_xp().fft.ifft2(_complex(x)), dtype)
+    z = xp.fft.ifft2(_complex(x))
+    n = z.shape[-1] * z.shape[-2]
+    return _linear_pair(tuple(x), z, lambda g: xp.fft.fft2(g) / n, dtype)
 
 
 def rfft(x, fft_length=None):
+    xp = backend_xp()
     data = _m._float(_a._array(x))
-    return _pair_out(backend_xp().fft.rfft(data, n=fft_length), data.dtype)
+    n = data.shape[-1] if fft_length is None else fft_length
+    z = xp.fft.rfft(data, n=n)
+
+    def adjoint(g):
+        full = xp.zeros(g.shape[:-1] + (n,), dtype=g.dtype)
+        full[..., :g.shape[-1]] = g
+        grad = (xp.fft.ifft(full) * n).real
+        size = data.shape[-1]
+        if size > n:
+            return xp.concatenate([grad, xp.zeros(grad.shape[:-1] + (size - n,), grad.dtype)], -1)
+        return grad[..., :size]
+    return _linear_pair((x,), z, adjoint, data.dtype)
 
 
 def irfft(x, fft_length=None):
@@ -516,14 +597,17 @@ def rearrange(tensor, pattern, **axes_lengths):
 
 
 def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
-    """Short-time Fourier transform over the last axis: (real, imag), as Keras."""
+    """Short-time Fourier transform over the last axis: (real, imag), as Keras
+    (frames of ``fft_length`` with the window centred in them, as torch.stft);
+    differentiable in ``x``."""
     xp = backend_xp()
-    data = _m._float(_a._array(x))
+    data = _a._array(x)
+    if data.dtype.kind not in "fc":
+        x = data = data.astype(FLOATX)
     if center:
         pad = [(0, 0)] * (data.ndim - 1) + [(fft_length // 2, fft_length // 2)]
-        data = xp.pad(data, pad, mode="reflect")
-    # frames of fft_length; the window (sequence_length) sits centred in them, as torch.stft
-    frames = extract_sequences(data, fft_length, sequence_stride)
+        x = _a.pad(x, pad, mode="reflect")
+    frames = extract_sequences(x, fft_length, sequence_stride)
     if window is not None:
         if isinstance(window, str):
             if window not in ("hann", "hamming"):
@@ -538,9 +622,8 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
         win = xp.ones(sequence_length, dtype="float64")
     left = (fft_length - sequence_length) // 2
     win = xp.pad(win, (left, fft_length - sequence_length - left))
-    frames = frames * win.astype(data.dtype)
-    spectrum = xp.fft.rfft(frames, n=fft_length, axis=-1)
-    return spectrum.real.astype(data.dtype), spectrum.imag.astype(data.dtype)
+    frames = _m.multiply(frames, win.astype(data.dtype))
+    return rfft(frames, fft_length)
 
 
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
