@@ -15,6 +15,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "benchma
 
 from suite import kernels as kernel_benchmarks  # noqa: E402
 from suite import models as model_benchmarks  # noqa: E402
+from suite import op_overhead as op_benchmarks  # noqa: E402
 
 from brickwork import backend  # noqa: E402
 from brickwork.plugin_manager import kernel_spec_names  # noqa: E402
@@ -63,3 +64,16 @@ def test_asv_discovers_the_suite():
                             text=True, env=env, timeout=300)
     assert result.returncode == 0 and "No problems found" in result.stdout, \
         result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("op", sorted(op_benchmarks.OPS))
+def test_op_overhead_benchmarks_run_and_compute_the_same(op):
+    """Both sides of each pair compute the same value, so the difference
+    between their times is the overhead of brickwork.ops alone."""
+    import numpy as np
+
+    from brickwork import ops
+    suite = op_benchmarks.OpOverhead()
+    _run_once(suite, (op, "numpy"))
+    through_ops = ops.convert_to_numpy(suite.through_ops(suite.xp, suite.a, suite.b))
+    np.testing.assert_array_equal(through_ops, suite.bare(suite.xp, suite.a, suite.b))
