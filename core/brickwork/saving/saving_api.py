@@ -50,7 +50,15 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model from a ``.keras`` archive (brickwork's or Keras 3's)."""
+    """Load a model from a ``.keras`` archive (brickwork's or Keras 3's).
+
+    The file is treated as untrusted: a file that cannot be loaded raises
+    ``brickwork.saving.LoadError`` (a ``ValueError``), and one that would make
+    the loader allocate more than ``brickwork.saving.get_max_load_bytes()``
+    (256 MiB by default) beyond the weights it stores raises
+    ``LoadLimitError`` before allocating; raise the limit for a trusted file
+    with ``brickwork.saving.set_max_load_bytes(n)`` or the environment
+    variable ``BRICKWORK_MAX_LOAD_BYTES``."""
     path = _path_string(filepath)
     if path is None:
         return saving_lib.load_model(filepath, custom_objects, compile, safe_mode)
@@ -85,7 +93,9 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Load variables from a ``.weights.h5`` file or a ``.keras`` archive into a
     built model; nothing changes on failure unless ``skip_mismatch``, which
-    loads what fits and warns about the rest."""
+    loads what fits and warns about the rest. Failures raise
+    ``brickwork.saving.LoadError``; a dataset that declares more than it
+    stores beyond the load limit is refused unread (see ``load_model``)."""
     if kwargs:
         raise ValueError(f"load_weights: unexpected keyword arguments {sorted(kwargs)}")
     path = os.fspath(filepath)
