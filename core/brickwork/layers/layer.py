@@ -16,6 +16,7 @@ import numpy as np
 from brickwork import backend as _backend
 from brickwork import call_context, dtype_policies, initializers, ops, tree
 from brickwork.autodiff import stop_recording
+from brickwork.backend_state import mixed_backend_error
 from brickwork.dtypes import is_float_dtype, standardize_dtype
 from brickwork.layers.input_spec import InputSpec
 from brickwork.masks import get_keras_mask, set_keras_mask
@@ -394,7 +395,6 @@ class Layer:
                                f"`super().__init__()`; call it first.")
         home = self._weights_backend
         if home is not None and home != _backend.get_backend().name:
-            from brickwork.models.backend_move import mixed_backend_error
             raise mixed_backend_error(self, home, _backend.get_backend().name)
         if _has_symbolic_argument(args, kwargs):
             return self._symbolic_call(args, kwargs)

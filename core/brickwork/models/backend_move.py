@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import backend as _backend
+from brickwork.backend_state import (check_model_backend,  # noqa: F401  (re-exported)
+                                     mixed_backend_error)
 from brickwork.random import SeedGenerator
 from brickwork.saving.state_walk import is_saveable, walk_children
 from brickwork.variables import Variable
@@ -105,48 +107,3 @@ def _carry_random_stream(seed_generator, home, target):
     else:  # different generator kinds: seed from the old stream rather than replay it
         fresh = target.kernels.random_generator(int(source.integers(0, 2**31 - 1)))
     generators[target.name] = fresh
-
-
-# -- refusing mixed backends --------------------------------------------------------
-
-
-def mixed_backend_error(owner, home, selected, what=None):
-    """The error for computing with ``owner``'s state (on ``home``) under ``selected``."""
-    kind = "Model" if hasattr(owner, "fit") else "Layer"
-    what = what or "its weights are"
-    return _backend.BackendError(
-        f"{kind} {owner.name!r} ({type(owner).__name__}): {what} on backend {home!r}, but "
-        f"backend {selected!r} is selected. Move the model to the selected backend with "
-        f"`model.to_backend({selected!r})`, or select its backend again with "
-        f"`brickwork.backend.set_backend({home!r})`.")
-
-
-def check_model_backend(model):
-    """Raise :func:`mixed_backend_error` unless all of ``model``'s state lives
-    on the selected backend. Called once per fit/evaluate/predict/... call,
-    so it reads what is cheap: each layer's record, and the arrays of the
-    optimizer and metrics (which ``compile`` may have created while another
-    backend was selected)."""
-    selected = _backend.get_backend()
-    for layer in model._flatten_layers():
-        home = layer.__dict__.get("_weights_backend")
-        if home is not None and home != selected.name:
-            raise mixed_backend_error(model, home, selected.name,
-                                      what=f"the weights of layer {layer.name!r} are")
-    array_type = getattr(selected.xp, "ndarray", None)
-    if not isinstance(array_type, type):
-        return
-    for variable in _trainer_variables(model):
-        if not isinstance(variable._value, array_type):
-            library = type(variable._value).__module__.split(".")[0]
-            raise mixed_backend_error(
-                model, library, selected.name,
-                what=f"variable {variable.path!r} holds a {library} array, so its state is")
-
-
-def _trainer_variables(model):
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None:
-        yield from optimizer.variables
-    for metric in model.metrics:
-        yield from metric.variables

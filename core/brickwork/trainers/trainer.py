@@ -9,7 +9,7 @@ import numpy as np
 
 from brickwork import global_state, ops, tree
 from brickwork.autodiff import GradientTape, stop_recording
-from brickwork.models.backend_move import check_model_backend
+from brickwork.backend_state import check_model_backend
 from brickwork.trainers import data as data_utils
 from brickwork.trainers.compile_utils import CompileLoss, CompileMetrics
 
