@@ -170,6 +170,9 @@ class Bidirectional(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = copy.deepcopy(config)
+        if isinstance(config.get("layer"), dict):
+            # Only copied (forward_, backward_): built, it would make weights to throw away.
+            config["layer"].pop("build_config", None)
         config["layer"] = deserialize_keras_object(config["layer"], custom_objects=custom_objects)
         backward = config.pop("backward_layer", None)
         if backward is not None:
