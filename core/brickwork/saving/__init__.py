@@ -6,8 +6,8 @@ Loading treats files as untrusted: a file that cannot be loaded fails with
 beyond what it stores is bounded by ``set_max_load_bytes`` (256 MiB by
 default; see ``brickwork.saving.load_limits``).
 """
-from brickwork.saving.errors import (ArchiveError, ConfigError, LoadError,  # noqa: F401
-                                     LoadLimitError, WeightsFileError)
+from brickwork.saving.errors import (ArchiveError, ConfigError, ConfigTypeError,  # noqa: F401
+                                     LoadError, LoadLimitError, WeightsFileError)
 from brickwork.saving.load_limits import get_max_load_bytes, set_max_load_bytes  # noqa: F401
 from brickwork.saving.object_registration import (CustomObjectScope, custom_object_scope,  # noqa: F401
                                                   get_custom_objects, get_registered_name,
@@ -25,5 +25,5 @@ __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "register_serializable", "SafeModeScope", "enable_unsafe_deserialization",
            "load_model", "load_weights", "save_model", "save_weights",
            "deserialize_keras_object", "serialize_keras_object", "LoadError", "ArchiveError",
-           "ConfigError", "LoadLimitError", "WeightsFileError", "get_max_load_bytes",
-           "set_max_load_bytes"]
+           "ConfigError", "ConfigTypeError", "LoadLimitError", "WeightsFileError",
+           "get_max_load_bytes", "set_max_load_bytes"]
