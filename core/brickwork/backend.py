@@ -3,6 +3,12 @@
 ``set_backend`` resolves every kernel spec once into a plain function
 reference, so that a kernel call in a training loop costs one Python call.
 
+Listing backends (``list_backends``) loads their kernel tables but selects
+none: a backend imports its compiler, touches its device and changes
+process-wide settings in ``BackendInfo.activate``, which runs once, when it
+is first selected (``set_backend``, ``use_backend`` or the default's first
+use). DESIGN.md, rule 7.
+
 The module also holds Keras 3's ``keras.backend`` functions (``floatx``,
 ``epsilon``, ``image_data_format`` and their setters, ``result_type``,
 ``standardize_dtype``, ``clear_session``, ...), at the end. It imports
@@ -19,14 +25,10 @@ import types
 from dataclasses import dataclass
 
 from brickwork import global_state, naming
-from brickwork.plugin_manager import PluginManager, kernel_spec_names
+from brickwork.plugin_manager import BackendError, PluginManager, kernel_spec_names
 
 BACKEND_ENV = "BRICKWORK_BACKEND"
 DEFAULT_BACKEND = "numpy"
-
-
-class BackendError(ValueError):
-    """An unknown or unusable backend was requested."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class _Registry:
         self.default: Backend | None = None
         self.default_reason = ""  # what selected ``default``: for ``info``
         self._loaded: dict[str, Backend] = {}
+        self._activated: set[str] = set()  # backends whose ``activate`` ran (once per process)
 
     @property
     def manager(self) -> PluginManager:
@@ -91,7 +94,21 @@ class _Registry:
         with self._lock:
             return self._loaded.get(name) or self._load_new(name)
 
-    def _load_new(self, name: str) -> Backend:
+    def select(self, name: str) -> Backend:
+        """``load``, after activating the backend if this is its first selection."""
+        if name not in self._activated:
+            with self._lock:
+                if name not in self._activated:
+                    info = self._usable_info(name)
+                    try:
+                        info.activate()
+                    except Exception as exc:
+                        raise BackendError(f"backend {name!r} is not usable here: "
+                                           f"{_activation_failure(exc)}") from exc
+                    self._activated.add(name)
+        return self.load(name)
+
+    def _usable_info(self, name: str):
         manager = self.manager
         info = manager.backends.get(name)
         if info is None:
@@ -103,6 +120,11 @@ class _Registry:
             reason = f"availability check failed: {type(exc).__name__}: {exc}"
         if reason:
             raise BackendError(f"backend {name!r} is not usable here: {reason}")
+        return info
+
+    def _load_new(self, name: str) -> Backend:
+        manager = self.manager
+        info = self._usable_info(name)
         manager.ensure_kernel_modules(info)
         xp = importlib.import_module(info.array_module)
         backend = Backend(info, xp, manager.resolve_kernels(info))
@@ -115,6 +137,12 @@ class _Registry:
             self._loaded.clear()
             if self.default is not None:
                 self.default = self.load(self.default.name)
+
+
+def _activation_failure(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text if isinstance(exc, (RuntimeError, BackendError)) and text else \
+        f"activation failed: {type(exc).__name__}: {text}"
 
 
 _registry = _Registry()
@@ -130,7 +158,7 @@ def get_backend() -> Backend:
     the process default (selected from ``BRICKWORK_BACKEND`` on first use)."""
     selection = _context_selection.get()
     if selection is not None:
-        return _registry.load(selection[0])
+        return _registry.select(selection[0])
     default = _registry.default
     return default if default is not None else _select_default()
 
@@ -141,11 +169,11 @@ def _select_default() -> Backend:
             return _registry.default
         name = _environment_backend()
         if name is None:
-            _registry.default = _registry.load(DEFAULT_BACKEND)
+            _registry.default = _registry.select(DEFAULT_BACKEND)
             _registry.default_reason = f"the default ({BACKEND_ENV} is not set)"
         else:
             try:
-                _registry.default = _registry.load(name)
+                _registry.default = _registry.select(name)
             except BackendError as exc:
                 raise BackendError(f"{BACKEND_ENV}={name!r}: {exc}. Set {BACKEND_ENV} to a "
                                    f"usable backend, or unset it for {DEFAULT_BACKEND!r}.") from None
@@ -192,7 +220,7 @@ def set_backend(name: str) -> Backend:
     """Select the backend named ``name`` as the process default, for
     everything computed from now on. Inside a ``use_backend`` block it
     applies to the rest of that block too (and stays the default after)."""
-    backend = _registry.load(name)
+    backend = _registry.select(name)
     with _registry._lock:
         _registry.default, _registry.default_reason = backend, f"set_backend({name!r})"
     if _context_selection.get() is not None:
@@ -204,7 +232,7 @@ def set_backend(name: str) -> Backend:
 def use_backend(name: str):
     """Select a backend for the duration of a ``with`` block, in this thread
     or asyncio task only: others keep theirs (a context variable)."""
-    backend = _registry.load(name)
+    backend = _registry.select(name)
     token = _context_selection.set((name, f"use_backend({name!r})"))
     try:
         yield backend
@@ -213,7 +241,11 @@ def use_backend(name: str):
 
 
 def list_backends() -> list[BackendStatus]:
-    """Every installed backend, whether it can run here and why not."""
+    """Every installed backend, whether it can run here and why not.
+
+    Selects none of them: their kernel tables are loaded (to report missing
+    kernels), but no backend is activated (``BackendInfo.activate``), so
+    listing imports no compiler and changes no process-wide setting."""
     statuses = []
     for name, info in sorted(_registry.manager.backends.items()):
         device, missing, details = None, (), ""
@@ -238,6 +270,18 @@ def plugin_manager() -> PluginManager:
 
 def refresh() -> None:
     _registry.refresh()
+
+
+def ensure_plugins_loaded() -> bool:
+    """Load the installed plugins unless that already happened; True if it happened now.
+
+    Deserialization calls this before giving up on a class name, because
+    plugin layers register themselves when the plugins load.
+    """
+    if _registry._manager is not None:
+        return False
+    _registry.manager  # noqa: B018  (starts discovery)
+    return True
 
 
 # --- Keras 3's ``keras.backend`` functions ------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import brickwork
 from brickwork import backend
+from brickwork.plugins.kernel_table import is_missing_plugin_kernel
 
 
 def report() -> str:
@@ -56,8 +57,8 @@ def _registrations(manager, record) -> list[str]:
 
 
 def _missing_plugin_kernels(backend_name) -> list[str]:
-    """Plugin specs the backend's table serves with the 'missing' placeholder."""
-    with backend.use_backend(backend_name) as selected:
-        table = selected.kernels
+    """Plugin specs the backend's table serves with the 'missing' placeholder
+    (read from its loaded table: describing a backend does not select it)."""
+    table = backend._registry.load(backend_name).kernels
     return [name for name in backend.plugin_manager().plugin_specs
-            if getattr(getattr(table, name, None), "__qualname__", "").startswith("_missing_plugin_kernel")]
+            if is_missing_plugin_kernel(getattr(table, name, None))]

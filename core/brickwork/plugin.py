@@ -30,6 +30,14 @@ class BackendInfo:
     device_name: returns a human-readable name of the device it computes on.
     details: returns one line on how it computes there (accelerations on or
         off, and why), shown by ``python -m brickwork info``; may be empty.
+    activate: runs once per process, when the backend is first selected
+        (``set_backend``, ``use_backend`` or the default's first use), before
+        its kernel modules are imported: the place to import a compiler or a
+        GPU library, to check the device for real, and to change process-wide
+        settings. Discovering and listing backends never calls it (DESIGN.md,
+        rule 7), so ``unavailable_reason``, ``device_name`` and ``details``
+        must do none of that. Raise (a ``RuntimeError`` whose message is the
+        reason) when the backend turns out unusable.
     """
 
     name: str
@@ -38,3 +46,4 @@ class BackendInfo:
     unavailable_reason: Callable[[], str | None] = field(default=lambda: None)
     device_name: Callable[[], str] = field(default=lambda: "cpu")
     details: Callable[[], str] = field(default=lambda: "")
+    activate: Callable[[], None] = field(default=lambda: None)

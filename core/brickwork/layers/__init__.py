@@ -29,7 +29,7 @@ from brickwork.layers.convolutional import (CONVOLUTION_ALIASES, CONVOLUTION_LAY
 from brickwork.layers.pooling import *  # noqa: F401,F403  (pooling layers)
 from brickwork.layers.pooling import POOLING_ALIASES, POOLING_LAYERS, __all__ as _pooling_all
 from brickwork.saving.serialization import register_builtin
-from brickwork.plugin_manager import plugin_layer as __getattr__  # noqa: E402,F401  (plugin layers)
+from brickwork.layers.plugin_layers import plugin_layer as __getattr__  # noqa: E402,F401  (plugin layers)
 
 register_builtin("keras.layers", InputLayer, Dense, Activation, Dropout, Flatten, Reshape)
 register_builtin("keras.layers", ReLU, LeakyReLU, PReLU, ELU, Softmax, Add, Subtract, Multiply,

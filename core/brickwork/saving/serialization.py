@@ -149,7 +149,7 @@ def resolve_class(config: dict, module_objects=None, custom_objects=None, kind="
                  if class_name in t}
         if len(found) == 1:
             return next(iter(found.values()))
-    from brickwork.plugin_manager import ensure_plugins_loaded
+    from brickwork.backend import ensure_plugins_loaded
     if ensure_plugins_loaded():  # plugin layers register when the plugins first load
         return resolve_class(config, module_objects, custom_objects, kind)
     raise TypeError(
