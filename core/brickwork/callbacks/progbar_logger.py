@@ -18,7 +18,10 @@ class ProgbarLogger(Callback):
 
     def _start(self):
         verbose = self.params.get("verbose", 1)
-        self.progbar = Progbar(self.params.get("steps"), verbose=verbose)
+        # A stream of unknown length: no total until its first epoch ends.
+        self._seen = 0
+        self.progbar = Progbar(self.params.get("steps") or getattr(self, "_learned_steps", None),
+                               verbose=verbose)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.params.get("verbose", 1) and self.params.get("epochs", 1) > 1:
@@ -26,13 +29,18 @@ class ProgbarLogger(Callback):
         self._start()
 
     def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         self.progbar.update(batch + 1, logs, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
         self.progbar.update(self.progbar_steps(), logs, finalize=True)
 
     def progbar_steps(self):
-        return self.params.get("steps") or 1
+        steps = self.params.get("steps") or getattr(self, "_learned_steps", None)
+        if not steps and getattr(self, "_seen", 0):
+            steps = self._learned_steps = self._seen
+            self.progbar.target = steps
+        return steps or 1
 
     def on_test_begin(self, logs=None):
         if not self._in_fit:
@@ -40,6 +48,7 @@ class ProgbarLogger(Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if not self._in_fit:
+            self._seen = batch + 1
             self.progbar.update(batch + 1, logs, finalize=False)
 
     def on_test_end(self, logs=None):
@@ -50,6 +59,7 @@ class ProgbarLogger(Callback):
         self._start()
 
     def on_predict_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         self.progbar.update(batch + 1, finalize=False)
 
     def on_predict_end(self, logs=None):

@@ -11,6 +11,7 @@ from brickwork import global_state, ops, tree
 from brickwork.autodiff import GradientTape, stop_recording
 from brickwork.backend_state import check_model_backend
 from brickwork.trainers import data as data_utils
+from brickwork.trainers import data_adapters as adapters
 from brickwork.trainers.compile_utils import CompileLoss, CompileMetrics
 
 
@@ -230,9 +231,16 @@ class Trainer:
             self.optimizer.build(self.trainable_weights)
         self._trainable_for_step = self.trainable_weights
 
-    def _symbolic_build_from(self, dataset):
-        if dataset.num_samples:
-            self._symbolic_build(self._prepare_batch(next(iter(dataset.batches()))[0], None, None))
+    def _symbolic_build_from(self, adapter):
+        """``_symbolic_build`` on the adapter's first batch, fetched only
+        when something is still unbuilt."""
+        if all(layer.built for layer in self._flatten_layers()):
+            self._symbolic_build(None)
+            return
+        batch = adapter.first_batch()
+        if batch is not None:
+            x, _, _ = data_utils.unpack_x_y_sample_weight(batch)
+            self._symbolic_build(self._prepare_batch(x, None, None))
 
     def train_step(self, data):
         """One training step on a batch ``data`` (``x``, ``(x, y)`` or
@@ -293,57 +301,69 @@ class Trainer:
             steps_per_epoch = max_steps
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-        batch_size = 32 if batch_size is None else batch_size
         validation = None
         if validation_data is not None:
-            validation = data_utils.unpack_validation_data(validation_data)
+            validation = (data_utils.unpack_x_y_sample_weight(validation_data)
+                          if isinstance(validation_data, (tuple, list))
+                          else (validation_data, None, None))
         elif validation_split:
+            if not adapters.can_convert_arrays(x, y, sample_weight):
+                raise ValueError("`validation_split` is only supported for Tensors or NumPy "
+                                 f"arrays. Found incompatible type in the input: {type(x)}")
             (x, y, sample_weight), validation = data_utils.split_validation(
                 x, y, sample_weight, validation_split)
-        if class_weight is not None:
-            sample_weight = data_utils.class_weight_to_sample_weights(y, class_weight)
-        dataset = data_utils.ArrayDataset(x, y, sample_weight, batch_size)
-        _refuse_empty(dataset, "fit")
-        steps = dataset.num_batches if steps_per_epoch is None else min(steps_per_epoch,
-                                                                         dataset.num_batches)
-        callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                     model=self, verbose=1 if verbose == "auto" else verbose,
-                                     epochs=epochs, steps=steps)
-        self._symbolic_build_from(dataset)
-        shuffle_rng = np.random.default_rng(_draw_shuffle_seed()) if shuffle else None
-        self.stop_training = False
-        callback_list.on_train_begin()
-        # BackupAndRestore sets `_initial_epoch` in on_train_begin to resume (as Keras).
-        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
-        logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callback_list.on_epoch_begin(epoch)
-            order = shuffle_rng.permutation(dataset.num_samples) if shuffle_rng is not None else None
-            for step, batch in enumerate(dataset.batches(order)):
-                if step >= steps:
+        adapter = adapters.get_data_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
+                                            shuffle, class_weight)
+        val_adapter = val_iterator = None
+        try:
+            _refuse_empty(adapter, "fit")
+            epoch_iterator = adapters.EpochIterator(adapter, steps_per_epoch)
+            callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                         model=self, verbose=1 if verbose == "auto" else verbose,
+                                         epochs=epochs, steps=epoch_iterator.num_batches)
+            self._symbolic_build_from(adapter)
+            self.stop_training = False
+            callback_list.on_train_begin()
+            # BackupAndRestore sets `_initial_epoch` in on_train_begin to resume (as Keras).
+            initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+            logs = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                for step, batch in epoch_iterator.epoch():
+                    callback_list.on_train_batch_begin(step)
+                    logs = pythonify_logs(self.train_step(
+                        self._prepare_batch(*data_utils.unpack_x_y_sample_weight(batch))))
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if epoch_iterator.ran_out:
+                    # A stream with nothing left: stop, as Keras interrupts training.
+                    self.stop_training = True
                     break
-                callback_list.on_train_batch_begin(step)
-                logs = pythonify_logs(self.train_step(self._prepare_batch(*batch)))
-                callback_list.on_train_batch_end(step, logs)
+                epoch_logs = dict(logs)
+                if validation is not None and _should_validate(epoch, validation_freq):
+                    if val_iterator is None:
+                        val_adapter = adapters.get_data_adapter(
+                            validation[0], validation[1], validation[2],
+                            validation_batch_size or batch_size, validation_steps)
+                        _refuse_empty(val_adapter, "evaluate")
+                        val_iterator = adapters.EpochIterator(val_adapter, validation_steps)
+                    val_logs = self._evaluate_epoch(val_iterator, callback_list)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    epoch_logs = {k: epoch_logs[k] for k in sorted(epoch_logs)}
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                logs = epoch_logs
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs)
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(*validation[:2], sample_weight=validation[2],
-                                         batch_size=validation_batch_size or batch_size,
-                                         steps=validation_steps, verbose=0, return_dict=True,
-                                         callbacks=callback_list)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                epoch_logs = {k: epoch_logs[k] for k in sorted(epoch_logs)}
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
-            if self.stop_training:
-                break
-        if self.optimizer is not None and epochs > initial_epoch:
-            # Keras: with use_ema, training ends with the averaged weights.
-            self.optimizer.finalize_variable_values(self.trainable_weights)
-        callback_list.on_train_end(logs)
+            if self.optimizer is not None and epochs > initial_epoch:
+                # Keras: with use_ema, training ends with the averaged weights.
+                self.optimizer.finalize_variable_values(self.trainable_weights)
+            callback_list.on_train_end(logs)
+        finally:
+            adapter.close()
+            if val_adapter is not None:
+                val_adapter.close()
         return self.history
 
     # -- evaluate / predict -----------------------------------------------------
@@ -354,26 +374,33 @@ class Trainer:
         from brickwork.callbacks import CallbackList
         self._assert_compiled("evaluate")
         check_model_backend(self)
-        dataset = data_utils.ArrayDataset(x, y, sample_weight, 32 if batch_size is None else batch_size)
-        _refuse_empty(dataset, "evaluate")
-        num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
-        # fit passes its own CallbackList: its callbacks see the validation
-        # run (SwapEMAWeights swaps the averages in for it), as in Keras.
-        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self,
-            verbose=1 if verbose == "auto" else verbose, epochs=1, steps=num_steps)
-        self._symbolic_build_from(dataset)
+        adapter = adapters.get_data_adapter(x, y, sample_weight, batch_size, steps)
+        try:
+            _refuse_empty(adapter, "evaluate")
+            epoch_iterator = adapters.EpochIterator(adapter, steps)
+            # fit passes its own CallbackList: its callbacks see the validation
+            # run (SwapEMAWeights swaps the averages in for it), as in Keras.
+            callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self,
+                verbose=1 if verbose == "auto" else verbose, epochs=1,
+                steps=epoch_iterator.num_batches)
+            self._symbolic_build_from(adapter)
+            logs = self._evaluate_epoch(epoch_iterator, callback_list)
+        finally:
+            adapter.close()
+        return logs if return_dict else self._flatten_logs(logs)
+
+    def _evaluate_epoch(self, epoch_iterator, callback_list):
         self.reset_metrics()
         callback_list.on_test_begin()
         logs = {}
-        for step, batch in enumerate(dataset.batches()):
-            if step >= num_steps:
-                break
+        for step, batch in epoch_iterator.epoch():
             callback_list.on_test_batch_begin(step)
-            logs = pythonify_logs(self.test_step(self._prepare_batch(*batch)))
+            logs = pythonify_logs(self.test_step(
+                self._prepare_batch(*data_utils.unpack_x_y_sample_weight(batch))))
             callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
-        return logs if return_dict else self._flatten_logs(logs)
+        return logs
 
     def _flatten_logs(self, logs):
         names = [m.name for m in self.metrics]
@@ -385,21 +412,23 @@ class Trainer:
         """Model outputs for ``x``, computed in batches, as NumPy arrays."""
         from brickwork.callbacks import CallbackList
         check_model_backend(self)
-        dataset = data_utils.ArrayDataset(x, None, None, 32 if batch_size is None else batch_size)
-        _refuse_empty(dataset, "predict")
-        num_steps = dataset.num_batches if steps is None else min(steps, dataset.num_batches)
-        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                     verbose=1 if verbose == "auto" else verbose, epochs=1,
-                                     steps=num_steps)
-        callback_list.on_predict_begin()
-        chunks = []
-        for step, (xb, _, _) in enumerate(dataset.batches()):
-            if step >= num_steps:
-                break
-            callback_list.on_predict_batch_begin(step)
-            chunks.append(self._predict_batch(xb))
-            callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
-        callback_list.on_predict_end()
+        adapter = adapters.get_data_adapter(x, None, None, batch_size, steps)
+        try:
+            _refuse_empty(adapter, "predict")
+            epoch_iterator = adapters.EpochIterator(adapter, steps)
+            callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                         verbose=1 if verbose == "auto" else verbose, epochs=1,
+                                         steps=epoch_iterator.num_batches)
+            callback_list.on_predict_begin()
+            chunks = []
+            for step, batch in epoch_iterator.epoch():
+                xb, _, _ = data_utils.unpack_x_y_sample_weight(batch)
+                callback_list.on_predict_batch_begin(step)
+                chunks.append(self._predict_batch(xb))
+                callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
+            callback_list.on_predict_end()
+        finally:
+            adapter.close()
         if not chunks:
             raise ValueError(f"predict ran no step (steps={steps}); pass steps >= 1.")
         flat = [tree.flatten(c) for c in chunks]
@@ -441,8 +470,14 @@ class Trainer:
         return logs if return_dict else self._flatten_logs(logs)
 
 
-def _refuse_empty(dataset, method):
-    if dataset.num_samples == 0:
+def _should_validate(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
+def _refuse_empty(adapter, method):
+    if getattr(adapter, "num_samples", None) == 0:
         raise ValueError(f"Expected input data to {method} on, but `x` has no samples "
                          f"(its first dimension is 0); pass at least one sample.")
 
