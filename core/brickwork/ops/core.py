@@ -22,6 +22,8 @@ _PLAIN_TYPES = {np.ndarray, float, int, bool, type(None), str, slice, Tensor, np
 
 def _holds_keras_tensor(values):
     for value in values:
+        if type(value) in _PLAIN_TYPES:
+            continue
         if isinstance(value, KerasTensor):
             return True
         if isinstance(value, _CONTAINERS):

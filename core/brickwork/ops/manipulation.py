@@ -16,7 +16,7 @@ from brickwork.ops.core import backend_xp, data_of, kernels, needs_grad, record,
 
 def _array(x):
     data = data_of(x)
-    if hasattr(data, "dtype") and hasattr(data, "shape"):
+    if hasattr(data, "ndim"):
         return data
     from brickwork.ops.math import _as_array
     return _as_array(data)
@@ -106,12 +106,19 @@ def broadcast_to(x, shape):
 
 
 def concatenate(xs, axis=0):
-    datas = [_array(v) for v in xs]
-    if len({d.dtype for d in datas}) > 1:
+    datas = [data_of(v) for v in xs]
+    first = getattr(datas[0], "dtype", None)
+    mixed = first is None
+    for d in datas:
+        if mixed or getattr(d, "dtype", None) != first:
+            mixed = True
+            break
+    if mixed:
+        datas = [_array(d) for d in datas]
         target = datas[0].dtype
         for d in datas[1:]:
             target = promote_types(target, d.dtype)
-        datas = [d.astype(target) for d in datas]
+        datas = [d if d.dtype == target else d.astype(target) for d in datas]
     try:
         out = backend_xp().concatenate(datas, axis=axis)
     except ValueError:

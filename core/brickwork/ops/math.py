@@ -81,7 +81,7 @@ def _broadcast_error(op, x, y):
 def _as_array(x):
     """Data of ``x`` as a backend array (Python scalars and lists in Keras dtypes)."""
     data = data_of(x)
-    if hasattr(data, "dtype") and hasattr(data, "shape"):
+    if hasattr(data, "ndim"):
         return data
     return backend_xp().asarray(data, dtype=_python_dtype(data))
 
@@ -831,11 +831,14 @@ def cumprod(x, axis=None, dtype=None):
 
 def matmul(x1, x2):
     xp = backend_xp()
-    x, y = _pair("matmul", _as_array(x1), _as_array(x2))
-    if x.ndim and y.ndim and x.shape[-1] != (y.shape[-2] if y.ndim > 1 else y.shape[0]):
+    x, y = data_of(x1), data_of(x2)
+    if getattr(x, "dtype", None) != getattr(y, "dtype", 0):
+        x, y = _pair("matmul", _as_array(x), _as_array(y))
+    try:
+        out = xp.matmul(x, y)
+    except ValueError:
         raise ValueError(f"matmul: the last axis of `x1` and the contracted axis of `x2` differ: "
-                         f"x1.shape={tuple(x.shape)}, x2.shape={tuple(y.shape)}")
-    out = xp.matmul(x, y)
+                         f"x1.shape={tuple(shape_of_data(x))}, x2.shape={tuple(shape_of_data(y))}") from None
     if not needs_grad(x1, x2):
         return out
     want_x, want_y = is_tracked(x1), is_tracked(x2)
