@@ -129,6 +129,20 @@ def brickwork_layers():
     """
 
 
+@hookspec
+def brickwork_data_adapters():
+    """List the data adapter classes this plugin adds.
+
+    :returns: a list of :class:`brickwork.trainers.data_adapters.DataAdapter`
+        subclasses, each with a ``can_handle(x, y=None)`` classmethod.
+
+    ``fit``, ``evaluate`` and ``predict`` try, for their ``x``: the array
+    adapter, then plugins' adapters (in plugin load order), then the built-in
+    streams (tf.data, ``PyDataset``, torch ``DataLoader``, grain, generators
+    and iterators); the first whose ``can_handle`` is true takes the data.
+    """
+
+
 # -------------------------------------------------------------------------
 # Random numbers
 # -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from brickwork.random import set_random_seed  # noqa: F401
 from brickwork.naming import to_snake_case  # noqa: F401
 from brickwork.trainers.data import (pack_x_y_sample_weight,  # noqa: F401
                                      unpack_x_y_sample_weight)
+from brickwork.trainers.data_adapters.py_dataset_adapter import PyDataset, Sequence  # noqa: F401
 
 
 import copy as _copy

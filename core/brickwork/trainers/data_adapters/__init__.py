@@ -15,6 +15,7 @@ from brickwork.trainers.data_adapters.base import (BatchChecker, DataAdapter,  #
 from brickwork.trainers.data_adapters.generator_adapter import (GeneratorDataAdapter,
                                                                 IterableDataAdapter)
 from brickwork.trainers.data_adapters.grain_adapter import GrainDatasetAdapter
+from brickwork.trainers.data_adapters.registry import plugin_data_adapters
 from brickwork.trainers.data_adapters.py_dataset_adapter import (PyDataset,  # noqa: F401
                                                                  PyDatasetAdapter, Sequence)
 from brickwork.trainers.data_adapters.tf_adapter import TFDatasetAdapter
@@ -23,12 +24,6 @@ from brickwork.trainers.data_adapters.torch_adapter import TorchDataLoaderAdapte
 #: The built-in stream adapters, in the order they are tried.
 BUILTIN_STREAM_ADAPTERS = (TFDatasetAdapter, PyDatasetAdapter, TorchDataLoaderAdapter,
                            GrainDatasetAdapter, GeneratorDataAdapter, IterableDataAdapter)
-
-
-def plugin_data_adapters():
-    """Adapter classes registered by plugins (loads the plugins on first use)."""
-    from brickwork import backend
-    return list(getattr(backend.plugin_manager(), "data_adapters", {}).values())
 
 
 def adapter_classes():
