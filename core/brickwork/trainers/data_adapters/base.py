@@ -132,7 +132,7 @@ class BatchChecker:
                 if leaf is None:
                     continue
                 if not (hasattr(leaf, "shape") and hasattr(leaf, "dtype")) or \
-                        np.dtype(_dtype_name(leaf)).kind in "OUSV":
+                        getattr(leaf.dtype, "kind", "f") in "OUSV":
                     raise ValueError(f"{self.source} gave, at batch {index}, {_describe(batch)}: "
                                      f"{name} holds {_describe(leaf)}, not an array of numbers; "
                                      f"expected {_EXPECTED}.")
@@ -160,7 +160,7 @@ class BatchChecker:
                     a is not None and a != b for a, b in zip(first[4][1:], shape[1:])):
                 raise ValueError(f"{self.source} gave, at batch {index}, {name} "
                                  f"{_path_text(path)}with shape {shape} and dtype {dtype}; the "
-                                 f"first batches had shape {_shape_text(first[4])} and dtype "
+                                 f"first batches had shape {_shape_text((None,) + tuple(first[4][1:]))} and dtype "
                                  f"{first[3]}. Every batch must have the same dtype and the same "
                                  f"shape except along the first (batch) axis.")
         if self.seen == 1:  # axes that vary between the first two batches stay free
@@ -171,7 +171,8 @@ class BatchChecker:
 
     def _first_description(self):
         names = ["x", "(x,)", "(x, y)", "(x, y, sample_weight)"]
-        shapes = ", ".join(f"{name}{_path_text(path)} {_shape_text(shape)} {dtype}"
+        shapes = ", ".join(f"{name}{_path_text(path).rstrip()} "
+                           f"{_shape_text((None,) + tuple(shape[1:]))} {dtype}"
                            for name, path, _, dtype, shape in self.signature)
         return f"{names[self.packing] if self.packing != 1 else 'x'} ({shapes})"
 
@@ -183,7 +184,7 @@ def _dtype_name(leaf):
 
 def _path_text(path):
     if not path:
-        return " "
+        return ""
     return "".join(f"[{p!r}]" for p in path) + " "
 
 
