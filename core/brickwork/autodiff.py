@@ -22,7 +22,15 @@ class _TapeState(threading.local):
 
 
 _state = _TapeState()
-_ops = None  # brickwork.ops, set when it is imported (it imports this module)
+_ops = None  # brickwork.ops, registered by it (it imports this module): see register_operators
+
+
+def register_operators(ops_module) -> None:
+    """Route Tensor and Variable operators (``+``, ``@``, ``[]``, ...) through
+    ``ops_module``. ``brickwork.ops`` calls this once it is imported: it sits
+    above this module, so this module never imports it."""
+    global _ops
+    _ops = ops_module
 
 
 class TensorOperators:

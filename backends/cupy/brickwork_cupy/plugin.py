@@ -2,25 +2,66 @@
 
 Imports neither CuPy nor the kernels, so ``import brickwork`` works where
 CuPy or a CUDA device is missing; :func:`unavailable_reason` says which.
+
+Listing backends has no side effects (DESIGN.md, rule 7): on Linux,
+:func:`unavailable_reason` looks for CuPy's files and for an NVIDIA device
+file without importing CuPy or loading a CUDA library. :func:`activate`, run
+when the backend is first selected, imports CuPy and asks the CUDA runtime
+for a device. Elsewhere (no ``/dev`` to look at) the full check runs in both.
 """
 from __future__ import annotations
 
 import importlib.util
+import os
+import pathlib
 import pkgutil
+import platform
+import re
 
 from brickwork.plugin import BackendInfo, hookimpl
 
 # Listed by file name, not imported: every kernel module imports cupy.
 _KERNELS_PACKAGE = "brickwork_cupy.kernels"
-_KERNELS_PATH = [str(__import__("pathlib").Path(__file__).with_name("kernels"))]
+_KERNELS_PATH = [str(pathlib.Path(__file__).with_name("kernels"))]
 KERNEL_MODULES = tuple(f"{_KERNELS_PACKAGE}.{m.name}" for m in pkgutil.iter_modules(_KERNELS_PATH)
                        if not m.name.startswith("_"))
 
 
 def unavailable_reason() -> str | None:
-    """None when CuPy can compute on a CUDA device here, else a short reason."""
+    """None when CuPy looks able to compute on a CUDA device here, else a
+    short reason; imports nothing on Linux (see the module's docstring)."""
     if importlib.util.find_spec("cupy") is None:
         return "cupy not installed"
+    if platform.system() != "Linux":
+        return _runtime_reason()
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and (not visible.strip() or visible.strip().startswith("-1")):
+        return f"no CUDA device (CUDA_VISIBLE_DEVICES={visible!r} hides every device)"
+    if not _device_files():
+        return ("no CUDA device (no NVIDIA device file in /dev: no driver loaded, or no GPU "
+                "given to this machine)")
+    return None
+
+
+def _device_files() -> list[str]:
+    """``/dev/nvidia0``, ... (``/dev/dxg`` under WSL): the driver's GPUs here."""
+    try:
+        names = os.listdir("/dev")
+    except OSError:
+        return []
+    return [n for n in names if re.fullmatch(r"nvidia\d+|dxg", n)]
+
+
+def activate() -> None:
+    """The backend's first selection: import CuPy and find a device, or
+    raise RuntimeError with the reason."""
+    reason = _runtime_reason()
+    if reason is not None:
+        raise RuntimeError(reason)
+
+
+def _runtime_reason() -> str | None:
+    """The full check: CuPy imports and the CUDA runtime finds a device."""
     try:
         import cupy
     except Exception as exc:  # a broken install (wrong CUDA wheel, missing libraries)
@@ -56,4 +97,5 @@ def brickwork_backend():
         kernel_modules=KERNEL_MODULES,
         unavailable_reason=unavailable_reason,
         device_name=device_name,
+        activate=activate,
     )

@@ -12,7 +12,8 @@ both thresholds raised; PyTorch on the CPU pays the same cost unless the
 user preloads jemalloc or tcmalloc.
 
 :func:`tune` raises both thresholds to :data:`THRESHOLD_BYTES` through
-``mallopt`` when the NumPy backend's kernels are loaded. The process then
+``mallopt`` when the NumPy backend is first selected (never when backends
+are only listed or described). The process then
 keeps its peak heap for reuse rather than returning it. It does nothing
 off glibc, with ``BRICKWORK_MALLOC_TUNING=0``, or when the user has set
 glibc's own ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or
@@ -33,7 +34,7 @@ _GLIBC_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_T
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
-_state = {"done": False, "status": "not tuned yet"}
+_state = {"done": False, "status": "not tuned yet (tuned when the backend is selected)"}
 
 
 def _reason_to_skip() -> str | None:

@@ -31,7 +31,7 @@ from brickwork.ops.linalg import *  # noqa: F401,F403
 from brickwork.ops import image, linalg, nn  # noqa: F401,E402
 from brickwork.ops.nn import elu, relu6  # noqa: F401,E402  (nn's, with Keras's parameters)
 
-_autodiff._ops = _sys.modules[__name__]
+_autodiff.register_operators(_sys.modules[__name__])
 
 # Functions that never take tensors (or take functions): not wrapped for KerasTensors.
 _NOT_SYMBOLIC = {

@@ -15,12 +15,20 @@ Kernels ask for a compiled module at call time::
         fused.lstm_step(...)
 
 so tests can run each kernel both ways (:func:`disabled`).
+
+Importing this package does not import numba (0.3 s): it only checks that
+numba is installed. :func:`activate`, run when the NumPy backend is first
+selected, imports it; each compiled module then compiles (or loads from
+numba's cache) on first use.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.metadata
+import importlib.util
 import os
+import sys
 
 import numpy as np
 
@@ -30,9 +38,7 @@ _ENV_SWITCH = "BRICKWORK_NUMBA"
 def _unavailable_reason() -> str | None:
     if os.environ.get(_ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
         return f"disabled by {_ENV_SWITCH}={os.environ[_ENV_SWITCH]}"
-    try:
-        import numba  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("numba") is None:
         return "numba not installed (pip install brickwork[fast])"
     return None
 
@@ -43,6 +49,19 @@ _enabled = UNAVAILABLE_REASON is None
 
 def enabled() -> bool:
     return _enabled
+
+
+def activate() -> None:
+    """Import numba (once), so that a broken install turns the compiled
+    loops off with its reason instead of failing in the first kernel call."""
+    global _enabled, UNAVAILABLE_REASON
+    if UNAVAILABLE_REASON is not None or "numba" in sys.modules:
+        return
+    try:
+        import numba  # noqa: F401
+    except Exception as exc:  # installed but unusable (e.g. a NumPy it does not support)
+        UNAVAILABLE_REASON = f"numba failed to import ({type(exc).__name__}: {exc})"
+        _enabled = False
 
 
 #: The dtypes compiled loops take; others (float16: numba has no float16
@@ -81,8 +100,11 @@ def disabled():
 
 def describe() -> str:
     """One line for ``python -m brickwork info``."""
-    if _enabled:
-        import numba
-        from .jit import thread_count
-        return f"compiled loops: numba {numba.__version__}, {thread_count()} threads"
-    return f"compiled loops off: {UNAVAILABLE_REASON}"
+    if not _enabled:
+        return f"compiled loops off: {UNAVAILABLE_REASON}"
+    numba = sys.modules.get("numba")
+    if numba is None:  # the backend is not selected yet: describing it imports nothing
+        return (f"compiled loops: numba {importlib.metadata.version('numba')} "
+                f"(loaded when the backend is selected)")
+    from .jit import thread_count
+    return f"compiled loops: numba {numba.__version__}, {thread_count()} threads"

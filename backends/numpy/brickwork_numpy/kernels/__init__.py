@@ -1,8 +1,5 @@
 """NumPy kernel modules; each declares ``BRICKWORK_BACKEND = "numpy"``.
 
-Loading them tunes glibc's allocator for reuse of large arrays (see
-:mod:`brickwork_numpy.allocator`).
+Importing them changes nothing for the process: glibc's allocator is tuned
+when the backend is selected (:func:`brickwork_numpy.plugin.activate`).
 """
-from brickwork_numpy import allocator
-
-allocator.tune()
