@@ -297,7 +297,7 @@ def test_generator_wrong_structure_names_the_batch():
 
     def strings():
         yield "not a batch"
-    with pytest.raises(ValueError, match="batch 0.*not an array of numbers"):
+    with pytest.raises(ValueError, match="batch 0.*a scalar in x"):
         make_model().fit(strings(), verbose=0)
 
 

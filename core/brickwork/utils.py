@@ -13,6 +13,9 @@ from brickwork.naming import to_snake_case  # noqa: F401
 from brickwork.trainers.data import (pack_x_y_sample_weight,  # noqa: F401
                                      unpack_x_y_sample_weight)
 from brickwork.trainers.data_adapters.py_dataset_adapter import PyDataset, Sequence  # noqa: F401
+from brickwork.dataset_utils import (audio_dataset_from_directory,  # noqa: F401
+                                     image_dataset_from_directory, split_dataset,
+                                     text_dataset_from_directory, timeseries_dataset_from_array)
 
 
 import copy as _copy

@@ -132,9 +132,9 @@ class BatchChecker:
                 if leaf is None:
                     continue
                 if not (hasattr(leaf, "shape") and hasattr(leaf, "dtype")) or \
-                        getattr(leaf.dtype, "kind", "f") in "OUSV":
+                        getattr(leaf.dtype, "kind", "f") == "V":
                     raise ValueError(f"{self.source} gave, at batch {index}, {_describe(batch)}: "
-                                     f"{name} holds {_describe(leaf)}, not an array of numbers; "
+                                     f"{name} holds {_describe(leaf)}, not an array; "
                                      f"expected {_EXPECTED}.")
                 if len(leaf.shape) == 0:
                     raise ValueError(f"{self.source} gave, at batch {index}, a scalar in {name} "

@@ -191,6 +191,9 @@ class PyDatasetAdapter(DataAdapter):
             refuse_argument("y", "the targets", "PyDataset")
         if sample_weight is not None:
             refuse_argument("sample_weights", "the sample weights", "PyDataset")
+        if getattr(x, "_yields_samples", False) and getattr(x, "batch_size", 0) is None:
+            raise ValueError(f"This data set ({x!r}) yields single samples (batch_size=None); "
+                             "call its .batch(batch_size) to train, evaluate or predict on it.")
         self.py_dataset = x
         self.class_weight = class_weight
         self.shuffle = bool(shuffle)
