@@ -15,7 +15,7 @@ from brickwork.dtypes import result_type
 
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
-from keras_ops_cases import CASES, inputs  # noqa: E402
+from keras_ops_cases import CASES, DTYPE_CASES, inputs  # noqa: E402
 
 META = json.loads((FIXTURES / "keras_ops.json").read_text())
 VALUES = np.load(FIXTURES / "keras_ops.npz")
@@ -96,3 +96,9 @@ def test_ops_promote_as_keras_within_32_bits():
     assert ops.add(np.ones(2, "int32"), 1.5).dtype == np.float32
     assert ops.add(np.ones(2, "int8"), 3).dtype == np.int8
     assert ops.multiply(np.ones(2, "float16"), 2.0).dtype == np.float16
+
+
+@pytest.mark.parametrize("expression", DTYPE_CASES)
+def test_result_dtype_matches_keras(backend_name, expression):
+    got = ops.convert_to_numpy(eval(expression, {"ops": ops, "np": np}))
+    assert str(got.dtype) == META["result_dtypes"][expression]

@@ -165,3 +165,26 @@ def test_symbolic_errors_surface_when_building():
     x = keras.Input((4,))
     with pytest.raises(ValueError, match=r"add: .*\(5,\)"):
         ops.add(x, np.ones(5, "float32"))
+
+
+def test_symbolic_linalg_ops_that_cannot_take_zeros():
+    x = keras.Input((3, 3))
+    y = ops.linalg.inv(x)
+    z = ops.linalg.cholesky(ops.matmul(x, ops.transpose(x, (0, 2, 1))) + ops.eye(3))
+    assert y.shape == (None, 3, 3) and z.shape == (None, 3, 3)
+    model = keras.Model(x, [y, z])
+    data = np.random.default_rng(2).normal(size=(4, 3, 3)).astype("float32") + 3 * np.eye(3, dtype="float32")
+    inv, chol = model.predict(data, verbose=0)
+    assert_allclose(inv, np.linalg.inv(data), rtol=1e-4, atol=1e-5)
+    assert_allclose(chol, np.linalg.cholesky(data @ data.transpose(0, 2, 1) + np.eye(3)), rtol=1e-4, atol=1e-5)
+
+
+def test_symbolic_control_flow_and_reductions():
+    x = keras.Input((5,))
+    total = ops.fori_loop(0, 3, lambda i, v: v * 2.0, x)
+    values = ops.scan(lambda c, row: (c + row, c), ops.zeros_like(x[:, 0]), ops.transpose(x))[1]
+    model = keras.Model(x, [total, ops.transpose(values)])
+    data = np.arange(10, dtype="float32").reshape(2, 5)
+    a, b = model.predict(data, verbose=0)
+    assert_allclose(a, data * 8)
+    assert_allclose(b, np.concatenate([np.zeros((2, 1)), np.cumsum(data, 1)[:, :-1]], 1))

@@ -7,9 +7,11 @@ It has no weights; gradients flow through the op itself.
 """
 from __future__ import annotations
 
+from brickwork import ops, tree
+from brickwork.autodiff import stop_recording
 from brickwork.layers.layer import Layer
 from brickwork.naming import auto_name
-from brickwork.symbolic import register_operation_layer
+from brickwork.symbolic import KerasTensor, register_operation_layer
 
 
 class OperationLayer(Layer):
@@ -22,6 +24,26 @@ class OperationLayer(Layer):
 
     def call(self, *args, **kwargs):
         return self.function(*args, **kwargs)
+
+    def _run_on_zeros(self, args, kwargs, unknown_size):
+        """Shapes come from running the op on zeros; an op that cannot take
+        zeros (inv, cholesky, solve, ...) is run on identity matrices instead."""
+        try:
+            return super()._run_on_zeros(args, kwargs, unknown_size)
+        except Exception:  # noqa: BLE001  (retried with well-conditioned values)
+            pass
+
+        def identity_like(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            shape = tuple(unknown_size if d is None else d for d in value.shape)
+            if len(shape) >= 2 and shape[-1] == shape[-2]:
+                eye = ops.eye(shape[-1], dtype=value.dtype)
+                return ops.broadcast_to(eye, shape)
+            return ops.ones(shape, value.dtype)
+        args, kwargs = tree.map_structure(identity_like, (args, kwargs))
+        with stop_recording():
+            return self.call(*args, **kwargs)
 
     # Inputs go to the op as they are: no dtype cast, no shape checks, no masks.
     def _convert_inputs(self, inputs):

@@ -516,17 +516,7 @@ def _shape(shape):
 
 def full(shape, fill_value, dtype=None):
     fill = data_of(fill_value)
-    if dtype is None:
-        dtype = getattr(fill, "dtype", None) or _python_default(fill)
-    return backend_xp().full(_shape(shape), fill, dtype=standardize_dtype(dtype))
-
-
-def _python_default(value):
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int32"
-    return FLOATX
+    return backend_xp().full(_shape(shape), fill, dtype=_dtype(dtype))  # floatx by default, as Keras
 
 
 def zeros_like(x, dtype=None):

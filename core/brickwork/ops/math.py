@@ -86,6 +86,15 @@ def _as_array(x):
     return backend_xp().asarray(data, dtype=_python_dtype(data))
 
 
+_SMALL_INTEGERS = {"bool", "int8", "int16", "uint8", "uint16"}
+
+
+def _accumulator(dtype):
+    """The dtype Keras sums and multiplies integers in (JAX's rule): small
+    integers and bools in int32, others in their own dtype (no NumPy upcast)."""
+    return "int32" if dtype.name in _SMALL_INTEGERS else dtype
+
+
 def _float(x):
     """Integer and bool data become floatx, as Keras's float-valued ops do."""
     dtype = getattr(x, "dtype", None)
@@ -506,17 +515,19 @@ def signbit(x):
     return backend_xp().signbit(_as_array(x))
 
 
-def _rounding(name):
+def _rounding(name, integers_to_float):
     def op(x):
         data = _as_array(x)
-        return data if data.dtype.kind in "iub" else getattr(backend_xp(), name)(data)
+        if data.dtype.kind in "iub":
+            return data.astype(FLOATX) if integers_to_float else data  # as Keras
+        return getattr(backend_xp(), name)(data)
     op.__name__ = name
     return op
 
 
-ceil = _rounding("ceil")
-floor = _rounding("floor")
-trunc = _rounding("trunc")
+ceil = _rounding("ceil", True)
+floor = _rounding("floor", True)
+trunc = _rounding("trunc", False)
 
 
 def round(x, decimals=0):
@@ -665,9 +676,10 @@ def _axis_arg(axis):
 def sum(x, axis=None, keepdims=False):
     data = _as_array(x)
     axis = _axis_arg(axis)
-    out = data.sum(axis=axis, keepdims=keepdims)
-    if data.dtype.kind == "b":
-        out = out.astype("int32")
+    if data.dtype.kind in "biu":
+        out = data.sum(axis=axis, keepdims=keepdims, dtype=_accumulator(data.dtype))
+    else:
+        out = data.sum(axis=axis, keepdims=keepdims)
     if not needs_grad(x):
         return out
     axes = _normalize_axes(axis, data.ndim)
@@ -743,8 +755,10 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     data = _as_array(x)
     if dtype is not None:
         data = data.astype(standardize_dtype(dtype))
+    elif data.dtype.kind in "biu":
+        data = data.astype(_accumulator(data.dtype))
     axis = _axis_arg(axis)
-    out = data.prod(axis=axis, keepdims=keepdims)
+    out = data.prod(axis=axis, keepdims=keepdims, dtype=data.dtype)
     if not needs_grad(x):
         return out
     axes = _normalize_axes(axis, data.ndim)
@@ -777,6 +791,8 @@ def count_nonzero(x, axis=None):
 
 def logsumexp(x, axis=None, keepdims=False):
     data = _as_array(x)
+    if data.dtype.kind not in _FLOATING:
+        x = data = data.astype(FLOATX)
     axis = _axis_arg(axis)
     xp = backend_xp()
     top = xp.max(data, axis=axis, keepdims=True)
@@ -797,10 +813,12 @@ def cumsum(x, axis=None, dtype=None):
     data = _as_array(x)
     if dtype is not None:
         data = data.astype(standardize_dtype(dtype))
+    elif data.dtype.kind == "b":
+        data = data.astype("int32")
     flat = axis is None
     source = data.reshape(-1) if flat else data
     ax = 0 if flat else axis
-    out = xp.cumsum(source, axis=ax)
+    out = xp.cumsum(source, axis=ax, dtype=source.dtype)
     if not needs_grad(x):
         return out
     return record(out, (x,), lambda g: (
@@ -812,10 +830,12 @@ def cumprod(x, axis=None, dtype=None):
     data = _as_array(x)
     if dtype is not None:
         data = data.astype(standardize_dtype(dtype))
+    elif data.dtype.kind == "b":
+        data = data.astype("int32")
     flat = axis is None
     source = data.reshape(-1) if flat else data
     ax = 0 if flat else axis
-    out = xp.cumprod(source, axis=ax)
+    out = xp.cumprod(source, axis=ax, dtype=source.dtype)
     if not needs_grad(x):
         return out
 
