@@ -363,3 +363,29 @@ def test_plugin_manager_facade_imports_only_the_machinery_below_it():
                 if isinstance(node, (ast.ImportFrom, ast.Import)) and hasattr(node, "module")}
     assert imported <= {"__future__", "brickwork.plugins.discovery",
                         "brickwork.plugins.kernel_table"}, imported
+
+
+def test_a_registration_handler_added_late_takes_the_plugins_already_registered():
+    from brickwork.layers import Layer
+    from brickwork.plugins import discovery
+    from brickwork.saving import object_registration
+
+    class LateWidget(Layer):
+        pass
+
+    plugin = types.ModuleType("late_widget_kit")
+    plugin.brickwork_layers = hookimpl(lambda: [LateWidget])
+    handler = discovery._HANDLERS.pop("brickwork_layers")
+    try:
+        manager = discovery.PluginManager()
+        assert manager.register(plugin, "late-widgets")
+        assert manager.records["late-widgets"].layers == []
+        discovery.add_registration_handler(handler.hook, handler.collect, handler.forget)
+        key = f"{LateWidget.__module__.split('.')[0]}>LateWidget"
+        assert manager.records["late-widgets"].layers == [key]
+        assert manager.layers["LateWidget"] is LateWidget
+        manager.unregister("late-widgets")
+        assert key not in object_registration.GLOBAL_CUSTOM_OBJECTS
+        assert "LateWidget" not in manager.layers
+    finally:
+        discovery._HANDLERS["brickwork_layers"] = handler
