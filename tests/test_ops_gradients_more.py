@@ -130,6 +130,13 @@ CASES = [
     ("eigh_values", lambda a: ops.linalg.eigh((a + ops.transpose(a)) * 0.5)[0], [normal(4, 4)]),
     ("eigh_vectors", lambda a: ops.square(ops.linalg.eigh((a + ops.transpose(a)) * 0.5)[1]),
      [normal(4, 4)]),
+    ("qr_q", lambda a: ops.linalg.qr(a)[0], [normal(4, 3)]),
+    ("qr_r", lambda a: ops.linalg.qr(a)[1], [normal(4, 3)]),
+    ("svd_values", lambda a: ops.linalg.svd(a, compute_uv=False), [normal(4, 3)]),
+    ("svd_values_of_triple", lambda a: ops.linalg.svd(a)[1], [normal(3, 5)]),
+    ("norm_nuc", lambda a: ops.linalg.norm(a, ord="nuc"), [normal(4, 3)]),
+    ("norm_2", lambda a: ops.linalg.norm(a, ord=2), [normal(4, 3)]),
+    ("lstsq", ops.linalg.lstsq, [normal(5, 3), normal(5, 2)]),
     # image
     ("resize_bilinear", lambda a: ops.image.resize(a, (5, 3)), [normal(1, 4, 6, 2)]),
     ("affine_transform", lambda a: ops.image.affine_transform(

@@ -1,6 +1,9 @@
 """``keras.ops.linalg`` through the backend namespace's ``linalg``
-(``numpy.linalg``, ``cupy.linalg``). ``inv``, ``det``, ``solve``,
-``cholesky``, ``norm``, ``pinv`` and ``slogdet`` are differentiable."""
+(``numpy.linalg``, ``cupy.linalg``). Differentiable: ``inv``, ``det``,
+``slogdet``, ``solve``, ``solve_triangular``, ``cholesky``,
+``cholesky_inverse``, ``eigh``, ``qr`` (reduced, rows >= columns), ``svd``
+(singular values), ``pinv``, ``lstsq`` and ``norm``; not: ``eig``,
+``lu_factor``, ``matrix_rank``, ``svd``'s singular vectors."""
 from __future__ import annotations
 
 import numpy as np
@@ -160,10 +163,24 @@ def lu_factor(x):
 
 
 def lstsq(a, b, rcond=None):
+    """Least-squares solution; differentiable (through ``pinv(a) @ b``) when a
+    gradient is wanted."""
     xp = backend_xp()
     A = _m._float(_a._array(a))
     B = _m._float(_a._array(b)).astype(A.dtype)
-    return xp.linalg.lstsq(A, B, rcond=rcond)[0]
+    out = xp.linalg.lstsq(A, B, rcond=rcond)[0]
+    if not needs_grad(a, b):
+        return out
+    # out = pinv(A) @ B: gB = pinv(A)^T g, gA through pinv's derivative
+    Ap = xp.linalg.pinv(A) if rcond is None else xp.linalg.pinv(A, rcond=rcond)
+    vector = B.ndim == 1
+
+    def vjp(g):
+        gm = g[:, None] if vector else g
+        Bm = B[:, None] if vector else B
+        gb = _mT(Ap) @ gm
+        return _pinv_vjp(A, Ap, gm @ _mT(Bm)), gb[:, 0] if vector else gb
+    return record(out, (a, b), vjp)
 
 
 def matrix_rank(x, tol=None):
@@ -176,28 +193,59 @@ def pinv(x, rcond=None):
     out = xp.linalg.pinv(data) if rcond is None else xp.linalg.pinv(data, rcond=rcond)
     if not needs_grad(x):
         return out
+    return record(out, (x,), lambda g: (_pinv_vjp(data, out, g),))
 
-    def vjp(g):
-        # Golub & Pereyra: dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+
-        Ap = out
-        I_m = xp.eye(data.shape[-2], dtype=data.dtype)
-        I_n = xp.eye(data.shape[-1], dtype=data.dtype)
-        gT = _mT(g)
-        return (-_mT(Ap) @ g @ _mT(Ap)
-                + (I_m - data @ Ap) @ gT @ Ap @ _mT(Ap)
-                + _mT(Ap) @ Ap @ gT @ (I_n - Ap @ data),)
-    return record(out, (x,), vjp)
+
+def _pinv_vjp(data, Ap, g):
+    """Golub & Pereyra: dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+."""
+    xp = backend_xp()
+    I_m = xp.eye(data.shape[-2], dtype=data.dtype)
+    I_n = xp.eye(data.shape[-1], dtype=data.dtype)
+    gT = _mT(g)
+    return (-_mT(Ap) @ g @ _mT(Ap)
+            + (I_m - data @ Ap) @ gT @ Ap @ _mT(Ap)
+            + _mT(Ap) @ Ap @ gT @ (I_n - Ap @ data))
 
 
 def qr(x, mode="reduced"):
+    """QR decomposition; differentiable for ``mode='reduced'`` with
+    rows >= columns (PyTorch's linalg_qr_backward)."""
     if mode not in ("reduced", "complete"):
         raise ValueError(f"qr: `mode` must be 'reduced' or 'complete', got {mode!r}")
-    return backend_xp().linalg.qr(_m._float(_a._array(x)), mode=mode)
+    xp = backend_xp()
+    data = _m._float(_a._array(x))
+    q, r = xp.linalg.qr(data, mode=mode)
+    m, n = data.shape[-2:]
+    if not needs_grad(x) or mode != "reduced" or m < n:
+        return q, r
+
+    def backward(gq, gr):
+        mm = r @ _mT(gr) - _mT(gq) @ q
+        lower = xp.tril(mm, -1)
+        copyltu = lower + _mT(lower) + mm * xp.eye(n, dtype=mm.dtype)
+        b = gq + q @ copyltu
+        # solve X R^T = B for X: R^T is lower triangular
+        return _mT(xp.linalg.solve(r, _mT(b)))
+    zeros_q, zeros_r = xp.zeros_like(q), xp.zeros_like(r)
+    return (record(q, (x,), lambda g: (backward(g, zeros_r),)),
+            record(r, (x,), lambda g: (backward(zeros_q, g),)))
 
 
 def svd(x, full_matrices=True, compute_uv=True):
-    return backend_xp().linalg.svd(_m._float(_a._array(x)), full_matrices=full_matrices,
-                                   compute_uv=compute_uv)
+    """Singular value decomposition; the singular values are differentiable
+    (``d s = diag(U^T dA V)``), the singular vectors are not."""
+    xp = backend_xp()
+    data = _m._float(_a._array(x))
+    if not needs_grad(x):
+        return xp.linalg.svd(data, full_matrices=full_matrices, compute_uv=compute_uv)
+    u, s, vt = xp.linalg.svd(data, full_matrices=False)
+    s_out = record(s, (x,), lambda g: ((u * g[..., None, :]) @ vt,))
+    if not compute_uv:
+        return s_out
+    if full_matrices:
+        u_full, _, vt_full = xp.linalg.svd(data, full_matrices=True)
+        return u_full, s_out, vt_full
+    return u, s_out, vt
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -237,12 +285,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         f = _m.max if ord == np.inf else _m.min
         out = f(sums, axis=r, keepdims=True)
     elif ord in (2, -2, "nuc"):
-        xp = backend_xp()
-        moved = xp.moveaxis(data, (r, c), (-2, -1))
-        s = xp.linalg.svd(moved, compute_uv=False)
-        value = s.max(-1) if ord == 2 else s.min(-1) if ord == -2 else s.sum(-1)
-        out = xp.expand_dims(xp.expand_dims(value, -1), -1)
-        out = xp.moveaxis(out, (-2, -1), (r, c))
+        s = svd(_a.moveaxis(x, (r, c), (-2, -1)), compute_uv=False)
+        value = _m.max(s, -1) if ord == 2 else _m.min(s, -1) if ord == -2 else _m.sum(s, -1)
+        out = _a.moveaxis(_a.expand_dims(_a.expand_dims(value, -1), -1), (-2, -1), (r, c))
     else:
         raise ValueError(f"norm: `ord`={ord!r} is not a matrix norm")
     return out if keepdims else _a.squeeze(out, axis=(r, c))
