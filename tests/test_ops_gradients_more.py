@@ -146,6 +146,8 @@ CASES = [
     ("crop_images", lambda a: ops.image.crop_images(a, 1, 1, 2, 2), [normal(1, 4, 5, 2)]),
     ("pad_images", lambda a: ops.image.pad_images(a, 1, 2, 1, 0), [normal(1, 2, 3, 2)]),
     ("rgb_to_grayscale", ops.image.rgb_to_grayscale, [normal(1, 2, 3, 3)]),
+    ("rgb_to_hsv", ops.image.rgb_to_hsv, [_r.uniform(0.05, 0.95, size=(1, 2, 3, 3))]),
+    ("hsv_to_rgb", ops.image.hsv_to_rgb, [_r.uniform(0.05, 0.95, size=(1, 2, 3, 3))]),
     ("ctc_loss", lambda z: ops.ctc_loss(np.array([[1, 2, 2], [3, 1, 0]]), z, np.array([3, 2]),
                                         np.array([6, 5])), [normal(2, 6, 4)]),
     ("scale_and_translate", lambda a: ops.image.scale_and_translate(

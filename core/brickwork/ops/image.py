@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from brickwork.dtypes import FLOATX as FLOATX_
 from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
 from brickwork.ops.convolution import standardize_data_format
@@ -212,31 +213,41 @@ def rgb_to_grayscale(images, data_format=None):
 
 
 def rgb_to_hsv(images, data_format=None):
+    """RGB in [0, 1] to HSV (hue in [0, 1)), differentiable where defined."""
     xp = backend_xp()
     x, back = _channels_last(images, data_format, "rgb_to_hsv")
-    data = _m._float(_a._array(x))
-    r, g, b = data[..., 0], data[..., 1], data[..., 2]
-    value = data.max(-1)
-    minimum = data.min(-1)
-    spread = value - minimum
-    saturation = xp.where(value > 0, spread / xp.where(value > 0, value, 1), 0)
-    safe = xp.where(spread > 0, spread, 1)
-    hue = xp.where(value == r, (g - b) / safe,
-                   xp.where(value == g, 2 + (b - r) / safe, 4 + (r - g) / safe))
-    hue = xp.where(spread > 0, xp.mod(hue / 6.0, 1.0), 0)
-    return back(xp.stack([hue, saturation, value], -1).astype(data.dtype))
+    data = _a._array(x)
+    if data.dtype.kind != "f":
+        x = data = data.astype(FLOATX_)
+    r, g, b = (_a.getitem(x, (Ellipsis, i)) for i in range(3))
+    rd, gd, bd = data[..., 0], data[..., 1], data[..., 2]
+    value = _m.max(x, axis=-1)
+    vd = _a._array(value)
+    spread = _m.subtract(value, _m.min(x, axis=-1))
+    sd = _a._array(spread)
+    one = xp.ones((), dtype=data.dtype)
+    saturation = _m.where(vd > 0, _m.divide(spread, _m.where(vd > 0, value, one)), 0 * one)
+    safe = _m.where(sd > 0, spread, one)
+    hue = _m.where(vd == rd, _m.divide(_m.subtract(g, b), safe),
+                   _m.where(vd == gd, _m.add(2.0, _m.divide(_m.subtract(b, r), safe)),
+                            _m.add(4.0, _m.divide(_m.subtract(r, g), safe))))
+    hue = _m.where(sd > 0, _m.mod(_m.divide(hue, 6.0), 1.0), 0 * one)
+    return back(_a.stack([hue, saturation, value], axis=-1))
 
 
 def hsv_to_rgb(images, data_format=None):
-    xp = backend_xp()
+    """HSV (hue in [0, 1)) to RGB, differentiable."""
     x, back = _channels_last(images, data_format, "hsv_to_rgb")
-    data = _m._float(_a._array(x))
-    h, s, v = data[..., 0], data[..., 1], data[..., 2]
+    data = _a._array(x)
+    if data.dtype.kind != "f":
+        x = data.astype(FLOATX_)
+    h, s, v = (_a.getitem(x, (Ellipsis, i)) for i in range(3))
 
     def channel(n):
-        k = xp.mod(n + h * 6, 6)
-        return v - v * s * xp.clip(xp.minimum(k, 4 - k), 0, 1)
-    return back(xp.stack([channel(5), channel(3), channel(1)], -1).astype(data.dtype))
+        k = _m.mod(_m.add(_m.multiply(h, 6.0), float(n)), 6.0)
+        weight = _m.clip(_m.minimum(k, _m.subtract(4.0, k)), 0.0, 1.0)
+        return _m.subtract(v, _m.multiply(_m.multiply(v, s), weight))
+    return back(_a.stack([channel(5), channel(3), channel(1)], axis=-1))
 
 
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",

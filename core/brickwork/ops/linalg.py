@@ -143,23 +143,25 @@ def eigh(x):
 
 
 def lu_factor(x):
+    """LU with partial pivoting, as ``scipy.linalg.lu_factor``: ``(lu, pivots)``
+    (row ``i`` was swapped with row ``pivots[i]``)."""
     xp = backend_xp()
     data = _square("lu_factor", x)
     n = data.shape[-1]
-    lu = data.copy()
-    pivots = xp.zeros(data.shape[:-1], dtype="int32")
+    batch_shape = data.shape[:-2]
+    lu = data.reshape((-1, n, n)).copy()
+    rows = xp.arange(lu.shape[0])
+    pivots = xp.zeros((lu.shape[0], n), dtype="int32")
     for k in range(n):
-        p = xp.argmax(xp.abs(lu[..., k:, k]), axis=-1) + k
-        pivots[..., k] = p
-        rows_k = xp.take_along_axis(lu, xp.full(lu.shape[:-2] + (1, n), k), -2).copy()
-        rows_p = xp.take_along_axis(lu, p[..., None, None] * xp.ones((1, n), dtype=p.dtype), -2).copy()
-        xp.put_along_axis(lu, xp.full(lu.shape[:-2] + (1, n), k), rows_p, -2)
-        xp.put_along_axis(lu, p[..., None, None] * xp.ones((1, n), dtype=p.dtype), rows_k, -2)
-        pivot = lu[..., k:k + 1, k:k + 1]
-        safe = xp.where(pivot == 0, 1, pivot)
-        lu[..., k + 1:, k:k + 1] = lu[..., k + 1:, k:k + 1] / safe
-        lu[..., k + 1:, k + 1:] -= lu[..., k + 1:, k:k + 1] @ lu[..., k:k + 1, k + 1:]
-    return lu, pivots
+        p = xp.argmax(xp.abs(lu[:, k:, k]), axis=-1) + k
+        pivots[:, k] = p
+        row_k = lu[rows, k].copy()
+        lu[rows, k] = lu[rows, p]
+        lu[rows, p] = row_k
+        pivot = lu[:, k:k + 1, k:k + 1]
+        lu[:, k + 1:, k:k + 1] = lu[:, k + 1:, k:k + 1] / xp.where(pivot == 0, 1, pivot)
+        lu[:, k + 1:, k + 1:] -= lu[:, k + 1:, k:k + 1] @ lu[:, k:k + 1, k + 1:]
+    return lu.reshape(data.shape), pivots.reshape(batch_shape + (n,))
 
 
 def lstsq(a, b, rcond=None):
