@@ -1,10 +1,10 @@
 """``brickwork.utils``: small public helpers under Keras 3's ``keras.utils`` names.
 
-Not here (yet): the data-set utilities (``PyDataset``/``Sequence``,
+The data-set utilities (``PyDataset``/``Sequence``,
 ``image_dataset_from_directory``, ``text_dataset_from_directory``,
 ``audio_dataset_from_directory``, ``timeseries_dataset_from_array``,
-``split_dataset``) belong to the data-input work; ``FeatureSpace`` needs
-Keras's preprocessing layers; ``bounding_boxes`` and ``legacy`` are
+``split_dataset``) live in ``brickwork.dataset_utils`` and the data adapters.
+Not here: ``FeatureSpace`` needs Keras's preprocessing layers; ``bounding_boxes`` and ``legacy`` are
 TensorFlow-era submodules.
 """
 from brickwork.model_visualization import model_to_dot, plot_model  # noqa: F401
