@@ -391,3 +391,88 @@ def test_plugin_with_a_bad_adapter_is_skipped():
         assert not manager.register(Bad(), "test-bad-adapter")
     assert any("not a DataAdapter" in str(w.message) for w in caught)
     manager.unregister("test-bad-adapter")
+
+
+# -- more stream shapes ---------------------------------------------------------------
+
+def fake_tf_dataset(batches_list, cardinality):
+    """An object tf.data's adapter recognizes (TensorFlow is not installed here)."""
+    base = type("DatasetV2", (), {"__module__": "tensorflow.python.data.ops.dataset_ops"})
+
+    class FakeDataset(base):
+        def cardinality(self):
+            return cardinality
+
+        def __iter__(self):
+            return iter(list(batches_list))
+    return FakeDataset()
+
+
+def test_tf_dataset_adapter_with_class_weight():
+    weights = {0: 0.5, 1: 2.0}
+    expected = make_model("binary_crossentropy", activation="sigmoid")
+    expected.fit(X, LABELS, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                 class_weight=weights)
+    dataset = fake_tf_dataset(list(batches(X, LABELS)), len(X) // BATCH)
+    adapter = data_adapters.get_data_adapter(dataset)
+    assert isinstance(adapter, data_adapters.TFDatasetAdapter)
+    assert adapter.num_batches == len(X) // BATCH
+    assert data_adapters.get_data_adapter(fake_tf_dataset([], -2)).num_batches is None
+    model = make_model("binary_crossentropy", activation="sigmoid")
+    model.fit(dataset, epochs=2, verbose=0, class_weight=weights)
+    assert_same_weights(model.get_weights(), expected.get_weights())
+
+
+def test_endless_py_dataset_with_steps_per_epoch():
+    class Endless(keras.utils.PyDataset):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.asked = []
+
+        @property
+        def num_batches(self):
+            return None
+
+        def __getitem__(self, index):
+            self.asked.append(index)
+            i = index % (len(X) // BATCH)
+            return X[i * BATCH:(i + 1) * BATCH], Y[i * BATCH:(i + 1) * BATCH]
+    expected = reference_weights(epochs=2)
+    dataset = Endless()
+    model = make_model()
+    model.fit(dataset, epochs=4, steps_per_epoch=3, verbose=0)   # 12 batches = 2 passes
+    assert dataset.asked == list(range(12))                       # resumes, never restarts
+    assert_same_weights(model.get_weights(), expected)
+    threaded = Endless(workers=2, max_queue_size=2)
+    model = make_model()
+    model.fit(threaded, epochs=4, steps_per_epoch=3, verbose=0)
+    assert_same_weights(model.get_weights(), expected)
+    assert not _worker_threads()
+
+
+def test_py_dataset_steps_per_epoch_carries_on_with_workers():
+    expected = reference_weights(epochs=2)
+    model = make_model()
+    model.fit(ArraysDataset(workers=3), epochs=4, steps_per_epoch=3, shuffle=False, verbose=0)
+    assert_same_weights(model.get_weights(), expected)
+    assert not _worker_threads()
+
+
+def test_dict_inputs_from_a_generator():
+    inputs = keras.Input((4,), name="features")
+    model = keras.Model(inputs, layers.Dense(1)(layers.Dense(5, activation="relu")(inputs)))
+    model.compile("sgd", "mse")
+    model.fit(({"features": x}, y) for x, y in batches())
+    assert model.predict(({"features": x} for x, _ in batches()), verbose=0).shape == (96, 1)
+
+
+def test_validation_generator_carries_on_with_validation_steps():
+    seen = []
+
+    def val_stream():
+        for i, batch in enumerate(b for _ in range(3) for b in batches()):
+            seen.append(i)
+            yield batch
+    model = make_model()
+    model.fit(X, Y, epochs=3, verbose=0, validation_data=val_stream(), validation_steps=2)
+    assert seen == list(range(6))

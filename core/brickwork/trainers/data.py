@@ -11,6 +11,8 @@ from brickwork import tree
 def _as_array(value):
     if value is None:
         return None
+    if type(value).__module__.startswith("pandas"):  # DataFrame/Series: by position
+        return value.to_numpy()
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return value
     return np.asarray(value)

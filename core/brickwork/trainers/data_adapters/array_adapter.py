@@ -16,6 +16,8 @@ def _is_array_like(value):
     if isinstance(value, (np.ndarray, np.generic, int, float, bool)):
         return True
     module = type(value).__module__ or ""
+    if module.startswith("pandas") and hasattr(value, "to_numpy"):
+        return True
     if hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__getitem__") \
             and not module.startswith(("torch.utils", "tensorflow.python.data", "grain")):
         return True
