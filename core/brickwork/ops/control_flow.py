@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from brickwork import tree
 from brickwork.autodiff import Tensor, needs_grad, record
 from brickwork.ops import manipulation as _a
@@ -166,7 +168,12 @@ def scatter_update(inputs, indices, updates, reduction=None):
     elif reduction == "add":
         xp.add.at(out, key, upd)
     elif reduction == "mul":
-        xp.multiply.at(out, key, upd)
+        if xp is np:
+            xp.multiply.at(out, key, upd)
+        else:  # CuPy has no multiply.at: one update at a time
+            for i in range(upd.shape[0]):
+                one = tuple(k[i] for k in key)
+                out[one] = out[one] * upd[i]
     elif reduction == "max":
         xp.maximum.at(out, key, upd)
     elif reduction == "min":

@@ -574,8 +574,14 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    return backend_xp().geomspace(data_of(start), data_of(stop), num, endpoint=endpoint,
-                                  axis=axis).astype(_dtype(dtype))
+    xp = backend_xp()
+    if xp is np:
+        return np.geomspace(data_of(start), data_of(stop), num, endpoint=endpoint,
+                            axis=axis).astype(_dtype(dtype))
+    logs = xp.linspace(xp.log(xp.asarray(data_of(start), dtype="float64")),
+                       xp.log(xp.asarray(data_of(stop), dtype="float64")), num,
+                       endpoint=endpoint, axis=axis)
+    return xp.exp(logs).astype(_dtype(dtype))
 
 
 def vander(x, N=None, increasing=False):

@@ -283,7 +283,11 @@ def fmin(x1, x2):
 
 
 def heaviside(x1, x2):
-    return _binary("heaviside", x1, x2, lambda x, y: backend_xp().heaviside(_float(x), _float(y)))
+    def forward(x, y):
+        xp = backend_xp()
+        x, y = _float(x), _float(y)
+        return xp.where(x < 0, 0, xp.where(x > 0, 1, y)).astype(x.dtype)
+    return _binary("heaviside", x1, x2, forward)
 
 
 def nextafter(x1, x2):
@@ -594,9 +598,19 @@ def angle(x):
 def isfinite(x): return backend_xp().isfinite(_as_array(x))
 def isinf(x): return backend_xp().isinf(_as_array(x))
 def isnan(x): return backend_xp().isnan(_as_array(x))
-def isneginf(x): return backend_xp().isneginf(_as_array(x))
-def isposinf(x): return backend_xp().isposinf(_as_array(x))
-def isreal(x): return backend_xp().isreal(_as_array(x))
+def isneginf(x):
+    data = _as_array(x)
+    return backend_xp().isinf(data) & (data < 0)
+
+
+def isposinf(x):
+    data = _as_array(x)
+    return backend_xp().isinf(data) & (data > 0)
+
+
+def isreal(x):
+    data = _as_array(x)
+    return backend_xp().imag(data) == 0 if data.dtype.kind == "c" else backend_xp().ones(data.shape, bool)
 
 
 # --- comparisons and logic (not differentiable) ---------------------------

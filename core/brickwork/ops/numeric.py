@@ -417,7 +417,13 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     ids, n = _segments(values, segment_ids, num_segments)
     keep = (ids >= 0) & (ids < n)
     out = xp.ones((n,) + values.shape[1:], dtype=values.dtype)
-    xp.multiply.at(out, ids[keep], values[keep])
+    if xp is np:
+        np.multiply.at(out, ids[keep], values[keep])
+    else:  # CuPy has no multiply.at: one product per segment
+        for segment in range(n):
+            picked = values[ids == segment]
+            if picked.shape[0]:
+                out[segment] = picked.prod(axis=0)
     return out
 
 
