@@ -14,3 +14,7 @@ from brickwork.plugins.discovery import (BUILTIN_DISTRIBUTION, DISABLE_AUTOLOAD_
                                          PluginManager, PluginRecord, add_registration_handler)
 from brickwork.plugins.kernel_table import (BackendError, kernel_spec_names,  # noqa: F401
                                             spec_names_of)
+
+__all__ = ["BUILTIN_DISTRIBUTION", "DISABLE_AUTOLOAD_ENV", "DISABLED_PLUGINS_ENV",
+           "BrickworkPluginWarning", "PluginManager", "PluginRecord", "add_registration_handler",
+           "BackendError", "kernel_spec_names", "spec_names_of"]

@@ -31,6 +31,8 @@ from brickwork.random import SeedGenerator
 from brickwork.saving.state_walk import is_saveable, walk_children
 from brickwork.variables import Variable
 
+__all__ = ["collect_state", "move_to_backend", "check_model_backend", "mixed_backend_error"]
+
 
 # -- finding the state ----------------------------------------------------------
 
