@@ -24,6 +24,9 @@ class BackendError(ValueError):
     """An unknown or unusable backend was requested, or a kernel is missing."""
 
 
+BackendError.__module__ = "brickwork.backend"  # where users import it from
+
+
 def spec_names_of(module) -> list[str]:
     """Names of the hook specs a module declares, in the order it lists them."""
     return [name for name, fn in vars(module).items() if hasattr(fn, SPEC_MARK)]
