@@ -14,7 +14,9 @@ can declare a ``Dense(10**12)``. So each load keeps a :class:`LoadBudget`:
 * parsing ``config.json`` is charged by an upper estimate of what its objects
   take, computed from the text before it is parsed (``JsonCostEstimate``);
 * serialized arrays (``__numpy__`` values) are charged their size before they
-  are made;
+  are made, and so is what a layer or metric sizes from the config and the
+  file does not store (a stateful RNN's states, a confusion metric's
+  thresholds: ``claim_unstored``);
 * what a compressed zip member or HDF5 dataset declares beyond what it stores
   is checked before it is decompressed or read.
 
