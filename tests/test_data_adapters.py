@@ -181,6 +181,8 @@ def test_evaluate_and_predict_on_streams():
     expected = model.predict(X, verbose=0)
     np.testing.assert_allclose(model.predict((x for x, _ in batches()), verbose=0), expected)
     np.testing.assert_allclose(model.predict(ArraysDataset(), verbose=0), expected)
+    np.testing.assert_allclose(model.predict(ArraysDataset(workers=3), verbose=0), expected)
+    assert not _worker_threads()
     assert model.predict(batches(), steps=2, verbose=0).shape == (2 * BATCH, 1)
 
 
