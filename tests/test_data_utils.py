@@ -308,3 +308,25 @@ def test_audio_dataset(tmp_path):
     (tmp_path / "silent" / "only" / "notes.txt").write_text("x")
     with pytest.raises(ValueError, match=r"No audio files found in directory .*silent.*\.wav"):
         utils.audio_dataset_from_directory(str(tmp_path / "silent"), verbose=False)
+
+
+# -- fit's steps_per_epoch rules, against Keras ----------------------------------------
+
+def _fixture_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_keras_data_utils",
+                                                  FIXTURES / "make_keras_data_utils.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fit_steps_per_epoch_rules_match_keras():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # "ran out of data", as Keras warns too
+        results = _fixture_module().fit_semantics(keras)
+    for name, weights in results.items():
+        for i, mine in enumerate(weights):
+            np.testing.assert_allclose(mine, ARRAYS[f"fit_{name}/{i}"], rtol=1e-5, atol=1e-6,
+                                       err_msg=name)
