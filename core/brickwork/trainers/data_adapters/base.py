@@ -158,8 +158,9 @@ class BatchChecker:
             name, path, ndim, dtype, shape = now
             if dtype != first[3] or ndim != first[2] or any(
                     a is not None and a != b for a, b in zip(first[4][1:], shape[1:])):
-                raise ValueError(f"{self.source} gave, at batch {index}, {name} "
-                                 f"{_path_text(path)}with shape {shape} and dtype {dtype}; the "
+                raise ValueError(f"{self.source} gave, at batch {index}, "
+                                 f"{name}{_path_text(path).rstrip()} with shape {shape} and "
+                                 f"dtype {dtype}; the "
                                  f"first batches had shape {_shape_text((None,) + tuple(first[4][1:]))} and dtype "
                                  f"{first[3]}. Every batch must have the same dtype and the same "
                                  f"shape except along the first (batch) axis.")
