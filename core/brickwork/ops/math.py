@@ -26,8 +26,21 @@ _FLOATING = "fc"
 # --- dtype promotion and checks ---------------------------------------------
 
 
+_PYTHON_SCALARS = {int, float, bool}
+
+
 def _pair(op, x, y):
-    """``x, y`` (data) in the dtype they meet in; shapes checked to broadcast."""
+    """``x, y`` (data) in the dtype they meet in (Keras's promotion)."""
+    # fast paths: an array and a Python scalar (no getattr on the scalar: a
+    # missing attribute costs an exception)
+    if type(y) in _PYTHON_SCALARS and type(x) not in _PYTHON_SCALARS and hasattr(x, "dtype"):
+        if type(y) is float and x.dtype.kind in "iub":
+            x = x.astype(FLOATX)
+        return x, y
+    if type(x) in _PYTHON_SCALARS and type(y) not in _PYTHON_SCALARS and hasattr(y, "dtype"):
+        if type(x) is float and y.dtype.kind in "iub":
+            y = y.astype(FLOATX)
+        return x, y
     dx = getattr(x, "dtype", None)
     dy = getattr(y, "dtype", None)
     if dx is not None and dy is not None:
