@@ -104,15 +104,6 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
-def unpack_validation_data(validation_data):
-    if isinstance(validation_data, (list, tuple)) and len(validation_data) in (2, 3):
-        x, y = validation_data[0], validation_data[1]
-        sample_weight = validation_data[2] if len(validation_data) == 3 else None
-        return x, y, sample_weight
-    raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
-                     f"(x_val, y_val, val_sample_weights); got {type(validation_data).__name__}")
-
-
 def class_weight_to_sample_weights(y, class_weight):
     """Per-sample weights from ``{class: weight}``, as Keras computes them."""
     if isinstance(y, (list, tuple, dict)) and len(tree.flatten(y)) > 1:

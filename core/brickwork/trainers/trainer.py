@@ -492,7 +492,3 @@ def _deserialize_structure(spec, deserialize):
         return deserialize(spec)
     return spec
 
-
-def _draw_shuffle_seed():
-    from brickwork.random import draw_seed
-    return draw_seed()
