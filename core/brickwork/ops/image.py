@@ -113,15 +113,15 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
     x, back = _channels_last(images, data_format, "resize")
     n, h, w, c = _a._array(x).shape
     out_h, out_w = size
-    if crop_to_aspect_ratio:
-        crop_h = min(h, int(round(w * out_h / out_w)))
-        crop_w = min(w, int(round(h * out_w / out_h)))
+    if crop_to_aspect_ratio:  # Keras's truncating arithmetic
+        crop_h = max(min(h, int(float(w * out_h) / out_w)), 1)
+        crop_w = max(min(w, int(float(h * out_w) / out_h)), 1)
         top, left = (h - crop_h) // 2, (w - crop_w) // 2
         x = _a.getitem(x, (slice(None), slice(top, top + crop_h), slice(left, left + crop_w)))
         h, w = crop_h, crop_w
     elif pad_to_aspect_ratio:
-        pad_h = max(h, int(round(w * out_h / out_w)))
-        pad_w = max(w, int(round(h * out_w / out_h)))
+        pad_h = max(h, int(float(w * out_h) / out_w))
+        pad_w = max(w, int(float(h * out_w) / out_h))
         top, left = (pad_h - h) // 2, (pad_w - w) // 2
         x = _a.pad(x, ((0, 0), (top, pad_h - h - top), (left, pad_w - w - left), (0, 0)),
                    constant_values=fill_value)
