@@ -122,10 +122,9 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
     elif pad_to_aspect_ratio:
         pad_h = max(h, int(float(w * out_h) / out_w))
         pad_w = max(w, int(float(h * out_w) / out_h))
-        top, left = (pad_h - h) // 2, (pad_w - w) // 2
-        x = _a.pad(x, ((0, 0), (top, pad_h - h - top), (left, pad_w - w - left), (0, 0)),
-                   constant_values=fill_value)
-        h, w = pad_h, pad_w
+        top, left = (pad_h - h) // 2, (pad_w - w) // 2  # the same margin on both sides, as Keras
+        x = _a.pad(x, ((0, 0), (top, top), (left, left), (0, 0)), constant_values=fill_value)
+        h, w = h + 2 * top, w + 2 * left
     dtype = _a._array(x).dtype
     if interpolation == "nearest":
         rows = xp.floor((xp.arange(out_h) + 0.5) * (h / out_h))
