@@ -54,15 +54,7 @@ IMAGE_CASES = {
 }
 
 
-# ops.image.resize(pad_to_aspect_ratio=True) pads differently from Keras
-# (Keras: int() of the padded size and the same margin on both sides; brickwork
-# rounds): an ops issue, reported; the data-set code passes the option through.
-PAD_XFAIL = pytest.mark.xfail(reason="ops.image.resize pad_to_aspect_ratio differs from Keras",
-                              strict=False)
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=PAD_XFAIL) if "pad" in n else n
-                                  for n in sorted(IMAGE_CASES)])
+@pytest.mark.parametrize("name", sorted(IMAGE_CASES))
 def test_image_dataset_matches_keras(name):
     kwargs = IMAGE_CASES[name]
     dataset = utils.image_dataset_from_directory(str(DATA / "images"), verbose=False, **kwargs)
