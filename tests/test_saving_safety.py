@@ -587,6 +587,20 @@ def test_hdf5_file_that_cannot_be_opened_is_the_loaders_error(archive_bytes, tmp
         _model().load_weights(path)
 
 
+def test_shape_inference_on_a_declared_input_is_refused(tmp_path):
+    """Symbolic calls infer shapes by running layers on zeros of the input
+    shape: an Input of 2**31 tokens made 64 GiB of them for the LSTM."""
+    tokens = brickwork.Input((6,), dtype="int32")
+    model = brickwork.Model(tokens, layers.LSTM(3)(layers.Embedding(20, 4)(tokens)))
+    model.save(tmp_path / "tokens.keras")
+    members = _members((tmp_path / "tokens.keras").read_bytes())
+    members["config.json"] = members["config.json"].replace(b'"batch_shape": [null, 6]',
+                                                            b'"batch_shape": [null, 2147483648]')
+    path = tmp_path / "wide_input.keras"
+    path.write_bytes(_zip(members))
+    _assert_refused(_load_in_child(path), "on zeros of shape (2, 2147483648, 4)")
+
+
 def test_functional_node_without_arguments_is_the_loaders_error(tmp_path):
     """A node with no arguments made Layer.__call__ raise StopIteration."""
     inputs = brickwork.Input((3,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import warnings
 
 import numpy as np
@@ -523,10 +524,17 @@ class Layer:
             if not isinstance(value, KerasTensor):
                 return value
             shape = tuple(unknown_size if d is None else d for d in value.shape)
+            self._check_probe_size(shape, value.dtype)
             return ops.zeros(shape, value.dtype)
         with stop_recording(), call_context.enter(False):
             return self.compute_mask(tree.map_structure(zeros, first),
                                      tree.map_structure(zeros, previous))
+
+    def _check_probe_size(self, shape, dtype):
+        # While a file loads, probe inputs are sized by its config: they must fit the limit.
+        load_limits.check_transient(
+            math.prod(shape) * load_limits.itemsize(dtype),
+            f"running layer {self.name!r} on zeros of shape {shape} to infer its output")
 
     def _convert_inputs(self, inputs):
         """Backend arrays of the compute dtype (floating inputs are cast)."""
@@ -618,6 +626,7 @@ class Layer:
             if not isinstance(value, KerasTensor):
                 return value
             shape = tuple(unknown_size if d is None else d for d in value.shape)
+            self._check_probe_size(shape, value.dtype)
             return ops.zeros(shape, value.dtype)
         args, kwargs = tree.map_structure(zeros, (args, kwargs))
         if self._call_has_training_arg:

@@ -245,6 +245,15 @@ def claim_unstored(nbytes, what, reason="the file does not store it"):
         budget.charge(nbytes, what, reason)
 
 
+def check_transient(nbytes, what, reason="sized by the config, not stored"):
+    """Called before a layer makes a temporary array sized by its config (the
+    zeros it runs ``call`` on to infer shapes): inside a load, refuse it if
+    it would go over the budget; outside a load, nothing."""
+    budget = active_budget()
+    if budget is not None:
+        budget.check(nbytes, what, reason)
+
+
 def charge(nbytes, what, reason="the file does not store it", source="the file"):
     """Charge an allocation the file asks for to the current load's budget;
     outside a load, refuse one larger than the limit on its own."""
