@@ -44,7 +44,9 @@ from brickwork import layers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-pytestmark = pytest.mark.filterwarnings("ignore:Duplicate name")
+pytestmark = [pytest.mark.filterwarnings("ignore:Duplicate name"),
+              pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                 reason="the worker's memory limit and peak need Linux")]
 
 FUZZ_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_EXAMPLES", "0")) or None
 KEEP_GOING = os.environ.get("BRICKWORK_FUZZ_KEEP_GOING", "") not in ("", "0")

@@ -204,6 +204,9 @@ def test_lambda_in_archive_needs_safe_mode_off(archive_bytes):
 # allocates what the file declares fails the test instead of the machine.
 
 _CHILD_ADDRESS_SPACE = 2 << 30
+#: RLIMIT_AS (and the memory it bounds) behaves as tested on Linux only.
+_LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                 reason="the child's address-space limit needs Linux")
 _LOAD_IN_CHILD = textwrap.dedent("""
     import json, resource, sys
     path, into, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -288,6 +291,7 @@ def _dense_on(width, units):
     return edit
 
 
+@_LINUX_ONLY
 def test_config_declaring_far_larger_weights_than_stored_is_refused(trained_archive, tmp_path):
     """Dense(12000) on 12000 inputs, a (3, 4) kernel stored: refused before the
     kernel (549 MiB, then Adam's two moments) is allocated (was: 3.4 GB peak)."""
@@ -297,12 +301,14 @@ def test_config_declaring_far_larger_weights_than_stored_is_refused(trained_arch
                     "576000000 bytes", "stores no dataset of that shape")
 
 
+@_LINUX_ONLY
 def test_absurd_units_is_refused_with_the_loaders_error(trained_archive, tmp_path):
     """units=10**12: the loader's error, not a raw MemoryError for 29.1 TiB."""
     path = _with_config(trained_archive, _dense_on(3, 10**12), tmp_path)
     _assert_refused(_load_in_child(path), "/kernel' of shape (3, 1000000000000)")
 
 
+@_LINUX_ONLY
 def test_config_of_80_million_empty_objects_is_refused_while_read(trained_archive, tmp_path):
     """A config.json just under the 256 MB cap made of empty {} (deflated to
     ~240 KB): refused from the parse estimate of its first megabytes (was:
@@ -335,6 +341,7 @@ def _h5_with_unstored_kernel(weights, shape, dtype):
 @pytest.mark.parametrize("shape, dtype, declared", [((20000, 20000), "float32", 1_600_000_000),
                                                     ((21000, 21000), "float64", 3_528_000_000)])
 @pytest.mark.parametrize("how", ["load_model", "load_weights"])
+@_LINUX_ONLY
 def test_h5_dataset_declaring_more_than_it_stores_is_not_read(trained_archive, tmp_path, shape,
                                                               dtype, declared, how):
     """1.6 and 3.5 GB declared, nothing stored (under the 4 GiB bomb floor):
@@ -353,6 +360,7 @@ def test_h5_dataset_declaring_more_than_it_stores_is_not_read(trained_archive, t
                     f"it declares {declared} bytes and stores 0")
 
 
+@_LINUX_ONLY
 def test_serialized_array_with_a_huge_dtype_is_refused(trained_archive, tmp_path):
     """A __numpy__ value of dtype U200000000: 800 MB from about 1 KB of config."""
     def edit(config):
@@ -363,6 +371,7 @@ def test_serialized_array_with_a_huge_dtype_is_refused(trained_archive, tmp_path
                     "800000000 bytes")
 
 
+@_LINUX_ONLY
 def test_stateful_rnn_batch_size_is_refused(tmp_path):
     """States are not saved: a stateful LSTM's batch size of 10**9 in the
     config would allocate 30 GB of them."""
@@ -377,6 +386,7 @@ def test_stateful_rnn_batch_size_is_refused(tmp_path):
                                           "1000000000")
 
 
+@_LINUX_ONLY
 def test_metric_thresholds_are_refused(tmp_path):
     """AUC(num_thresholds=10**9) in the compile config: 32 GB of thresholds."""
     model = brickwork.Sequential([brickwork.Input((3,)), layers.Dense(1, activation="sigmoid")])
@@ -390,6 +400,7 @@ def test_metric_thresholds_are_refused(tmp_path):
     _assert_refused(_load_in_child(path), "metric 'AUC' with num_thresholds=1000000000")
 
 
+@_LINUX_ONLY
 def test_compressed_weights_member_declaring_more_than_it_stores(trained_archive, tmp_path):
     """A deflated model.weights.h5 of 64 MB (mostly zeros, ~64 KB stored) is
     refused before it is decompressed, here under a 16 MiB limit."""
@@ -587,6 +598,7 @@ def test_hdf5_file_that_cannot_be_opened_is_the_loaders_error(archive_bytes, tmp
         _model().load_weights(path)
 
 
+@_LINUX_ONLY
 def test_shape_inference_on_a_declared_input_is_refused(tmp_path):
     """Symbolic calls infer shapes by running layers on zeros of the input
     shape: an Input of 2**31 tokens made 64 GiB of them for the LSTM."""
