@@ -129,14 +129,16 @@ class _Windows:
 
 def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
                                   sampling_rate=1, batch_size=128, shuffle=False, seed=None,
-                                  start_index=None, end_index=None):
-    """Sliding windows over a time series, as ``keras.utils.timeseries_dataset_from_array``.
+                                  start_index=None, end_index=None, format="tf"):
+    """Sliding windows over a time series, as ``keras.utils.timeseries_dataset_from_array``
+    (``format`` is accepted as in :func:`image_dataset_from_directory`).
 
     Window ``i`` holds ``data[s], data[s + sampling_rate], ...`` (
     ``sequence_length`` steps) for ``s = start_index + i * sequence_stride``;
     its target is ``targets[s]``. With ``shuffle`` the windows are ordered by
     ``np.random.RandomState(seed).shuffle`` of their start positions (as Keras).
     """
+    _check_format("timeseries_dataset_from_array", format)
     length = len(data)
     if start_index:
         if start_index < 0:
@@ -415,12 +417,16 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  image_size=(256, 256), shuffle=True, seed=None,
                                  validation_split=None, subset=None, interpolation="bilinear",
                                  follow_links=False, crop_to_aspect_ratio=False,
-                                 pad_to_aspect_ratio=False, data_format=None, verbose=True):
+                                 pad_to_aspect_ratio=False, data_format=None, format="tf",
+                                 verbose=True):
     """Images in ``directory`` (one subdirectory per class), as
     ``keras.utils.image_dataset_from_directory``: float32 batches of
     ``image_size`` (Pillow decodes; ``ops.image.resize`` resizes), with labels
     per ``label_mode`` (``"int"``, ``"categorical"``, ``"binary"``, None).
-    Formats: .bmp, .gif, .jpeg, .jpg, .png."""
+    Formats: .bmp, .gif, .jpeg, .jpg, .png. ``format`` (Keras's choice
+    between a tf.data and a grain data set) is accepted: brickwork returns its
+    own data set either way."""
+    _check_format("image_dataset_from_directory", format)
     channels = {"rgb": 3, "rgba": 4, "grayscale": 1}
     if color_mode not in channels:
         raise ValueError('`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
@@ -462,10 +468,12 @@ def _stack_strings(samples):
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
                                 batch_size=32, max_length=None, shuffle=True, seed=None,
                                 validation_split=None, subset=None, follow_links=False,
-                                verbose=True):
+                                format="tf", verbose=True):
     """Text files (.txt) in ``directory``, as
     ``keras.utils.text_dataset_from_directory``: batches of Python strings
-    (an object array; ``max_length`` keeps that many characters), with labels."""
+    (an object array; ``max_length`` keeps that many characters), with labels.
+    ``format`` is accepted as in :func:`image_dataset_from_directory`."""
+    _check_format("text_dataset_from_directory", format)
     return _files_dataset("text files", directory, labels, label_mode, class_names, batch_size,
                           shuffle, seed, validation_split, subset, follow_links, verbose,
                           TEXT_FORMATS, _TextReader(max_length), _stack_strings)
@@ -641,12 +649,19 @@ def _samples_of(dataset):
     return tree.pack_sequence_as(samples[0], stacked), len(samples)
 
 
-def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+def _check_format(function, format):
+    if format not in ("tf", "grain"):
+        raise ValueError(f"{function}: `format` must be 'tf' or 'grain', got {format!r}.")
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None,
+                  preferred_backend=None):
     """Split samples into a left and a right data set (``keras.utils.split_dataset``).
 
     ``dataset``: an array, a list/tuple of arrays of one length, a dict of
     arrays, a brickwork data set (its samples), a torch ``Dataset`` or an
-    iterable of samples. Sizes: a float is a fraction, an int a count, None
+    iterable of samples (``preferred_backend``, Keras's choice of tf.data or
+    grain output, is accepted: the result is brickwork's data set). Sizes: a float is a fraction, an int a count, None
     the rest. With ``shuffle`` the samples are shuffled first by
     ``random.seed(seed); random.shuffle`` as Keras does. Returns two unbatched
     :class:`SampleDataset` (call ``.batch(n)`` before ``fit``); a batched

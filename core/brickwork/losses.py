@@ -1097,8 +1097,9 @@ def serialize(loss):
     return serialize_keras_object(loss)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(name, custom_objects=None):
     """A Loss instance or loss function from its config (or name)."""
+    config = name
     if isinstance(config, dict) and config.get("class_name") == "function":
         name = config.get("config")
         found = _custom_objects(custom_objects).get(name, ALL_OBJECTS_DICT.get(name))

@@ -31,7 +31,13 @@ class KerasTensor(TensorOperators):
 
     __hash__ = object.__hash__
 
-    def __init__(self, shape, dtype="float32", sparse=False, name=None):
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, record_history=True,
+                 name=None, **kwargs):
+        if ragged:
+            raise ValueError("KerasTensor: ragged tensors are not supported (Keras supports "
+                             "them only on TensorFlow).")
+        if kwargs:
+            raise TypeError(f"KerasTensor got unexpected keyword arguments {sorted(kwargs)}")
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = standardize_dtype(dtype)
         self.sparse = sparse

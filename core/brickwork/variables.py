@@ -22,9 +22,15 @@ class Variable(TensorOperators):
     __slots__ = ("_value", "name", "path", "trainable", "regularizer", "constraint",
                  "autocast", "_watch_count", "_shape", "_dtype", "__weakref__")
 
-    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None,
-                 regularizer=None, constraint=None, autocast=True, aggregation="none",
-                 synchronization="auto"):
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, layout=None, *,
+                 regularizer=None, constraint=None):
+        # Keras's parameters in Keras's order; `layout` (a JAX sharding) has no
+        # meaning on one NumPy or CuPy device. regularizer and constraint are
+        # brickwork's (add_weight passes them), keyword-only after Keras's.
+        if layout is not None:
+            raise ValueError(f"Variable {name!r}: `layout` (a distribution sharding) is not "
+                             f"supported by brickwork; leave it None.")
         self.name = name or "variable"
         self.path = self.name
         self.trainable = bool(trainable)

@@ -13,8 +13,11 @@ from brickwork.symbolic import KerasTensor, Node
 class InputLayer(Layer):
     """The entry point of a functional model: produces one symbolic tensor."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, ragged=False, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        if ragged:
+            raise ValueError("InputLayer: ragged tensors are not supported (Keras supports them "
+                             "only on TensorFlow); pad the sequences to one length instead.")
         input_shape = kwargs.pop("input_shape", None)
         legacy_batch_shape = kwargs.pop("batch_input_shape", None)
         batch_shape = batch_shape if batch_shape is not None else legacy_batch_shape
@@ -83,7 +86,10 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, lora_alpha=None, **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        if quantization_config is not None:
+            raise ValueError(f"Dense: quantization (quantization_config={quantization_config!r}) "
+                             f"is not supported by brickwork; leave it None.")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, float) and units.is_integer():
             units = int(units)
