@@ -34,7 +34,7 @@ def plot(header, rows, output):
     plain = [float(row["numpy"]) / float(row["torch"]) for row in rows][::-1]
     figure, axes = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.6), dpi=100)
     positions = range(len(rows))
-    axes.barh([p + 0.2 for p in positions], compiled, height=0.4, label="brickwork [fast]")
+    axes.barh([p + 0.2 for p in positions], compiled, height=0.4, label="brickwork (compiled loops)")
     axes.barh([p - 0.2 for p in positions], plain, height=0.4, label="brickwork, pure NumPy")
     axes.axvline(1.0, color="black", linewidth=1)
     axes.set_yticks(list(positions), names, fontsize=8)
