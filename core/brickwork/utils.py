@@ -21,16 +21,15 @@ from brickwork.dataset_utils import (audio_dataset_from_directory,  # noqa: F401
 import copy as _copy
 import json as _json
 
-from brickwork import saving as _saving
 from brickwork import tree as _tree
 from brickwork.backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401
 from brickwork.file_utils import get_file  # noqa: F401
 from brickwork.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: F401
 from brickwork.progbar import Progbar as _Progbar
-from brickwork.saving import (get_custom_objects, get_registered_name,  # noqa: F401
+from brickwork.saving import (CustomObjectScope, custom_object_scope,  # noqa: F401
+                              deserialize_keras_object, get_custom_objects, get_registered_name,
                               get_registered_object, register_keras_serializable,
                               serialize_keras_object)
-from brickwork.saving.safe_mode import in_safe_mode as _in_safe_mode
 
 
 def to_categorical(x, num_classes=None):
@@ -191,38 +190,6 @@ class Progbar(_Progbar):
 
     def add(self, n, values=None):
         self.update(self._seen_so_far + n, values)
-
-
-class CustomObjectScope(_saving.CustomObjectScope):
-    """``with CustomObjectScope({"MyLayer": MyLayer}):`` makes those names
-    resolvable while deserializing (``load_model``, ``from_config``, ...)."""
-
-    def __init__(self, custom_objects):
-        super().__init__(custom_objects)
-
-
-custom_object_scope = CustomObjectScope
-
-
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
-    """The object a serialized config describes (``keras.utils``' form of
-    ``brickwork.saving.deserialize_keras_object``).
-
-    Args:
-        config: What ``serialize_keras_object`` made.
-        custom_objects: Names to resolve to classes or functions.
-        safe_mode: Refuse to run code stored in the config (lambdas). An
-            enclosing ``SafeModeScope`` or ``enable_unsafe_deserialization``
-            wins over it, as in Keras.
-        **kwargs: ``module_objects`` (names to look up first), as in Keras.
-    """
-    module_objects = kwargs.pop("module_objects", None)
-    kind = kwargs.pop("printable_module_name", "object")
-    if kwargs:
-        raise TypeError(f"Unexpected keyword arguments: {sorted(kwargs)}")
-    return _saving.deserialize_keras_object(
-        config, module_objects=module_objects, custom_objects=custom_objects, kind=kind,
-        safe_mode=safe_mode if _in_safe_mode() is None else None)
 
 
 def enable_interactive_logging():

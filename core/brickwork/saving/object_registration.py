@@ -62,7 +62,7 @@ class CustomObjectScope:
     """``with CustomObjectScope({"MyLayer": MyLayer}):`` makes those names
     resolvable while deserializing (``load_model``, ``from_config``, ...)."""
 
-    def __init__(self, custom_objects=None):
+    def __init__(self, custom_objects):
         self.custom_objects = dict(custom_objects or {})
 
     def __enter__(self):

@@ -223,13 +223,34 @@ _MARKERS = frozenset({"__numpy__", "__tensor__", "__bytes__", "__ellipsis__", "_
                       "__lambda__"})
 
 
-def deserialize_keras_object(config, module_objects=None, custom_objects=None, kind="object",
-                             safe_mode=None):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """The object a serialized config describes, with Keras's signature.
+
+    Args:
+        config: What ``serialize_keras_object`` made (or a registered name).
+        custom_objects: Names to resolve to classes or functions.
+        safe_mode: Refuse to run code stored in the config (lambdas). An
+            enclosing ``SafeModeScope`` or ``enable_unsafe_deserialization``
+            wins over it, as in Keras.
+        **kwargs: ``module_objects`` (names to look up first) and
+            ``printable_module_name`` (what the error calls the object), as in
+            Keras; ``kind`` is brickwork's name for the latter.
+    """
+    module_objects = kwargs.pop("module_objects", None)
+    kind = kwargs.pop("kind", kwargs.pop("printable_module_name", "object"))
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object: unexpected keyword arguments {sorted(kwargs)}")
+    return deserialize_object(config, module_objects, custom_objects, kind,
+                              safe_mode=safe_mode if safe_mode_lib.in_safe_mode() is None else None)
+
+
+def deserialize_object(config, module_objects=None, custom_objects=None, kind="object",
+                       safe_mode=None):
     """The object a config describes; ``safe_mode`` (default: the current
     scope's, else True) refuses Python bytecode."""
     if safe_mode is not None:
         with safe_mode_lib.SafeModeScope(safe_mode):
-            return deserialize_keras_object(config, module_objects, custom_objects, kind)
+            return deserialize_object(config, module_objects, custom_objects, kind)
     if config is None or isinstance(config, (int, float, bool)):
         return config
     if isinstance(config, str):
@@ -240,7 +261,7 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, k
             return module_objects[config]
         raise ValueError(f"Could not interpret {kind} identifier: {config!r}")
     if isinstance(config, list):
-        return [deserialize_keras_object(c, module_objects, custom_objects, kind)
+        return [deserialize_object(c, module_objects, custom_objects, kind)
                 for c in config]
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not interpret serialized {kind}: {config!r}")
