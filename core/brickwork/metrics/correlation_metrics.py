@@ -39,35 +39,33 @@ def concordance_correlation(y_true, y_pred, axis=-1):
                     axis=axis)
 
 
-class PearsonCorrelation(MeanMetricWrapper):
+class _CorrelationMetric(MeanMetricWrapper):
+    """The running (weighted) mean of a per-sample correlation along ``axis``."""
+
+    def __init__(self, fn, name, dtype, axis):
+        super().__init__(fn=fn, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class PearsonCorrelation(_CorrelationMetric):
     """The running (weighted) mean of :func:`pearson_correlation` over
     samples, as ``keras.metrics.PearsonCorrelation``."""
 
     def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
-        super().__init__(fn=pearson_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        super().__init__(pearson_correlation, name, dtype, axis)
 
 
-class ConcordanceCorrelation(MeanMetricWrapper):
+class ConcordanceCorrelation(_CorrelationMetric):
     """The running (weighted) mean of :func:`concordance_correlation` over
     samples, as ``keras.metrics.ConcordanceCorrelation``."""
 
     def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
-        super().__init__(fn=concordance_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        super().__init__(concordance_correlation, name, dtype, axis)

@@ -835,16 +835,22 @@ def logsumexp(x, axis=None, keepdims=False):
     return record(out, (x,), lambda g: (shifted / total * _expand_reduced(g, axes, keepdims),))
 
 
-def cumsum(x, axis=None, dtype=None):
-    xp = backend_xp()
+def _cumulative_inputs(x, axis, dtype):
+    """(array, source, axis) of a cumulative op: ``dtype`` (booleans as
+    int32) applied, and flattened when ``axis`` is None, as Keras does."""
     data = _as_array(x)
     if dtype is not None:
         data = data.astype(standardize_dtype(dtype))
     elif data.dtype.kind == "b":
         data = data.astype("int32")
-    flat = axis is None
-    source = data.reshape(-1) if flat else data
-    ax = 0 if flat else axis
+    if axis is None:
+        return data, data.reshape(-1), 0
+    return data, data, axis
+
+
+def cumsum(x, axis=None, dtype=None):
+    xp = backend_xp()
+    data, source, ax = _cumulative_inputs(x, axis, dtype)
     out = xp.cumsum(source, axis=ax, dtype=source.dtype)
     if not needs_grad(x):
         return out
@@ -854,14 +860,7 @@ def cumsum(x, axis=None, dtype=None):
 
 def cumprod(x, axis=None, dtype=None):
     xp = backend_xp()
-    data = _as_array(x)
-    if dtype is not None:
-        data = data.astype(standardize_dtype(dtype))
-    elif data.dtype.kind == "b":
-        data = data.astype("int32")
-    flat = axis is None
-    source = data.reshape(-1) if flat else data
-    ax = 0 if flat else axis
+    data, source, ax = _cumulative_inputs(x, axis, dtype)
     out = xp.cumprod(source, axis=ax, dtype=source.dtype)
     if not needs_grad(x):
         return out
