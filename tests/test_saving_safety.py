@@ -222,7 +222,11 @@ _LOAD_IN_CHILD = textwrap.dedent("""
     except Exception as exc:
         result = {"outcome": type(exc).__name__, "message": str(exc),
                   "loader_error": isinstance(exc, getattr(saving, "LoadError", ()))}
-    result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM, this process image's own peak: getrusage's ru_maxrss keeps the
+    # peak of the process that forked it (the test runner) across exec.
+    with open("/proc/self/status") as status:
+        peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    result["peak_rss_bytes"] = peak_kb * 1024
     print(json.dumps(result))
 """)
 
