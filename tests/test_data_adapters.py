@@ -371,6 +371,8 @@ def test_plugin_adds_a_data_adapter():
     assert manager.register(AdapterPlugin(), "test-column-store")
     try:
         assert ColumnStoreAdapter in data_adapters.adapter_classes()
+        from brickwork.info import report
+        assert "data adapters ColumnStoreAdapter" in report()
         expected = reference_weights(epochs=1)
         model = make_model()
         model.fit(ColumnStore(X, Y), epochs=1, shuffle=False, verbose=0)

@@ -49,9 +49,13 @@ def _selected_line() -> str:
 
 
 def _registrations(manager, record) -> list[str]:
+    # Data adapters are kept on the manager by their registration handler
+    # (trainers/data_adapters/registry.py); read here without importing it.
+    adapters = [cls.__qualname__ for cls in
+                manager.__dict__.get("data_adapters", {}).get(record.name, [])]
     found = [("backends", record.backends), ("layers", record.layers),
              ("kernel specs", record.kernel_specs), ("kernel modules", record.kernel_modules),
-             ("overrides", manager.overrides_of(record))]
+             ("overrides", manager.overrides_of(record)), ("data adapters", adapters)]
     lines = [f"{what} {', '.join(items)}" for what, items in found if items]
     return lines or ["registers nothing"]
 
