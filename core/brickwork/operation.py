@@ -12,7 +12,7 @@ import abc
 
 from brickwork import tree
 from brickwork.naming import auto_name, to_snake_case
-from brickwork.symbolic import KerasTensor, Node, is_symbolic
+from brickwork.symbolic import KerasTensor, Node, is_symbolic, run_nodes
 
 
 class Operation(metaclass=abc.ABCMeta):
@@ -166,18 +166,7 @@ class Function(Operation):
         if len(flat) != len(self._inputs):
             raise ValueError(f"Function {self.name!r} expects {len(self._inputs)} input(s), "
                              f"received {len(flat)}.")
-        values = {id(t): v for t, v in zip(self._inputs, flat)}
-        input_ids = set(values)
-        for node in self._nodes:
-            if node.is_input or all(id(t) in input_ids for t in node.output_tensors):
-                continue
-
-            def fill(item):
-                return values[id(item)] if isinstance(item, KerasTensor) else item
-            args, kwargs = tree.map_structure(fill, node.arguments)
-            outputs = node.layer(*args, **kwargs)
-            for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
-                values[id(tensor)] = value
+        values = run_nodes(self._nodes, self._inputs, flat)
         return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self._outputs])
 
     def __call__(self, inputs):

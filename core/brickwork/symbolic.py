@@ -151,3 +151,24 @@ class Node:
 
     def __repr__(self):
         return f"<Node of {self.layer.name!r}>"
+
+
+def run_nodes(nodes, input_tensors, input_values):
+    """Run a graph's ``nodes`` (in call order) on concrete values given for
+    ``input_tensors``; returns ``{id(tensor): value}`` for every tensor made.
+    Nodes whose outputs are all given are skipped, so a graph may start from
+    intermediate tensors (``keras.Function``) as well as from its inputs."""
+    values = {id(t): v for t, v in zip(input_tensors, input_values)}
+    given = set(values)
+
+    def fill(item):
+        return values[id(item)] if isinstance(item, KerasTensor) else item
+
+    for node in nodes:
+        if node.is_input or all(id(t) in given for t in node.output_tensors):
+            continue
+        args, kwargs = tree.map_structure(fill, node.arguments)
+        outputs = node.layer(*args, **kwargs)
+        for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
+            values[id(tensor)] = value
+    return values

@@ -5,7 +5,7 @@ from brickwork import tree
 from brickwork.layers.core import InputLayer
 from brickwork.masks import with_keras_mask
 from brickwork.models.model import Model
-from brickwork.symbolic import KerasTensor
+from brickwork.symbolic import KerasTensor, run_nodes
 
 
 def _nodes_in_order(inputs, outputs, model_name):
@@ -136,17 +136,7 @@ class Functional(Model):
             # passes them on, so the graph walk needs no mask bookkeeping.
             flat_inputs = [x if m is None else with_keras_mask(x, m)
                            for x, m in zip(flat_inputs, tree.flatten(mask))]
-        values = {id(t): v for t, v in zip(self.inputs, flat_inputs)}
-        for node in self._nodes:
-            if node.is_input:
-                continue
-
-            def fill(item):
-                return values[id(item)] if isinstance(item, KerasTensor) else item
-            args, kwargs = tree.map_structure(fill, node.arguments)
-            outputs = node.layer(*args, **kwargs)
-            for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
-                values[id(tensor)] = value
+        values = run_nodes(self._nodes, self.inputs, flat_inputs)
         return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self.outputs])
 
     def compute_output_spec(self, *args, **kwargs):
