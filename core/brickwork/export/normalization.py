@@ -65,13 +65,20 @@ def layer_normalization(call):
                      epsilon=float(layer.epsilon))]
     y = _normalize(g, call.inputs[0], axes, float(layer.epsilon), h)
     param_shape = [shape[i] if i in axes else 1 for i in range(1, rank)]
+    return [_scale_and_shift(call, y, param_shape)]
+
+
+def _scale_and_shift(call, y, param_shape):
+    """``y * gamma + beta`` with the layer's weights (either may be absent)
+    reshaped to broadcast over the normalized input."""
+    layer, g, h = call.layer, call.graph, call.hint
     if layer.gamma is not None:
         y = g.op("Mul", [y, call.weight(layer.gamma, "gamma",
                                         lambda a: a.reshape(param_shape))], h)
     if layer.beta is not None:
         y = g.op("Add", [y, call.weight(layer.beta, "beta", lambda a: a.reshape(param_shape))],
                  h)
-    return [y]
+    return y
 
 
 @converter(L.GroupNormalization)
@@ -94,13 +101,7 @@ def group_normalization(call):
     y = _normalize(g, y, reduction, float(layer.epsilon), h)
     y = g.op("Reshape", [y, g.op("Shape", [x], h)], h)
     param_shape = [channels if i == axis else 1 for i in range(1, rank)]
-    if layer.gamma is not None:
-        y = g.op("Mul", [y, call.weight(layer.gamma, "gamma",
-                                        lambda a: a.reshape(param_shape))], h)
-    if layer.beta is not None:
-        y = g.op("Add", [y, call.weight(layer.beta, "beta", lambda a: a.reshape(param_shape))],
-                 h)
-    return [y]
+    return [_scale_and_shift(call, y, param_shape)]
 
 
 @converter(L.UnitNormalization)

@@ -614,22 +614,27 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
         pad = [(0, 0)] * (data.ndim - 1) + [(fft_length // 2, fft_length // 2)]
         x = _a.pad(x, pad, mode="reflect")
     frames = extract_sequences(x, fft_length, sequence_stride)
-    if window is not None:
-        if isinstance(window, str):
-            if window not in ("hann", "hamming"):
-                raise ValueError(f"stft: `window` must be 'hann', 'hamming', an array or None, "
-                                 f"got {window!r}")
-            n = xp.arange(sequence_length, dtype="float64")
-            a = 0.5 if window == "hann" else 0.54
-            win = a - (1 - a) * xp.cos(2 * np.pi * n / sequence_length)
-        else:
-            win = xp.asarray(data_of(window), dtype="float64")
-    else:
-        win = xp.ones(sequence_length, dtype="float64")
-    left = (fft_length - sequence_length) // 2
-    win = xp.pad(win, (left, fft_length - sequence_length - left))
+    win = _padded_window(xp, "stft", window, sequence_length, fft_length)
     frames = _m.multiply(frames, win.astype(data.dtype))
     return rfft(frames, fft_length)
+
+
+def _padded_window(xp, op, window, sequence_length, fft_length):
+    """The ``window`` ("hann", "hamming", an array, or None for ones) of
+    ``sequence_length`` samples, centred in ``fft_length`` zeros, in float64."""
+    if window is None:
+        win = xp.ones(sequence_length, dtype="float64")
+    elif isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError(f"{op}: `window` must be 'hann', 'hamming', an array or None, "
+                             f"got {window!r}")
+        n = xp.arange(sequence_length, dtype="float64")
+        a = 0.5 if window == "hann" else 0.54
+        win = a - (1 - a) * xp.cos(2 * np.pi * n / sequence_length)
+    else:
+        win = xp.asarray(data_of(window), dtype="float64")
+    left = (fft_length - sequence_length) // 2
+    return xp.pad(win, (left, fft_length - sequence_length - left))
 
 
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
@@ -640,17 +645,7 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     real, imag = (_a._array(v) for v in x)
     dtype = real.dtype
     frames = xp.fft.irfft(real + 1j * imag, n=fft_length, axis=-1)  # (..., count, fft_length)
-    if window is not None:
-        if isinstance(window, str):
-            n = xp.arange(sequence_length, dtype="float64")
-            a = 0.5 if window == "hann" else 0.54
-            win = a - (1 - a) * xp.cos(2 * np.pi * n / sequence_length)
-        else:
-            win = xp.asarray(data_of(window), dtype="float64")
-    else:
-        win = xp.ones(sequence_length, dtype="float64")
-    left = (fft_length - sequence_length) // 2
-    win = xp.pad(win, (left, fft_length - sequence_length - left))
+    win = _padded_window(xp, "istft", window, sequence_length, fft_length)
     count = frames.shape[-2]
     total = fft_length + sequence_stride * (count - 1)
     out = xp.zeros(frames.shape[:-2] + (total,), dtype="float64")
