@@ -1,6 +1,8 @@
 """Activation layers with parameters: ReLU, LeakyReLU, PReLU, ELU, Softmax."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import warnings
 
 from brickwork import constraints, initializers, ops, regularizers
@@ -35,6 +37,7 @@ def leaky_relu(x, negative_slope):
     return ops.where(ops.greater_equal(x, 0), x, ops.multiply(x, negative_slope))
 
 
+@keras_export("keras.layers.ReLU")
 class ReLU(_ElementwiseActivation):
     """``f(x) = min(x, max_value)`` for ``x >= threshold``, else
     ``negative_slope * (x - threshold)`` (Keras' ``activations.relu``)."""
@@ -73,6 +76,7 @@ class ReLU(_ElementwiseActivation):
         return config
 
 
+@keras_export("keras.layers.LeakyReLU")
 class LeakyReLU(_ElementwiseActivation):
     """``x`` for ``x >= 0``, else ``negative_slope * x``."""
 
@@ -93,6 +97,7 @@ class LeakyReLU(_ElementwiseActivation):
         return config
 
 
+@keras_export("keras.layers.ELU")
 class ELU(_ElementwiseActivation):
     """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``."""
 
@@ -112,6 +117,7 @@ class ELU(_ElementwiseActivation):
         return config
 
 
+@keras_export("keras.layers.PReLU")
 class PReLU(Layer):
     """Leaky ReLU with a learned slope per input element: ``max(x, 0) +
     alpha * min(x, 0)``; weight ``alpha`` of shape ``input_shape[1:]``, with
@@ -200,6 +206,7 @@ def masked_softmax(x, mask, axes):
     return ops.masked_softmax(x, mask, axes)
 
 
+@keras_export("keras.layers.Softmax")
 class Softmax(_ElementwiseActivation):
     """Softmax over ``axis`` (an int or a tuple of ints); ``mask`` positions
     that are False get probability 0."""

@@ -2,6 +2,8 @@
 MultiHeadAttention (with EinsumDense projections, as in Keras 3)."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import math
 import string
 
@@ -44,6 +46,7 @@ def _dropout(x, rate, seed_generator, training):
     return ops.dropout(x, rate, ops.shape(x), seed_generator.backend_generator())
 
 
+@keras_export("keras.layers.Attention")
 class Attention(Layer):
     """Dot-product attention: ``softmax(query @ key^T) @ value``.
 
@@ -200,6 +203,7 @@ def attention_equations(rank, attention_axes):
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
 
 
+@keras_export("keras.layers.MultiHeadAttention")
 class MultiHeadAttention(Layer):
     """Multi-head attention as in "Attention Is All You Need", with Keras 3's
     weights: ``query``/``key``/``value`` EinsumDense kernels

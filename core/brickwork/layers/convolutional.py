@@ -10,6 +10,8 @@ into the kernel call when the activation allows it.
 """
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import activations, constraints, initializers, ops, regularizers
 from brickwork.backend import image_data_format  # data_format=None: the configured default
 from brickwork.hookspecs import OUTPUT_DIFFERENTIABLE_ACTIVATIONS
@@ -243,6 +245,7 @@ class BaseConv(_BaseConvolution):
         return config
 
 
+@keras_export("keras.layers.Conv1D", "keras.layers.Convolution1D")
 class Conv1D(BaseConv):
     """1-D convolution over ``(batch, steps, channels)``; padding may be 'causal'."""
 
@@ -256,6 +259,7 @@ class Conv1D(BaseConv):
         super().__init__(rank=1, **_arguments(locals()))
 
 
+@keras_export("keras.layers.Conv2D", "keras.layers.Convolution2D")
 class Conv2D(BaseConv):
     """2-D convolution over ``(batch, height, width, channels)``."""
 
@@ -267,6 +271,7 @@ class Conv2D(BaseConv):
         super().__init__(rank=2, **_arguments(locals()))
 
 
+@keras_export("keras.layers.Conv3D", "keras.layers.Convolution3D")
 class Conv3D(BaseConv):
     """3-D convolution over ``(batch, depth, height, width, channels)``."""
 
@@ -357,6 +362,7 @@ class BaseConvTranspose(_BaseConvolution):
         return config
 
 
+@keras_export("keras.layers.Conv1DTranspose", "keras.layers.Convolution1DTranspose")
 class Conv1DTranspose(BaseConvTranspose):
     """1-D transposed convolution (sometimes called deconvolution)."""
 
@@ -368,6 +374,7 @@ class Conv1DTranspose(BaseConvTranspose):
         super().__init__(rank=1, **_arguments(locals()))
 
 
+@keras_export("keras.layers.Conv2DTranspose", "keras.layers.Convolution2DTranspose")
 class Conv2DTranspose(BaseConvTranspose):
     """2-D transposed convolution (sometimes called deconvolution)."""
 
@@ -379,6 +386,7 @@ class Conv2DTranspose(BaseConvTranspose):
         super().__init__(rank=2, **_arguments(locals()))
 
 
+@keras_export("keras.layers.Conv3DTranspose", "keras.layers.Convolution3DTranspose")
 class Conv3DTranspose(BaseConvTranspose):
     """3-D transposed convolution; Keras puts ``data_format`` before ``output_padding`` here."""
 
@@ -451,6 +459,7 @@ class BaseDepthwiseConv(_BaseConvolution):
         return config
 
 
+@keras_export("keras.layers.DepthwiseConv1D")
 class DepthwiseConv1D(BaseDepthwiseConv):
     """1-D depthwise convolution; kernel ``(k, channels, depth_multiplier)``."""
 
@@ -462,6 +471,7 @@ class DepthwiseConv1D(BaseDepthwiseConv):
         super().__init__(rank=1, **_arguments(locals()))
 
 
+@keras_export("keras.layers.DepthwiseConv2D")
 class DepthwiseConv2D(BaseDepthwiseConv):
     """2-D depthwise convolution; kernel ``(kh, kw, channels, depth_multiplier)``."""
 
@@ -547,6 +557,7 @@ class BaseSeparableConv(_BaseConvolution):
         return config
 
 
+@keras_export("keras.layers.SeparableConv1D", "keras.layers.SeparableConvolution1D")
 class SeparableConv1D(BaseSeparableConv):
     """1-D separable convolution."""
 
@@ -560,6 +571,7 @@ class SeparableConv1D(BaseSeparableConv):
         super().__init__(rank=1, **_arguments(locals()))
 
 
+@keras_export("keras.layers.SeparableConv2D", "keras.layers.SeparableConvolution2D")
 class SeparableConv2D(BaseSeparableConv):
     """2-D separable convolution."""
 
@@ -571,21 +583,3 @@ class SeparableConv2D(BaseSeparableConv):
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
         super().__init__(rank=2, **_arguments(locals()))
-
-
-# Keras' alternative export names.
-Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
-Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
-    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
-SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
-
-CONVOLUTION_LAYERS = (Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
-                      DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D)
-CONVOLUTION_ALIASES = {
-    "Convolution1D": Conv1D, "Convolution2D": Conv2D, "Convolution3D": Conv3D,
-    "Convolution1DTranspose": Conv1DTranspose, "Convolution2DTranspose": Conv2DTranspose,
-    "Convolution3DTranspose": Conv3DTranspose, "SeparableConvolution1D": SeparableConv1D,
-    "SeparableConvolution2D": SeparableConv2D,
-}
-
-__all__ = [cls.__name__ for cls in CONVOLUTION_LAYERS] + list(CONVOLUTION_ALIASES)

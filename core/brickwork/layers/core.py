@@ -1,6 +1,8 @@
 """Core layers: InputLayer (and ``Input``), Dense, Activation."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import activations, constraints, initializers, ops, regularizers
 from brickwork.dtypes import standardize_dtype
 from brickwork.hookspecs import OUTPUT_DIFFERENTIABLE_ACTIVATIONS
@@ -10,6 +12,7 @@ from brickwork.naming import auto_name
 from brickwork.symbolic import KerasTensor, Node
 
 
+@keras_export("keras.layers.InputLayer")
 class InputLayer(Layer):
     """The entry point of a functional model: produces one symbolic tensor."""
 
@@ -80,6 +83,7 @@ def apply_activation(activation, x):
     return x if activation is activations.linear else activation(x)
 
 
+@keras_export("keras.layers.Dense")
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)``; kernel ``(in, units)``, bias ``(units,)``."""
 
@@ -165,6 +169,7 @@ def _serialize_or_none(obj):
     return None if obj is None else serialize_keras_object(obj)
 
 
+@keras_export("keras.layers.Activation")
 class Activation(Layer):
     """Applies an activation function to its input."""
 

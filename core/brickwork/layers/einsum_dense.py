@@ -1,6 +1,8 @@
 """EinsumDense: a dense layer whose product is an einsum equation."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import math
 import re
 
@@ -107,6 +109,7 @@ def kernel_initializer_for(initializer, kernel_shape, input_axes, output_axes):
     return initializer
 
 
+@keras_export("keras.layers.EinsumDense")
 class EinsumDense(Layer):
     """``activation(einsum(equation, inputs, kernel) + bias)``.
 

@@ -1,6 +1,8 @@
 """Embedding: integer indices to dense vectors, with Keras 3's mask_zero and LoRA."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import warnings
 
 from brickwork import constraints, initializers, ops, regularizers
@@ -19,6 +21,7 @@ def _positive_int(layer_name, argument, value):
     return value
 
 
+@keras_export("keras.layers.Embedding")
 class Embedding(Layer):
     """Looks rows of ``embeddings`` ``(input_dim, output_dim)`` up by index.
 

@@ -7,6 +7,8 @@ while safe mode is on (see ``brickwork.saving.safe_mode``).
 """
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import base64
 import binascii
 import inspect
@@ -96,6 +98,7 @@ def _parameter_names(fn):
         return set()
 
 
+@keras_export("keras.layers.Lambda")
 class Lambda(Layer):
     """``function(inputs, **arguments)`` as a layer; ``mask`` (a mask, or a
     function ``(inputs, previous_mask) -> mask``) makes it produce a mask."""

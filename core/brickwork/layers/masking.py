@@ -1,6 +1,8 @@
 """Masking: marks timesteps whose features all equal ``mask_value`` as skipped."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import ops
 from brickwork.layers.layer import Layer
 from brickwork.masks import set_keras_mask
@@ -12,6 +14,7 @@ def _timestep_kept(inputs, mask_value, keepdims):
     return ops.backend_xp().any(differs, axis=-1, keepdims=keepdims)
 
 
+@keras_export("keras.layers.Masking")
 class Masking(Layer):
     """Zeroes timesteps whose features all equal ``mask_value`` and gives
     downstream layers the mask ``any(inputs != mask_value, axis=-1)``."""

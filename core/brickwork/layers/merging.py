@@ -2,6 +2,8 @@
 Concatenate, Dot, and their functional forms (``add(inputs)``, ...)."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import ops
 from brickwork.layers.layer import Layer
 
@@ -117,6 +119,7 @@ def _expanded_mask(mask, x):
     return ops.broadcast_to(ops.expand_dims(mask, -1), ops.shape(x))
 
 
+@keras_export("keras.layers.Add")
 class Add(Merge):
     """Elementwise sum of the inputs."""
 
@@ -127,6 +130,7 @@ class Add(Merge):
         return output
 
 
+@keras_export("keras.layers.Subtract")
 class Subtract(Merge):
     """``inputs[0] - inputs[1]``; exactly two inputs."""
 
@@ -143,6 +147,7 @@ class Subtract(Merge):
         return ops.subtract(inputs[0], inputs[1])
 
 
+@keras_export("keras.layers.Multiply")
 class Multiply(Merge):
     """Elementwise product. With masks on every input, masked entries count
     as 1 and positions masked in all inputs give 0, as in Keras."""
@@ -162,6 +167,7 @@ class Multiply(Merge):
         return output
 
 
+@keras_export("keras.layers.Average")
 class Average(Merge):
     """Elementwise mean of the inputs."""
 
@@ -196,18 +202,21 @@ class _MaskedExtremum(Merge):
         return output
 
 
+@keras_export("keras.layers.Maximum")
 class Maximum(_MaskedExtremum):
     """Elementwise maximum of the inputs."""
 
     _op = staticmethod(ops.maximum)
 
 
+@keras_export("keras.layers.Minimum")
 class Minimum(_MaskedExtremum):
     """Elementwise minimum of the inputs."""
 
     _op = staticmethod(ops.minimum)
 
 
+@keras_export("keras.layers.Concatenate")
 class Concatenate(Merge):
     """Concatenates the inputs along ``axis``; all other axes must match."""
 
@@ -313,6 +322,7 @@ def batch_dot(x, y, axes):
     return out
 
 
+@keras_export("keras.layers.Dot")
 class Dot(Merge):
     """Dot product of two samples along ``axes`` (an int or a pair); with
     ``normalize`` the inputs are L2-normalized first (cosine proximity)."""

@@ -6,6 +6,8 @@ unchanged otherwise; all of them pass masks through.
 """
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import math
 
 from brickwork import ops, regularizers
@@ -46,6 +48,7 @@ class _NoiseLayer(Layer):
         return tuple(input_shape)
 
 
+@keras_export("keras.layers.GaussianNoise")
 class GaussianNoise(_NoiseLayer):
     """Adds zero-mean Gaussian noise of standard deviation ``stddev`` in training."""
 
@@ -66,6 +69,7 @@ class GaussianNoise(_NoiseLayer):
         return config
 
 
+@keras_export("keras.layers.GaussianDropout")
 class GaussianDropout(_NoiseLayer):
     """Multiplies by Gaussian noise of mean 1 and standard deviation
     ``sqrt(rate / (1 - rate))`` in training."""
@@ -90,6 +94,7 @@ class GaussianDropout(_NoiseLayer):
         return config
 
 
+@keras_export("keras.layers.AlphaDropout")
 class AlphaDropout(_NoiseLayer):
     """Dropout for SELU networks: dropped units take SELU's negative
     saturation value, then an affine map restores the mean and variance."""
@@ -161,12 +166,14 @@ class _SpatialDropout(Dropout):
         return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
 
 
+@keras_export("keras.layers.SpatialDropout1D")
 class SpatialDropout1D(_SpatialDropout):
     """Drops entire 1D feature maps (channels) of ``(batch, steps, channels)``."""
 
     rank = 1
 
 
+@keras_export("keras.layers.SpatialDropout2D")
 class SpatialDropout2D(_SpatialDropout):
     """Drops entire 2D feature maps of 4D inputs (``data_format`` picks the channel axis)."""
 
@@ -185,12 +192,14 @@ class SpatialDropout2D(_SpatialDropout):
         return config
 
 
+@keras_export("keras.layers.SpatialDropout3D")
 class SpatialDropout3D(SpatialDropout2D):
     """Drops entire 3D feature maps of 5D inputs (``data_format`` picks the channel axis)."""
 
     rank = 3
 
 
+@keras_export("keras.layers.ActivityRegularization")
 class ActivityRegularization(Layer):
     """Identity that adds ``l1 * sum(|x|) + l2 * sum(x**2)`` (per sample) to the losses."""
 

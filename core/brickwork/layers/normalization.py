@@ -3,6 +3,8 @@ GroupNormalization and UnitNormalization, with Keras 3's arguments, weights
 and formulas."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import warnings
 
 from brickwork import constraints, initializers, ops, regularizers
@@ -74,6 +76,7 @@ class _AffineParameters:
         }
 
 
+@keras_export("keras.layers.BatchNormalization")
 class BatchNormalization(_AffineParameters, Layer):
     """Normalize over the batch (every axis but ``axis``), then scale and shift.
 
@@ -190,6 +193,7 @@ class BatchNormalization(_AffineParameters, Layer):
         return config
 
 
+@keras_export("keras.layers.LayerNormalization")
 class LayerNormalization(_AffineParameters, Layer):
     """Normalize each sample over ``axis`` (an int or a list of ints), then
     scale by ``gamma`` and shift by ``beta`` (shaped like the normalized axes)."""
@@ -249,6 +253,7 @@ class LayerNormalization(_AffineParameters, Layer):
         return config
 
 
+@keras_export("keras.layers.GroupNormalization")
 class GroupNormalization(_AffineParameters, Layer):
     """Normalize each sample over groups of channels (``groups`` groups along
     ``axis``, ``-1`` meaning one group per channel), then scale and shift
@@ -329,6 +334,7 @@ class GroupNormalization(_AffineParameters, Layer):
         return config
 
 
+@keras_export("keras.layers.UnitNormalization")
 class UnitNormalization(Layer):
     """Scale each sample to unit L2 norm over ``axis`` (an int or a list)."""
 

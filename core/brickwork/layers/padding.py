@@ -2,6 +2,8 @@
 Cropping1D/2D/3D."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import ops
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
@@ -83,6 +85,7 @@ class _ZeroPadding(Layer):
         return config
 
 
+@keras_export("keras.layers.ZeroPadding1D")
 class ZeroPadding1D(_ZeroPadding):
     """Zeros before and after the time axis of ``(batch, steps, features)``;
     ``padding`` is an int or a ``(before, after)`` pair."""
@@ -99,6 +102,7 @@ class ZeroPadding1D(_ZeroPadding):
         return (self.padding,)
 
 
+@keras_export("keras.layers.ZeroPadding2D")
 class ZeroPadding2D(_ZeroPadding):
     """Zero rows and columns around images; ``padding`` is an int, a pair of
     symmetric amounts or ``((top, bottom), (left, right))``."""
@@ -109,6 +113,7 @@ class ZeroPadding2D(_ZeroPadding):
         super().__init__(padding, data_format, **kwargs)
 
 
+@keras_export("keras.layers.ZeroPadding3D")
 class ZeroPadding3D(_ZeroPadding):
     """Zero padding of the three spatial axes of volumes."""
 
@@ -164,6 +169,7 @@ class _Cropping(Layer):
         return config
 
 
+@keras_export("keras.layers.Cropping1D")
 class Cropping1D(_Cropping):
     """Crops the time axis of ``(batch, steps, features)``."""
 
@@ -179,6 +185,7 @@ class Cropping1D(_Cropping):
         return (self.cropping,)
 
 
+@keras_export("keras.layers.Cropping2D")
 class Cropping2D(_Cropping):
     """Crops rows and columns of images."""
 
@@ -188,6 +195,7 @@ class Cropping2D(_Cropping):
         super().__init__(cropping, data_format, **kwargs)
 
 
+@keras_export("keras.layers.Cropping3D")
 class Cropping3D(_Cropping):
     """Crops the three spatial axes of volumes."""
 

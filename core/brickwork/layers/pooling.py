@@ -4,6 +4,7 @@ poolings GlobalMax/GlobalAveragePooling1D/2D/3D."""
 from __future__ import annotations
 
 from brickwork import ops
+from brickwork.api_export import keras_export
 from brickwork.backend import image_data_format  # data_format=None: the configured default
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
@@ -79,7 +80,8 @@ class BasePooling(Layer):
 
 
 def _pooling_class(name, dimensions, mode, default_pool_size, doc):
-    """A Keras pooling layer class with Keras' exact constructor signature."""
+    """A Keras pooling layer class with Keras' exact constructor signature,
+    exported as ``keras.layers.<name>`` and its short alias (``MaxPool2D``)."""
     if default_pool_size is None:
         def __init__(self, pool_size, strides=None, padding="valid", data_format=None,
                      name=None, **kwargs):
@@ -91,8 +93,10 @@ def _pooling_class(name, dimensions, mode, default_pool_size, doc):
             BasePooling.__init__(self, pool_size, strides, dimensions, mode, padding,
                                  data_format, name, **kwargs)
     __init__.__qualname__ = f"{name}.__init__"
-    return type(name, (BasePooling,), {"__init__": __init__, "__doc__": doc,
-                                       "__module__": __name__})
+    cls = type(name, (BasePooling,), {"__init__": __init__, "__doc__": doc,
+                                      "__module__": __name__})
+    short = name.replace("Average", "Avg").replace("Pooling", "Pool")
+    return keras_export(f"keras.layers.{name}", f"keras.layers.{short}")(cls)
 
 
 MaxPooling1D = _pooling_class("MaxPooling1D", 1, "max", 2,
@@ -152,6 +156,7 @@ class _GlobalAveragePooling(BaseGlobalPooling):
         return ops.mean(inputs, axis=self._spatial_axes(), keepdims=self.keepdims)
 
 
+@keras_export("keras.layers.GlobalMaxPooling1D", "keras.layers.GlobalMaxPool1D")
 class GlobalMaxPooling1D(_GlobalMaxPooling):
     """Max over the steps axis."""
 
@@ -159,6 +164,7 @@ class GlobalMaxPooling1D(_GlobalMaxPooling):
         super().__init__(1, data_format, keepdims, **kwargs)
 
 
+@keras_export("keras.layers.GlobalMaxPooling2D", "keras.layers.GlobalMaxPool2D")
 class GlobalMaxPooling2D(_GlobalMaxPooling):
     """Max over height and width."""
 
@@ -166,6 +172,7 @@ class GlobalMaxPooling2D(_GlobalMaxPooling):
         super().__init__(2, data_format, keepdims, **kwargs)
 
 
+@keras_export("keras.layers.GlobalMaxPooling3D", "keras.layers.GlobalMaxPool3D")
 class GlobalMaxPooling3D(_GlobalMaxPooling):
     """Max over the three spatial axes."""
 
@@ -173,6 +180,7 @@ class GlobalMaxPooling3D(_GlobalMaxPooling):
         super().__init__(3, data_format, keepdims, **kwargs)
 
 
+@keras_export("keras.layers.GlobalAveragePooling1D", "keras.layers.GlobalAvgPool1D")
 class GlobalAveragePooling1D(_GlobalAveragePooling):
     """Mean over the steps axis; with a mask ``(batch, steps)``, over unmasked steps only."""
 
@@ -195,6 +203,7 @@ class GlobalAveragePooling1D(_GlobalAveragePooling):
         return None
 
 
+@keras_export("keras.layers.GlobalAveragePooling2D", "keras.layers.GlobalAvgPool2D")
 class GlobalAveragePooling2D(_GlobalAveragePooling):
     """Mean over height and width."""
 
@@ -202,30 +211,9 @@ class GlobalAveragePooling2D(_GlobalAveragePooling):
         super().__init__(2, data_format, keepdims, **kwargs)
 
 
+@keras_export("keras.layers.GlobalAveragePooling3D", "keras.layers.GlobalAvgPool3D")
 class GlobalAveragePooling3D(_GlobalAveragePooling):
     """Mean over the three spatial axes."""
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(3, data_format, keepdims, **kwargs)
-
-
-# Keras' alternative export names.
-MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
-AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
-GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
-    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
-GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
-    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
-
-POOLING_LAYERS = (MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D,
-                  AveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
-                  GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
-POOLING_ALIASES = {
-    "MaxPool1D": MaxPooling1D, "MaxPool2D": MaxPooling2D, "MaxPool3D": MaxPooling3D,
-    "AvgPool1D": AveragePooling1D, "AvgPool2D": AveragePooling2D, "AvgPool3D": AveragePooling3D,
-    "GlobalMaxPool1D": GlobalMaxPooling1D, "GlobalMaxPool2D": GlobalMaxPooling2D,
-    "GlobalMaxPool3D": GlobalMaxPooling3D, "GlobalAvgPool1D": GlobalAveragePooling1D,
-    "GlobalAvgPool2D": GlobalAveragePooling2D, "GlobalAvgPool3D": GlobalAveragePooling3D,
-}
-
-__all__ = [cls.__name__ for cls in POOLING_LAYERS] + list(POOLING_ALIASES)

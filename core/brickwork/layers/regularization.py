@@ -1,6 +1,8 @@
 """Regularization layers: Dropout."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import ops
 from brickwork.layers.layer import Layer
 from brickwork.random import SeedGenerator
@@ -13,6 +15,7 @@ def check_rate(layer_name, rate):
     return float(rate)
 
 
+@keras_export("keras.layers.Dropout")
 class Dropout(Layer):
     """Inverted dropout: during training, zero each unit with probability
     ``rate`` and scale the rest by ``1 / (1 - rate)``; identity otherwise."""

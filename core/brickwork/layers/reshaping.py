@@ -2,6 +2,8 @@
 and upsampling live in ``padding.py`` and ``upsampling.py``)."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 import math
 
 from brickwork import ops
@@ -18,6 +20,7 @@ def check_data_format(layer_name, data_format):
     return data_format
 
 
+@keras_export("keras.layers.Flatten")
 class Flatten(Layer):
     """Flattens every axis but the batch axis; ``(batch,)`` becomes ``(batch, 1)``."""
 
@@ -42,6 +45,7 @@ class Flatten(Layer):
         return config
 
 
+@keras_export("keras.layers.Reshape")
 class Reshape(Layer):
     """Reshapes all but the batch axis to ``target_shape`` (one entry may be -1)."""
 
@@ -85,6 +89,7 @@ class Reshape(Layer):
         return config
 
 
+@keras_export("keras.layers.Permute")
 class Permute(Layer):
     """Permutes the non-batch axes: ``dims`` counts from 1, so ``(2, 1)``
     swaps the two axes after the batch axis."""
@@ -111,6 +116,7 @@ class Permute(Layer):
         return config
 
 
+@keras_export("keras.layers.RepeatVector")
 class RepeatVector(Layer):
     """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``."""
 

@@ -1,6 +1,8 @@
 """Upsampling layers: UpSampling1D/2D/3D (nearest, and bilinear in 2D)."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
+
 from brickwork import ops
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
@@ -44,6 +46,7 @@ class _UpSampling(Layer):
         return tuple(out)
 
 
+@keras_export("keras.layers.UpSampling1D")
 class UpSampling1D(_UpSampling):
     """Repeats each time step ``size`` times: ``(batch, steps, features)`` ->
     ``(batch, steps * size, features)``."""
@@ -71,6 +74,7 @@ class UpSampling1D(_UpSampling):
         return config
 
 
+@keras_export("keras.layers.UpSampling2D")
 class UpSampling2D(_UpSampling):
     """Scales images up by ``size = (rows, cols)``, repeating pixels
     (``"nearest"``) or interpolating linearly with half-pixel centres
@@ -102,6 +106,7 @@ class UpSampling2D(_UpSampling):
         return config
 
 
+@keras_export("keras.layers.UpSampling3D")
 class UpSampling3D(_UpSampling):
     """Repeats each voxel ``size = (d1, d2, d3)`` times along the spatial axes."""
 

@@ -19,27 +19,9 @@ from brickwork.saving import load_limits
 from brickwork.saving import object_registration as reg
 from brickwork.saving import safe_mode as safe_mode_lib
 from brickwork.saving.errors import loader_error_in
-
-#: Keras public module -> {class name: class}, filled by each brickwork module
-#: that holds serializable classes (see ``register_builtin``).
-BUILTIN_MODULES: dict[str, dict[str, type]] = {}
+from brickwork.api_export import BUILTIN_MODULES, register_builtin  # noqa: F401  (re-exported)
 
 _sharing = threading.local()
-
-
-def register_builtin(keras_module: str, *classes, aliases=None):
-    """Record built-in classes under the Keras module name they load from.
-
-    The first module a class is registered under is the one it is saved
-    with (Keras' canonical export path); later ones only add load aliases.
-    """
-    table = BUILTIN_MODULES.setdefault(keras_module, {})
-    for cls in classes:
-        table[cls.__name__] = cls
-        if "_keras_module" not in cls.__dict__:
-            cls._keras_module = keras_module
-    for alias, cls in (aliases or {}).items():
-        table[alias] = cls
 
 
 def _public_module_and_name(cls):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 
+from brickwork.api_export import keras_export
 from brickwork import ops
 from brickwork.layers.layer import Layer
 from brickwork.saving.serialization import deserialize_keras_object, serialize_keras_object
@@ -18,6 +19,7 @@ def _renamed_copy(layer, prefix, **overrides):
     return deserialize_keras_object(config)
 
 
+@keras_export("keras.layers.Bidirectional")
 class Bidirectional(Layer):
     """Bidirectional wrapper for RNNs; weights are the forward layer's, then
     the backward layer's. ``merge_mode``: concat, sum, mul, ave or None."""

@@ -1,6 +1,7 @@
 """GRUCell and GRU (Keras gate order ``[z, r, h]``, ``reset_after``)."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
 from brickwork import activations, ops
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.rnn.base_cell import (BaseRNNCell, fusable_name, gate_slice,
@@ -8,6 +9,7 @@ from brickwork.layers.rnn.base_cell import (BaseRNNCell, fusable_name, gate_slic
 from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer, check_use_cudnn
 
 
+@keras_export("keras.layers.GRUCell")
 class GRUCell(BaseRNNCell):
     """One GRU step: ``kernel (in, 3u)``, ``recurrent_kernel (u, 3u)``; bias
     ``(2, 3u)`` (input row, recurrent row) when ``reset_after``, else ``(3u,)``."""
@@ -85,6 +87,7 @@ class GRUCell(BaseRNNCell):
         return {**super().get_config(), **config}
 
 
+@keras_export("keras.layers.GRU")
 class GRU(BuiltinRecurrentLayer):
     """Gated Recurrent Unit layer (Cho et al. 2014), as ``keras.layers.GRU``."""
 

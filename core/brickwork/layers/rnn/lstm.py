@@ -1,6 +1,7 @@
 """LSTMCell and LSTM (Keras gate order ``[i, f, c, o]``)."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
 from brickwork import activations, initializers, ops
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.rnn.base_cell import (BaseRNNCell, fusable_name, gate_slice,
@@ -8,6 +9,7 @@ from brickwork.layers.rnn.base_cell import (BaseRNNCell, fusable_name, gate_slic
 from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer, check_use_cudnn
 
 
+@keras_export("keras.layers.LSTMCell")
 class LSTMCell(BaseRNNCell):
     """One LSTM step: ``kernel (in, 4u)``, ``recurrent_kernel (u, 4u)``,
     ``bias (4u,)``; column blocks ``[i, f, c, o]``; states ``[h, c]``."""
@@ -91,6 +93,7 @@ class LSTMCell(BaseRNNCell):
         return {**super().get_config(), **config}
 
 
+@keras_export("keras.layers.LSTM")
 class LSTM(BuiltinRecurrentLayer):
     """Long Short-Term Memory layer (Hochreiter 1997), as ``keras.layers.LSTM``."""
 

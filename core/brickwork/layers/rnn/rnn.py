@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 
+from brickwork.api_export import keras_export
 from brickwork import ops, tree
 from brickwork.layers.layer import Layer
 from brickwork.layers.rnn.dropout_rnn_cell import DropoutRNNCell
@@ -22,6 +23,7 @@ from brickwork.saving.serialization import deserialize_keras_object, serialize_k
 from brickwork.variables import Variable
 
 
+@keras_export("keras.layers.RNN")
 class RNN(Layer):
     """Base class for recurrent layers; ``RNN(cell)`` runs any cell.
 

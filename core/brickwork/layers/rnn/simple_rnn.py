@@ -1,12 +1,14 @@
 """SimpleRNNCell and SimpleRNN: ``h_t = activation(x_t W + b + h_{t-1} U)``."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
 from brickwork import ops
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.rnn.base_cell import BaseRNNCell, fusable_name
 from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer
 
 
+@keras_export("keras.layers.SimpleRNNCell")
 class SimpleRNNCell(BaseRNNCell):
     """One fully connected recurrent step: ``kernel (in, u)``,
     ``recurrent_kernel (u, u)``, ``bias (u,)``."""
@@ -54,6 +56,7 @@ class SimpleRNNCell(BaseRNNCell):
         return {**super().get_config(), **self._common_config()}
 
 
+@keras_export("keras.layers.SimpleRNN")
 class SimpleRNN(BuiltinRecurrentLayer):
     """Fully connected RNN whose output is fed back, as ``keras.layers.SimpleRNN``."""
 

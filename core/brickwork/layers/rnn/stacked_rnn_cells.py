@@ -1,11 +1,13 @@
 """StackedRNNCells: several cells run as one, each feeding the next."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
 from brickwork import ops
 from brickwork.layers.layer import Layer
 from brickwork.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
+@keras_export("keras.layers.StackedRNNCells")
 class StackedRNNCells(Layer):
     """Wraps a list of cells so that an RNN runs them as one deep cell."""
 

@@ -1,6 +1,7 @@
 """TimeDistributed: applies a layer to every time step of a sequence."""
 from __future__ import annotations
 
+from brickwork.api_export import keras_export
 from brickwork import ops
 from brickwork.layers.layer import Layer
 from brickwork.saving.serialization import deserialize_keras_object, serialize_keras_object
@@ -20,6 +21,7 @@ _PER_SAMPLE_LAYERS = frozenset({
 })
 
 
+@keras_export("keras.layers.TimeDistributed")
 class TimeDistributed(Layer):
     """Applies ``layer`` to each slice ``inputs[:, t]``; input ``(B, T, ...)``."""
 
