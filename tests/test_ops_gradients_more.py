@@ -165,6 +165,21 @@ CASES = [
     ("rfft", lambda a: ops.rfft(a)[1], [normal(2, 7)]),
     ("rfft_padded", lambda a: ops.rfft(a, fft_length=10)[0], [normal(2, 7)]),
     ("stft", lambda a: ops.stft(a, 6, 3, 8)[0], [normal(2, 16)]),
+    ("irfft", lambda r, i: ops.irfft((r, i)), [normal(2, 5), normal(2, 5)]),
+    ("irfft_odd_length", lambda r, i: ops.irfft((r, i), fft_length=7), [normal(2, 5), normal(2, 5)]),
+    ("irfft_padded", lambda r, i: ops.irfft((r, i), fft_length=12), [normal(3), normal(3)]),
+    ("istft", lambda r, i: ops.istft((r, i), 8, 4, 8), [normal(2, 5, 5), normal(2, 5, 5)]),
+    ("istft_uncentred_length", lambda r, i: ops.istft((r, i), 6, 3, 8, length=14, center=False),
+     [normal(4, 5), normal(4, 5)]),
+    ("corrcoef", ops.corrcoef, [normal(3, 6)]),
+    ("nanquantile", lambda a: ops.nanquantile(
+        ops.where(np.array([0, 1, 0, 0, 0]) == 1, np.nan, a), [0.3, 0.8], axis=1),
+     [normal(3, 5)]),
+    ("nanmedian_nearest", lambda a: ops.nanpercentile(
+        ops.where(np.array([[0, 0, 1, 0]]) == 1, np.nan, a), 60.0, axis=1, method="nearest"), [normal(3, 4)]),
+    ("segment_prod", lambda a: ops.segment_prod(a, np.array([0, 0, 2, 1, 2]), 3), [normal(5, 2)]),
+    ("segment_prod_with_zero", lambda a: ops.segment_prod(
+        a * np.array([[1.0], [0.0], [1.0], [1.0], [0.0]]), np.array([0, 0, 1, 1, 2]), 3), [normal(5, 2)]),
     # core
     ("slice", lambda a: ops.slice(a, (1, 0), (2, 3)), [normal(3, 4)]),
     ("slice_update", lambda a, u: ops.slice_update(a, (1, 1), u), [normal(3, 4), normal(2, 2)]),

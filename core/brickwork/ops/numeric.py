@@ -232,8 +232,9 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
         picks = [(np.ceil(position).astype(np.int64), None)]
     elif method == "nearest":
         picks = [(np.round(position).astype(np.int64), None)]
-    elif method == "midpoint":
-        picks = [(lower, 0.5), (upper, 0.5)]
+    elif method == "midpoint":  # NumPy halves only between two values, not on one
+        half = 0.5 * (fraction > 0)
+        picks = [(lower, 1 - half), (upper, half)]
     elif method == "linear":
         picks = [(lower, 1 - fraction), (upper, fraction)]
     else:
@@ -264,8 +265,20 @@ def median(x, axis=None, keepdims=False):
 
 
 def corrcoef(x):
-    data = _m._float(_a._array(x))
-    return backend_xp().corrcoef(data).astype(data.dtype)
+    """Pearson correlation of the rows of ``x`` (variables by observations),
+    composed of differentiable ops as ``numpy.corrcoef`` computes it."""
+    data = _a._array(x)
+    if data.dtype.kind not in "fc":
+        x = data.astype(FLOATX)
+    centered = _m.subtract(x, _m.mean(x, axis=-1, keepdims=True))
+    if data.ndim == 1:
+        centered = _a.expand_dims(centered, 0)
+    covariance = _m.matmul(centered, _a.transpose(centered))
+    scale = _m.sqrt(_a.diagonal(covariance))
+    correlation = _m.divide(covariance, _m.multiply(_a.expand_dims(scale, 1),
+                                                    _a.expand_dims(scale, 0)))
+    # Rounding can step just past +-1; numpy clips too.
+    return _m.clip(correlation, -1.0, 1.0) if data.ndim > 1 else _a.squeeze(correlation)
 
 
 def cdist(x, y):
@@ -343,10 +356,54 @@ def nancumprod(x, axis=None, dtype=None):
 
 
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """``quantile`` ignoring NaNs: each row's positions come from its own count
+    of numbers; differentiable in ``x`` (gathers from the sorted values)."""
     xp = backend_xp()
     data = _m._float(_a._array(x))
-    return xp.nanquantile(data, xp.asarray(data_of(q), dtype=data.dtype), axis=_m._axis_arg(axis),
-                          method=method, keepdims=keepdims).astype(data.dtype)
+    if _a._array(x).dtype != data.dtype:
+        x = data
+    qs = np.asarray(_host(q), dtype="float64")
+    if axis is None:
+        x, axes = _a.reshape(x, (-1,)), (0,)
+    else:
+        axes = _m._normalize_axes(_m._axis_arg(axis), data.ndim)
+        rest = [i for i in range(data.ndim) if i not in axes]
+        x = _a.transpose(x, rest + list(axes))
+        shape = _a._array(x).shape
+        x = _a.reshape(x, shape[:len(rest)] + (-1,))
+    nan = xp.isnan(_a._array(x))
+    # NaNs sort last as +inf; each row then holds `count` numbers in front.
+    ordered = _a.sort(_m.where(nan, xp.asarray(np.inf, dtype=data.dtype), x), axis=-1)
+    count = (~nan).sum(axis=-1, keepdims=True)  # (..., 1)
+    last = xp.maximum(count - 1, 0).astype("float64")
+    q_row = xp.asarray(qs.reshape(-1), dtype="float64")  # (Q,)
+    position = last * q_row  # (..., Q)
+    lower = xp.floor(position)
+    picks = {"lower": [(lower, None)], "higher": [(xp.ceil(position), None)],
+             "nearest": [(xp.round(position), None)],
+             # NumPy's midpoint halves only between two values, not on one.
+             "midpoint": [(lower, 1 - 0.5 * (position > lower)),
+                          (xp.minimum(lower + 1, last), 0.5 * (position > lower))],
+             "linear": [(lower, 1 - (position - lower)),
+                        (xp.minimum(lower + 1, last), position - lower)]}
+    if method not in picks:
+        raise ValueError(f"nanquantile: `method` must be 'linear', 'lower', 'higher', "
+                         f"'midpoint' or 'nearest', got {method!r}")
+    out = None
+    for index, weight in picks[method]:
+        gathered = _a.take_along_axis(ordered, index.astype("int64"), axis=-1)
+        if weight is not None:
+            gathered = _m.multiply(gathered, xp.asarray(weight, dtype=data.dtype))
+        out = gathered if out is None else _m.add(out, gathered)
+    out = _m.where(xp.broadcast_to(count == 0, _a._array(out).shape),
+                   xp.asarray(np.nan, dtype=data.dtype), out)  # all-NaN rows
+    out = _a.moveaxis(out, -1, 0)  # q first, as NumPy
+    if qs.ndim == 0:
+        out = _a.squeeze(out, 0)
+    if keepdims:
+        kept = [1 if axis is None or i in axes else d for i, d in enumerate(data.shape)]
+        out = _a.reshape(out, qs.shape + tuple(kept))
+    return out
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
@@ -416,9 +473,28 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     values = _a._array(data)
     ids, n = _segments(values, segment_ids, num_segments)
     keep = (ids >= 0) & (ids < n)
+    out = _segment_product(xp, values, ids, keep, n)
+    if not needs_grad(data):
+        return out
+    # d out / d x_i is the product of the other members of x_i's segment:
+    # the segment's product of nonzero members, over x_i when x_i is one of
+    # them, and zero when another member is zero.
+    zero = values == 0
+    nonzero_product = _segment_product(xp, xp.where(zero, 1, values), ids, keep, n)
+    zero_counts = xp.zeros((n,) + values.shape[1:], dtype="int64")
+    xp.add.at(zero_counts, ids[keep], zero[keep].astype("int64"))
+    safe = xp.where(keep, ids, 0)
+    others = xp.where(zero, nonzero_product[safe], nonzero_product[safe] / xp.where(zero, 1, values))
+    other_zeros = zero_counts[safe] - zero.astype("int64")
+    kept = keep.reshape((-1,) + (1,) * (values.ndim - 1))
+    factor = xp.where((other_zeros == 0) & kept, others, 0).astype(values.dtype)
+    return record(out, (data,), lambda g: (g[safe] * factor,))
+
+
+def _segment_product(xp, values, ids, keep, n):
     out = xp.ones((n,) + values.shape[1:], dtype=values.dtype)
-    if xp is np:
-        np.multiply.at(out, ids[keep], values[keep])
+    if hasattr(xp.multiply, "at"):
+        xp.multiply.at(out, ids[keep], values[keep])
     else:  # CuPy has no multiply.at: one product per segment
         for segment in range(n):
             picked = values[ids == segment]
@@ -561,8 +637,29 @@ def rfft(x, fft_length=None):
 
 
 def irfft(x, fft_length=None):
+    """Inverse of ``rfft`` from ``(real, imag)``; differentiable in both parts."""
+    xp = backend_xp()
     dtype = _a._array(x[0]).dtype
-    return backend_xp().fft.irfft(_complex(x), n=fft_length).astype(dtype)
+    spectrum = _complex(x)
+    bins = spectrum.shape[-1]
+    n = 2 * (bins - 1) if fft_length is None else int(fft_length)
+    out = xp.fft.irfft(spectrum, n=n).astype(dtype)
+    if not needs_grad(*x):
+        return out
+
+    def backward(g):
+        # irfft is linear: bin k of the half spectrum enters c_k / n times,
+        # with c_k = 2 except the DC and Nyquist bins, so the adjoint is the
+        # forward rfft of g weighted by c_k / n (zero past the bins used).
+        used = min(bins, n // 2 + 1)
+        weights = xp.full(used, 2.0 / n)
+        weights[0] = 1.0 / n
+        if n % 2 == 0 and used == n // 2 + 1:
+            weights[-1] = 1.0 / n
+        grad = xp.zeros(g.shape[:-1] + (bins,), dtype="complex128")
+        grad[..., :used] = xp.fft.rfft(g.astype("float64"), n=n)[..., :used] * weights
+        return grad.real.astype(dtype), grad.imag.astype(dtype)
+    return record(out, tuple(x), backward)
 
 
 def rearrange(tensor, pattern, **axes_lengths):
@@ -640,15 +737,14 @@ def _padded_window(xp, op, window, sequence_length, fft_length):
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
           center=True):
     """Inverse of ``stft``: overlap-add of the windowed inverse FFTs,
-    normalized by the summed squared window (as torch.istft)."""
+    normalized by the summed squared window (as torch.istft); differentiable
+    in both parts of ``x``."""
     xp = backend_xp()
-    real, imag = (_a._array(v) for v in x)
-    dtype = real.dtype
-    frames = xp.fft.irfft(real + 1j * imag, n=fft_length, axis=-1)  # (..., count, fft_length)
+    dtype = _a._array(x[0]).dtype
+    frames = irfft(x, fft_length)  # (..., count, fft_length)
     win = _padded_window(xp, "istft", window, sequence_length, fft_length)
-    count = frames.shape[-2]
+    count = _a._array(frames).shape[-2]
     total = fft_length + sequence_stride * (count - 1)
-    out = xp.zeros(frames.shape[:-2] + (total,), dtype="float64")
     envelope = sequence_length == fft_length and center and window is not None
     if envelope:
         # torch.istft: divide by the summed squared window actually overlapping each sample
@@ -659,21 +755,44 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
         denom = xp.pad(win * win, (0, overlaps * sequence_stride - fft_length))
         denom = xp.tile(denom.reshape(overlaps, sequence_stride).sum(0), overlaps)[:fft_length]
         scale = win / denom
-    norm = xp.zeros(total, dtype="float64")
-    for i in range(count):
-        lo = i * sequence_stride
-        out[..., lo:lo + fft_length] += frames[..., i, :] * scale
-        norm[lo:lo + fft_length] += win * win
+    gain = xp.ones(total, dtype="float64")
     if envelope:
-        out = out / xp.where(norm > 1e-11, norm, 1.0)
+        norm = xp.zeros(total, dtype="float64")
+        for i in range(count):
+            norm[i * sequence_stride:i * sequence_stride + fft_length] += win * win
+        gain = 1.0 / xp.where(norm > 1e-11, norm, 1.0)
     start = fft_length // 2 if center else 0
-    if length is not None:
-        out = out[..., start:start + length]
-        if out.shape[-1] < length:
-            out = xp.pad(out, [(0, 0)] * (out.ndim - 1) + [(0, length - out.shape[-1])])
-    else:
-        out = out[..., start:total - fft_length // 2] if center else out
-    return out.astype(dtype)
+    stop = (start + length) if length is not None else (total - fft_length // 2 if center else total)
+    return _overlap_add(frames, scale, gain, sequence_stride, start, stop, dtype)
+
+
+def _overlap_add(frames, scale, gain, stride, start, stop, dtype):
+    """``sum_i shift(frames[..., i, :] * scale, i * stride) * gain``, cropped
+    to ``[start, stop)`` (zero-padded past the end); linear, so recorded with
+    its adjoint."""
+    xp = backend_xp()
+    data = _a._array(frames)
+    count, width = data.shape[-2:]
+    total = gain.shape[0]
+    summed = xp.zeros(data.shape[:-2] + (total,), dtype="float64")
+    for i in range(count):
+        summed[..., i * stride:i * stride + width] += data[..., i, :] * scale
+    summed *= gain
+    kept = summed[..., start:min(stop, total)]
+    if stop > total:
+        kept = xp.pad(kept, [(0, 0)] * (kept.ndim - 1) + [(0, stop - total)])
+    out = kept.astype(dtype)
+    if not needs_grad(frames):
+        return out
+
+    def backward(g):
+        full = xp.zeros(g.shape[:-1] + (total,), dtype="float64")
+        full[..., start:min(stop, total)] = g[..., :min(stop, total) - start]
+        full *= gain
+        grad = xp.stack([full[..., i * stride:i * stride + width] * scale for i in range(count)],
+                        axis=-2)
+        return (grad.astype(data.dtype),)
+    return record(out, (frames,), backward)
 
 
 __all__ = [name for name, value in list(globals().items())
