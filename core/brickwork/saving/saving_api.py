@@ -28,19 +28,23 @@ def _check_overwrite(path, overwrite):
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Save a model as a Keras 3 ``.keras`` archive (or into an open binary file)."""
-    if kwargs:
+    path = _path_string(filepath)
+    legacy = path is not None and path.endswith(_LEGACY_SUFFIXES) \
+        and not path.endswith(".weights.h5")
+    if kwargs and not (legacy and set(kwargs) <= {"include_optimizer"}):
         raise ValueError(f"save_model: unexpected keyword arguments {sorted(kwargs)}. The "
                          f"`.keras` format takes none (they belonged to the legacy formats).")
     if zipped is False:
         raise ValueError("save_model: zipped=False (an unzipped model folder) is not "
                          "supported; save to a `.keras` file.")
-    path = _path_string(filepath)
     if path is None:
         saving_lib.save_model(model, filepath)
         return
     if path.endswith(_LEGACY_SUFFIXES) and not path.endswith(".weights.h5"):
-        raise ValueError(f"Saving to the legacy HDF5 format ({path}) is not supported: use a "
-                         f"`.keras` file, or `model.save_weights('name.weights.h5')`.")
+        from brickwork.saving import legacy_h5_writer
+        _check_overwrite(path, overwrite)
+        legacy_h5_writer.save_model(model, path, **kwargs)
+        return
     if not path.endswith(".keras"):
         raise ValueError(f"Invalid filepath extension for saving. Please add a `.keras` "
                          f"extension. Received: filepath={path}")
@@ -69,10 +73,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if path.endswith(".weights.h5"):
         raise ValueError(f"{path} holds only weights: build the model, then call "
                          f"`model.load_weights({path!r})`.")
+    if path.endswith(_LEGACY_SUFFIXES):
+        from brickwork.saving import legacy_h5
+        return legacy_h5.load_model(path, custom_objects, compile, safe_mode)
     if not path.endswith(".keras"):
         raise ValueError(f"File format not supported: filepath={path}. brickwork loads Keras 3 "
-                         f"`.keras` files (the legacy `.h5` and SavedModel formats are not "
-                         f"supported).")
+                         f"`.keras` files and legacy `.h5` files (the SavedModel format is "
+                         f"not supported).")
     return saving_lib.load_model(path, custom_objects, compile, safe_mode)
 
 
@@ -96,12 +103,17 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     loads what fits and warns about the rest. Failures raise
     ``brickwork.saving.LoadError``; a dataset that declares more than it
     stores beyond the load limit is refused unread (see ``load_model``)."""
+    by_name = kwargs.pop("by_name", False)
     if kwargs:
         raise ValueError(f"load_weights: unexpected keyword arguments {sorted(kwargs)}")
     path = os.fspath(filepath)
-    if not (path.endswith(".weights.h5") or path.endswith(".keras")):
+    legacy = path.endswith(_LEGACY_SUFFIXES) and not path.endswith(".weights.h5")
+    if by_name and not legacy:
+        raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+                         f"Received: {path}")
+    if not (legacy or path.endswith(".weights.h5") or path.endswith(".keras")):
         raise ValueError(f"File format not supported: filepath={path}. brickwork loads weights "
-                         f"from `.weights.h5` and `.keras` files.")
+                         f"from `.weights.h5`, `.keras` and legacy `.h5` files.")
     if not os.path.exists(path):
         raise ValueError(f"File not found: filepath={path}.")
     _check_regular_file(path, "load_weights")
@@ -109,6 +121,10 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         raise ValueError(f"You are loading weights into model {model.name!r}, which has not "
                          f"yet been built. Build it first by calling it on some data or by "
                          f"using `build()`.")
+    if legacy:
+        from brickwork.saving import legacy_h5
+        legacy_h5.load_weights(model, path, skip_mismatch, by_name=by_name)
+        return
     saving_lib.load_weights_file(model, path, skip_mismatch)
 
 
