@@ -135,6 +135,20 @@ CASES = [
     ("svd_values", lambda a: ops.linalg.svd(a, compute_uv=False), [normal(4, 3)]),
     ("svd_values_of_triple", lambda a: ops.linalg.svd(a)[1], [normal(3, 5)]),
     ("norm_nuc", lambda a: ops.linalg.norm(a, ord="nuc"), [normal(4, 3)]),
+    # singular vectors and eigenvectors are defined up to sign (phase): test
+    # functions of them that are not
+    ("svd_u_tall", lambda a: ops.square(ops.linalg.svd(a, full_matrices=False)[0]), [normal(5, 3)]),
+    ("svd_vt_wide", lambda a: ops.square(ops.linalg.svd(a, full_matrices=False)[2]), [normal(3, 5)]),
+    ("svd_full_u", lambda a: ops.square(ops.linalg.svd(a)[0][:, :3]), [normal(5, 3)]),
+    ("svd_rank_one_parts", lambda a: ops.einsum("ik,kj->ij", ops.linalg.svd(a)[0][:, :2],
+                                                ops.linalg.svd(a)[2][:2]), [normal(4, 4)]),
+    ("lu_factor", lambda a: ops.linalg.lu_factor(a)[0], [normal(4, 4)]),
+    ("lu_factor_batch", lambda a: ops.linalg.lu_factor(a)[0], [normal(2, 3, 3)]),
+    ("eig_values", lambda a: ops.real(ops.linalg.eig(a)[0]) + 2 * ops.imag(ops.linalg.eig(a)[0]),
+     [normal(4, 4)]),
+    ("eig_vector_moduli", lambda a: ops.abs(ops.linalg.eig(a)[1]), [normal(3, 3)]),
+    ("eig_symmetric_vectors", lambda a: ops.square(ops.real(ops.linalg.eig(a + ops.transpose(a))[1])),
+     [normal(3, 3)]),
     ("norm_2", lambda a: ops.linalg.norm(a, ord=2), [normal(4, 3)]),
     ("lstsq", ops.linalg.lstsq, [normal(5, 3), normal(5, 2)]),
     # image

@@ -1,9 +1,9 @@
 """``keras.ops.linalg`` through the backend namespace's ``linalg``
 (``numpy.linalg``, ``cupy.linalg``). Differentiable: ``inv``, ``det``,
 ``slogdet``, ``solve``, ``solve_triangular``, ``cholesky``,
-``cholesky_inverse``, ``eigh``, ``qr`` (reduced, rows >= columns), ``svd``
-(singular values), ``pinv``, ``lstsq`` and ``norm``; not: ``eig``,
-``lu_factor``, ``matrix_rank``, ``svd``'s singular vectors."""
+``cholesky_inverse``, ``eig`` and ``eigh`` (distinct eigenvalues), ``lu_factor``
+(square), ``qr`` (reduced, rows >= columns), ``svd`` (distinct singular
+values), ``pinv``, ``lstsq`` and ``norm``; not ``matrix_rank`` (integer)."""
 from __future__ import annotations
 
 import numpy as np
@@ -111,12 +111,39 @@ def cholesky_inverse(x, upper=False):
 
 
 def eig(x):
+    """Eigenvalues and right eigenvectors (unit norm) of square matrices,
+    complex; differentiable for distinct eigenvalues (complex cotangents as
+    PyTorch takes them, see ``ops.real``). CuPy has no general
+    eigendecomposition, so on a GPU the matrices go to the host and back."""
     xp = backend_xp()
     data = _square("eig", x)
-    if xp is not np:
-        raise NotImplementedError("eig: CuPy has no general eigendecomposition; use eigh for "
-                                  "symmetric matrices")
-    return xp.linalg.eig(data)
+    linalg = getattr(xp.linalg, "eig", None)
+    if linalg is None:  # the namespace's host transfer, then back to the device
+        w, v = (xp.asarray(part) for part in np.linalg.eig(_to_host(data)))
+    else:
+        w, v = linalg(data)
+    if not needs_grad(x):
+        return w, v
+    vh = xp.conj(_mT(v))
+
+    def backward(gw, gv):
+        # PyTorch's linalg_eig_backward: the off-diagonal part divided by the
+        # conjugate eigenvalue gaps, the unit-norm constraint removed.
+        inner = vh @ gv
+        inner = inner - vh @ (v * xp.real(xp.diagonal(inner, 0, -2, -1))[..., None, :])
+        gaps = xp.conj(w)[..., None, :] - xp.conj(w)[..., :, None]
+        eye = xp.eye(w.shape[-1], dtype=bool)
+        inner = xp.where(eye, 0, inner / xp.where(eye, 1, gaps))
+        inner = inner + gw[..., :, None] * eye
+        grad = xp.linalg.solve(vh, inner @ vh)
+        return (grad if data.dtype.kind == "c" else xp.real(grad).astype(data.dtype),)
+    zeros_w, zeros_v = xp.zeros_like(w), xp.zeros_like(v)
+    return (record(w, (x,), lambda g: backward(g, zeros_v)),
+            record(v, (x,), lambda g: backward(zeros_w, g)))
+
+
+def _to_host(array):
+    return array.get() if hasattr(array, "get") else np.asarray(array)
 
 
 def eigh(x):
@@ -144,7 +171,7 @@ def eigh(x):
 
 def lu_factor(x):
     """LU with partial pivoting, as ``scipy.linalg.lu_factor``: ``(lu, pivots)``
-    (row ``i`` was swapped with row ``pivots[i]``)."""
+    (row ``i`` was swapped with row ``pivots[i]``); differentiable in ``x``."""
     xp = backend_xp()
     data = _square("lu_factor", x)
     n = data.shape[-1]
@@ -152,16 +179,36 @@ def lu_factor(x):
     lu = data.reshape((-1, n, n)).copy()
     rows = xp.arange(lu.shape[0])
     pivots = xp.zeros((lu.shape[0], n), dtype="int32")
+    order = xp.tile(xp.arange(n), (lu.shape[0], 1))  # which row of x each row of lu came from
     for k in range(n):
         p = xp.argmax(xp.abs(lu[:, k:, k]), axis=-1) + k
         pivots[:, k] = p
         row_k = lu[rows, k].copy()
         lu[rows, k] = lu[rows, p]
         lu[rows, p] = row_k
+        order_k = order[rows, k].copy()
+        order[rows, k] = order[rows, p]
+        order[rows, p] = order_k
         pivot = lu[:, k:k + 1, k:k + 1]
         lu[:, k + 1:, k:k + 1] = lu[:, k + 1:, k:k + 1] / xp.where(pivot == 0, 1, pivot)
         lu[:, k + 1:, k + 1:] -= lu[:, k + 1:, k:k + 1] @ lu[:, k:k + 1, k + 1:]
-    return lu.reshape(data.shape), pivots.reshape(batch_shape + (n,))
+    out = lu.reshape(data.shape), pivots.reshape(batch_shape + (n,))
+    if not needs_grad(x):
+        return out
+
+    def backward(g):
+        # x[order] = L U. With gL, gU the cotangent's strict lower and upper
+        # parts: g(x[order]) = L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
+        g = g.reshape((-1, n, n))
+        eye = xp.eye(n, dtype=lu.dtype)
+        lower = xp.tril(lu, -1) + eye
+        upper = xp.triu(lu)
+        phi = xp.tril(_mT(lower) @ xp.tril(g, -1), -1) + xp.triu(xp.triu(g) @ _mT(upper))
+        permuted = xp.linalg.solve(_mT(lower), _mT(xp.linalg.solve(upper, _mT(phi))))
+        grad = xp.zeros_like(permuted)
+        grad[rows[:, None], order] = permuted
+        return (grad.reshape(data.shape),)
+    return record(out[0], (x,), backward), out[1]
 
 
 def lstsq(a, b, rcond=None):
@@ -234,20 +281,47 @@ def qr(x, mode="reduced"):
 
 
 def svd(x, full_matrices=True, compute_uv=True):
-    """Singular value decomposition; the singular values are differentiable
-    (``d s = diag(U^T dA V)``), the singular vectors are not."""
+    """Singular value decomposition; differentiable in the singular values and,
+    for distinct singular values, the singular vectors. With
+    ``full_matrices=True`` the columns past ``min(m, n)`` are arbitrary, so, as
+    in PyTorch, their cotangents are dropped."""
     xp = backend_xp()
     data = _m._float(_a._array(x))
     if not needs_grad(x):
         return xp.linalg.svd(data, full_matrices=full_matrices, compute_uv=compute_uv)
     u, s, vt = xp.linalg.svd(data, full_matrices=False)
-    s_out = record(s, (x,), lambda g: ((u * g[..., None, :]) @ vt,))
     if not compute_uv:
-        return s_out
+        return record(s, (x,), lambda g: ((u * g[..., None, :]) @ vt,))
+    k = s.shape[-1]
     if full_matrices:
-        u_full, _, vt_full = xp.linalg.svd(data, full_matrices=True)
-        return u_full, s_out, vt_full
-    return u, s_out, vt
+        u_out, _, vt_out = xp.linalg.svd(data, full_matrices=True)
+        u_out[..., :, :k], vt_out[..., :k, :] = u, vt  # one consistent set of vectors
+    else:
+        u_out, vt_out = u, vt
+
+    def backward(gu, gs, gvt):
+        # Townsend (2016), "Differentiating the singular value decomposition".
+        v = _mT(vt)
+        gu, gv = gu[..., :, :k], _mT(gvt[..., :k, :])
+        s_row = s[..., None, :]
+        gaps = s_row ** 2 - _mT(s_row) ** 2  # s_j^2 - s_i^2
+        eye = xp.eye(k, dtype=bool)
+        f = xp.where(eye, 0.0, 1.0 / xp.where(eye, 1.0, gaps))
+        ut_gu, vt_gv = _mT(u) @ gu, _mT(v) @ gv
+        core = ((f * (ut_gu - _mT(ut_gu))) * s_row + xp.where(eye, gs[..., None, :], 0.0)
+                + _mT(s_row) * (f * (vt_gv - _mT(vt_gv))))
+        grad = u @ core @ vt
+        inverse_s = 1.0 / s_row
+        m, n = data.shape[-2:]
+        if m > k:
+            grad = grad + (gu - u @ ut_gu) * inverse_s @ vt
+        if n > k:
+            grad = grad + (u * inverse_s) @ _mT(gv - v @ vt_gv)
+        return (grad,)
+    zu, zs, zvt = xp.zeros_like(u_out), xp.zeros_like(s), xp.zeros_like(vt_out)
+    return (record(u_out, (x,), lambda g: backward(g, zs, zvt)),
+            record(s, (x,), lambda g: backward(zu, g, zvt)),
+            record(vt_out, (x,), lambda g: backward(zu, zs, g)))
 
 
 def norm(x, ord=None, axis=None, keepdims=False):

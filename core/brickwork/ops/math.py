@@ -588,16 +588,35 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     return record(out, (x,), lambda g: (g * finite,))
 
 
+# Complex cotangents follow PyTorch's convention: the gradient of a real loss
+# with respect to z is dL/dRe(z) + i dL/dIm(z).
+
+
 def real(x):
-    return _unary(x, backend_xp().real, None, to_float=False)
+    return _complex_part(x, backend_xp().real, 1)
 
 
 def imag(x):
-    return _unary(x, backend_xp().imag, None, to_float=False)
+    return _complex_part(x, backend_xp().imag, 1j)
+
+
+def _complex_part(x, part, unit):
+    data = _as_array(data_of(x))
+    out = part(data)
+    if not needs_grad(x):
+        return out
+    if data.dtype.kind != "c":
+        return x if unit == 1 else out  # real(x) is x; imag(x) is constant zeros
+    return record(out, (x,), lambda g: (g * unit,))
 
 
 def conj(x):
-    return _unary(x, backend_xp().conj, lambda v, out: 1, to_float=False)
+    xp = backend_xp()
+    data = _as_array(data_of(x))
+    out = xp.conj(data)
+    if not needs_grad(x):
+        return out
+    return record(out, (x,), lambda g: (xp.conj(g),))
 
 
 def conjugate(x):
