@@ -11,6 +11,7 @@ from brickwork.layers import (activation_layers, attention, convolutional, core,
                               normalization, padding, pooling, regularization, reshaping, rnn,
                               upsampling)
 from brickwork.layers import operation_layer as _operation_layer  # noqa: F401  (ops on KerasTensors)
+from brickwork.layers import preprocessing  # noqa: F401  (Normalization, lookups, ...)
 from brickwork.layers.core import Input
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
