@@ -6,6 +6,7 @@ from brickwork.hookspecs import KERNEL_ACTIVATIONS, OUTPUT_DIFFERENTIABLE_ACTIVA
 from brickwork.ops import manipulation as _a
 from brickwork.ops import core as _core
 from brickwork.ops import math as _m
+from brickwork.ops.ctc_beam_search import beam_search_decode
 from brickwork.ops.core import data_of, kernels, needs_grad, record
 
 
@@ -466,14 +467,28 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
-    """Greedy CTC decoding (as Keras): ``(decoded, log_probabilities)`` with
-    ``decoded`` of shape (top_paths, batch, time), padded with -1."""
+    """CTC decoding, as Keras: ``(decoded, log_probabilities)`` with ``decoded``
+    of shape (top_paths, batch, time), padded with -1.
+
+    ``strategy="greedy"`` takes the best class at each step (one path; its
+    score is minus the sum of the raw inputs' maxima, as Keras). ``"beam_search"``
+    keeps the ``beam_width`` most probable label prefixes and returns the
+    ``top_paths`` best with their log-probabilities, shape (batch, top_paths).
+    """
     xp = _core.backend_xp()
-    if strategy != "greedy":
-        raise NotImplementedError("ctc_decode: only strategy='greedy' is implemented")
     logits = _a._array(inputs)
+    if logits.ndim != 3:
+        raise ValueError(f"ctc_decode: `inputs` must be (batch, time, classes), got shape "
+                         f"{tuple(logits.shape)}")
     batch, steps, _ = logits.shape
     lengths = xp.asarray(data_of(sequence_lengths)).astype("int64").reshape(batch)
+    if strategy == "beam_search":
+        decoded, scores = beam_search_decode(_a._array(log_softmax(logits, axis=-1)), lengths,
+                                             beam_width, top_paths, mask_index)
+        return xp.asarray(decoded), xp.asarray(scores.astype(logits.dtype))
+    if strategy != "greedy":
+        raise ValueError(f"ctc_decode: `strategy` must be 'greedy' or 'beam_search', "
+                         f"got {strategy!r}")
     log_probs = _a._array(log_softmax(logits, axis=-1))
     best = log_probs.argmax(-1)  # (batch, time)
     valid = xp.arange(steps)[None, :] < lengths[:, None]
