@@ -10,11 +10,13 @@ from brickwork.layers import (activation_layers, attention, convolutional, core,
                               einsum_dense, embedding, lambda_layer, masking, merging, noise,
                               normalization, padding, pooling, regularization, reshaping, rnn,
                               upsampling)
+from brickwork.layers import adaptive_pooling, identity, spectrogram, wrapper  # noqa: F401
 from brickwork.layers import operation_layer as _operation_layer  # noqa: F401  (ops on KerasTensors)
 from brickwork.layers import preprocessing  # noqa: F401  (Normalization, lookups, ...)
 from brickwork.layers.core import Input
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
+from brickwork.layers.layer_serialization import deserialize, serialize
 from brickwork.layers.merging import (add, average, concatenate, dot, maximum, minimum, multiply,
                                       subtract)
 from brickwork.layers.plugin_layers import plugin_layer as __getattr__  # noqa: F401  (plugin layers)
@@ -23,4 +25,4 @@ _EXPORTED_LAYERS = dict(_BUILTIN_MODULES["keras.layers"])
 globals().update(_EXPORTED_LAYERS)
 
 __all__ = ["Layer", "InputSpec", "Input", "add", "average", "concatenate", "dot", "maximum",
-           "minimum", "multiply", "subtract", *_EXPORTED_LAYERS]
+           "minimum", "multiply", "subtract", "serialize", "deserialize", *_EXPORTED_LAYERS]

@@ -1,8 +1,9 @@
-"""Attention layers: Attention (Luong-style dot-product or concat scores) and
-MultiHeadAttention (with EinsumDense projections, as in Keras 3)."""
+"""Attention layers: Attention (Luong-style dot-product or concat scores),
+AdditiveAttention (Bahdanau-style), MultiHeadAttention and
+GroupedQueryAttention (with EinsumDense projections, as in Keras 3)."""
 from __future__ import annotations
 
-from brickwork.api_export import keras_export
+from brickwork.api_export import keras_export, register_builtin
 
 import math
 import string
@@ -282,6 +283,12 @@ class MultiHeadAttention(Layer):
     dropout = property(lambda self: self._dropout)
     use_bias = property(lambda self: self._use_bias)
     attention_axes = property(lambda self: self._attention_axes)
+    # Public names of the projections: Keras's weight walk visits these before
+    # the private attributes, so a file stores them under ``query_dense/...``.
+    query_dense = property(lambda self: self.__dict__.get("_query_dense"))
+    key_dense = property(lambda self: self.__dict__.get("_key_dense"))
+    value_dense = property(lambda self: self.__dict__.get("_value_dense"))
+    output_dense = property(lambda self: self.__dict__.get("_output_dense"))
 
     # -- building ---------------------------------------------------------------------
 
@@ -511,4 +518,304 @@ class MultiHeadAttention(Layer):
         return config
 
 
-__all__ = ["Attention", "MultiHeadAttention"]
+@keras_export("keras.layers.AdditiveAttention")
+class AdditiveAttention(Attention):
+    """Additive (Bahdanau-style) attention:
+    ``scores[b, i, j] = sum(scale * tanh(query[b, i] + key[b, j]))``.
+
+    Args:
+        use_scale: if True, learn a ``scale`` vector of the feature size
+            (glorot-uniform initialized); otherwise the scale is 1.
+        dropout: fraction of the attention weights to drop in training.
+
+    Called on ``[query, value]`` or ``[query, value, key]`` of shapes
+    ``(batch, Tq, dim)``, ``(batch, Tv, dim)``, ``(batch, Tv, dim)``; returns
+    ``(batch, Tq, dim)`` (and the ``(batch, Tq, Tv)`` weights with
+    ``return_attention_scores=True``).
+
+    Example:
+
+    >>> layer = brickwork.layers.AdditiveAttention()
+    >>> out = layer([np.ones((2, 3, 4)), np.ones((2, 5, 4))])  # (2, 3, 4)
+    """
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        self._validate(input_shape)
+        query_shape, value_shape = input_shape[0], input_shape[1]
+        key_shape = input_shape[2] if len(input_shape) > 2 else value_shape
+        if None not in (query_shape[-1], key_shape[-1]) and query_shape[-1] != key_shape[-1]:
+            raise ValueError(f"AdditiveAttention layer {self.name!r}: query and key must have "
+                             f"the same last dimension, received query shape "
+                             f"{tuple(query_shape)} and key shape {tuple(key_shape)}")
+        self.scale = None
+        self.concat_score_weight = None
+        if self.use_scale:
+            self.scale = self.add_weight(name="scale", shape=(query_shape[-1],),
+                                         initializer="glorot_uniform")
+        self.built = True
+
+    def _scores(self, query, key):
+        pairs = ops.tanh(ops.add(ops.expand_dims(query, -2), ops.expand_dims(key, -3)))
+        if self.scale is not None:
+            pairs = ops.multiply(self.scale, pairs)
+        return ops.sum(pairs, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["score_mode"]
+        return config
+
+
+@keras_export("keras.layers.GroupQueryAttention")
+class GroupedQueryAttention(Layer):
+    """Grouped-query attention (Ainslie et al., 2023): ``num_query_heads``
+    query heads share ``num_key_value_heads`` key/value heads, each shared
+    by ``num_query_heads // num_key_value_heads`` query heads (one key/value
+    head is multi-query attention; as many as the query heads is
+    multi-head attention).
+
+    Args:
+        head_dim: size of each attention head.
+        num_query_heads: number of query heads.
+        num_key_value_heads: number of key and value heads; must divide
+            ``num_query_heads``.
+        dropout: dropout rate on the attention probabilities (training only).
+        use_bias: whether the projections have biases.
+        sliding_window: optional positive int; each query attends only to
+            keys less than ``sliding_window`` positions away.
+        flash_attention: accepted for compatibility; attention is exact.
+        kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint,
+        bias_constraint: for the projections' kernels and biases.
+        use_gate: gate the attention output with a sigmoid projection of the
+            query (Gated Attention).
+        seed: seed of the dropout.
+
+    Weights (Keras's layout): ``query`` kernel ``(dim, num_query_heads,
+    head_dim)``, ``key``/``value`` kernels ``(dim, num_key_value_heads,
+    head_dim)``, biases without the first axis, ``attention_output`` kernel
+    ``(num_query_heads, head_dim, dim)`` and bias ``(dim,)``.
+
+    Called as ``layer(query, value, key=None, attention_mask=None, ...)`` on
+    ``(batch, Tq, dim)`` and ``(batch, Tv, dim)``; returns ``(batch, Tq, dim)``
+    and, with ``return_attention_scores=True``, the ``(batch,
+    num_query_heads, Tq, Tv)`` attention probabilities.
+
+    Example:
+
+    >>> layer = brickwork.layers.GroupQueryAttention(8, num_query_heads=4,
+    ...                                             num_key_value_heads=2)
+    >>> out = layer(np.ones((2, 5, 16)), np.ones((2, 7, 16)))  # (2, 5, 16)
+    """
+
+    def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
+                 use_bias=True, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("head_dim", head_dim), ("num_query_heads", num_query_heads),
+                            ("num_key_value_heads", num_key_value_heads)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"GroupQueryAttention {self.name!r}: `{name}` must be a "
+                                 f"positive integer, received {name}={value!r}")
+        if num_query_heads % num_key_value_heads != 0:
+            raise ValueError(f"GroupQueryAttention {self.name!r}: `num_query_heads` must be "
+                             f"divisible by `num_key_value_heads`. Received: "
+                             f"num_query_heads={num_query_heads}, "
+                             f"num_key_value_heads={num_key_value_heads}")
+        if sliding_window is not None and (not isinstance(sliding_window, int)
+                                           or sliding_window <= 0):
+            raise ValueError(f"GroupQueryAttention {self.name!r}: `sliding_window` must be "
+                             f"`None` or a positive integer. Received: "
+                             f"sliding_window={sliding_window!r}")
+        self.supports_masking = True
+        self.head_dim = head_dim
+        self.num_query_heads = num_query_heads
+        self.num_key_value_heads = num_key_value_heads
+        self.num_repeats = num_query_heads // num_key_value_heads
+        self.dropout = _check_dropout(self, dropout)
+        self.use_bias = use_bias
+        self.use_gate = use_gate
+        self.sliding_window = sliding_window
+        self._flash_attention = bool(flash_attention)
+        if self._flash_attention and self.dropout > 0:
+            raise ValueError("Dropout is not supported when flash attention is enabled. Please "
+                             "set dropout to 0.0 to use flash attention.")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.seed = seed
+        self._seed_generator = SeedGenerator(seed) if self.dropout > 0 else None
+        self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(head_dim))
+
+    def _sublayer_kwargs(self):
+        def fresh(initializer):
+            if hasattr(initializer, "get_config"):
+                return type(initializer).from_config(initializer.get_config())
+            return initializer
+        return dict(kernel_initializer=fresh(self.kernel_initializer),
+                    bias_initializer=fresh(self.bias_initializer),
+                    kernel_regularizer=self.kernel_regularizer,
+                    bias_regularizer=self.bias_regularizer,
+                    activity_regularizer=self.activity_regularizer,
+                    kernel_constraint=self.kernel_constraint,
+                    bias_constraint=self.bias_constraint, dtype=self.dtype_policy)
+
+    def _projection(self, name, heads, equation, bias_axes, activation=None):
+        return EinsumDense(equation, (None, heads, self.head_dim),
+                           bias_axes=bias_axes if self.use_bias else None,
+                           activation=activation, name=name, **self._sublayer_kwargs())
+
+    def build(self, query_shape, value_shape, key_shape=None):
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        self.feature_dim = query_shape[-1]
+        # Assigned in Keras's order, which is the order of the weights.
+        self._query_dense = self._projection("query", self.num_query_heads, "bqm,muh->bquh",
+                                             "uh")
+        self._query_dense.build(query_shape)
+        self._key_dense = self._projection("key", self.num_key_value_heads, "bkm,mvh->bkvh",
+                                           "vh")
+        self._key_dense.build(key_shape)
+        if self.use_gate:
+            self._gate_dense = self._projection("gate", self.num_query_heads, "bqm,muh->bquh",
+                                                "uh", activation="sigmoid")
+            self._gate_dense.build(query_shape)
+        self._value_dense = self._projection("value", self.num_key_value_heads,
+                                             "bkm,mvh->bkvh", "vh")
+        self._value_dense.build(value_shape)
+        self._output_dense = EinsumDense("bquh,uhm->bqm", (None, self.feature_dim),
+                                         bias_axes="m" if self.use_bias else None,
+                                         name="attention_output", **self._sublayer_kwargs())
+        self._output_dense.build((None, None, self.num_query_heads, self.head_dim))
+        self.built = True
+
+    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
+                        use_causal_mask):
+        """One boolean ``(batch, Tq, Tv)``-broadcastable mask from every mask given."""
+        auto = None
+        if query_mask is not None:
+            auto = ops.expand_dims(_as_bool(query_mask), -1)
+        for mask in (value_mask, key_mask):
+            if mask is not None:
+                mask = ops.expand_dims(_as_bool(mask), -2)
+                auto = mask if auto is None else ops.logical_and(auto, mask)
+        query_length, value_length = ops.shape(query)[1], ops.shape(value)[1]
+        if use_causal_mask:
+            mask = causal_mask(query_length, value_length)
+            auto = mask if auto is None else ops.logical_and(auto, mask)
+        if self.sliding_window is not None:
+            rows = ops.reshape(ops.arange(query_length), (1, query_length, 1))
+            cols = ops.reshape(ops.arange(value_length), (1, 1, value_length))
+            mask = ops.less(ops.abs(ops.subtract(rows, cols)), self.sliding_window)
+            auto = mask if auto is None else ops.logical_and(auto, mask)
+        if attention_mask is not None:
+            attention_mask = _as_bool(attention_mask)
+            return attention_mask if auto is None else ops.logical_and(attention_mask, auto)
+        return auto
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        if query_mask is None:
+            query_mask = get_keras_mask(query)
+        if value_mask is None:
+            value_mask = get_keras_mask(value)
+        if key is not None and key_mask is None:
+            key_mask = get_keras_mask(key)
+        convert = MultiHeadAttention._convert
+        query, value, key = convert(self, query), convert(self, value), convert(self, key)
+        if not self.built:
+            self.build(ops.shape(query), ops.shape(value),
+                       None if key is None else ops.shape(key))
+        key = value if key is None else key
+        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask,
+                                    attention_mask, use_causal_mask)
+        gate = self._gate_dense(query) if self.use_gate else None
+        query = self._query_dense(query)
+        key = ops.repeat(self._key_dense(key), self.num_repeats, axis=2)
+        value = ops.repeat(self._value_dense(value), self.num_repeats, axis=2)
+        query = ops.multiply(query, ops.cast(self._inverse_sqrt_head_dim, ops.dtype_of(query)))
+        scores = ops.einsum("bquh,bkuh->buqk", query, key)
+        if mask is not None:
+            mask = ops.expand_dims(mask, -3)  # the head axis
+        scores = masked_softmax(scores, mask, (-1,))
+        dropped = _dropout(scores, self.dropout, self._seed_generator, training)
+        output = ops.einsum("buqk,bkuh->bquh", dropped, value)
+        if gate is not None:
+            output = ops.multiply(output, gate)
+        output = self._output_dense(output)
+        if return_attention_scores:
+            return output, scores
+        return output
+
+    def compute_output_shape(self, query_shape, value_shape, key_shape=None):
+        key_shape = value_shape if key_shape is None else key_shape
+        if query_shape[-1] != value_shape[-1]:
+            raise ValueError(f"GroupQueryAttention {self.name!r}: the last dimension of "
+                             f"`query_shape` and `value_shape` must be equal, but are "
+                             f"{query_shape[-1]}, {value_shape[-1]}. Received: "
+                             f"query_shape={tuple(query_shape)}, "
+                             f"value_shape={tuple(value_shape)}")
+        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
+            raise ValueError(f"GroupQueryAttention {self.name!r}: all dimensions of `value` "
+                             f"and `key`, except the last one, must be equal. Received: "
+                             f"value_shape={tuple(value_shape)} and "
+                             f"key_shape={tuple(key_shape)}")
+        return tuple(query_shape)
+
+    def compute_output_spec(self, query, value, key=None, query_mask=None, value_mask=None,
+                            key_mask=None, attention_mask=None, return_attention_scores=False,
+                            training=None, use_causal_mask=False):
+        shape = self.compute_output_shape(query.shape, value.shape,
+                                          None if key is None else key.shape)
+        output = KerasTensor(shape, dtype=self.compute_dtype)
+        if return_attention_scores:
+            length = (value if key is None else key).shape[1]
+            return output, KerasTensor((query.shape[0], self.num_query_heads, query.shape[1],
+                                        length), dtype=self.compute_dtype)
+        return output
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
+
+    def get_config(self):
+        from brickwork.saving.serialization import serialize_keras_object
+
+        def optional(obj):
+            return None if obj is None else serialize_keras_object(obj)
+        config = super().get_config()
+        config.update({
+            "head_dim": self.head_dim,
+            "num_query_heads": self.num_query_heads,
+            "num_key_value_heads": self.num_key_value_heads,
+            "use_bias": self.use_bias,
+            "use_gate": self.use_gate,
+            "sliding_window": self.sliding_window,
+            "dropout": self.dropout,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": optional(self.kernel_regularizer),
+            "bias_regularizer": optional(self.bias_regularizer),
+            "activity_regularizer": optional(self.activity_regularizer),
+            "kernel_constraint": optional(self.kernel_constraint),
+            "bias_constraint": optional(self.bias_constraint),
+            "seed": self.seed,
+        })
+        return config
+
+
+# Keras saves the class as "GroupedQueryAttention" and exports it as
+# keras.layers.GroupQueryAttention; files name it by the former.
+register_builtin("keras.layers", GroupedQueryAttention)
+
+__all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention"]

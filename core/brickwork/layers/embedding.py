@@ -1,4 +1,5 @@
-"""Embedding: integer indices to dense vectors, with Keras 3's mask_zero and LoRA."""
+"""Embedding: integer indices to dense vectors, with Keras 3's mask_zero and LoRA;
+ReversibleEmbedding, which also projects vectors back to vocabulary logits."""
 from __future__ import annotations
 
 from brickwork.api_export import keras_export
@@ -7,6 +8,7 @@ import warnings
 
 from brickwork import constraints, initializers, ops, regularizers
 from brickwork.layers.layer import Layer
+from brickwork.symbolic import KerasTensor
 from brickwork.saving.serialization import serialize_keras_object
 
 #: Keras' "uniform" initializer is RandomUniform(-0.05, 0.05).
@@ -159,4 +161,109 @@ class Embedding(Layer):
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
+        return config
+
+
+@keras_export("keras.layers.ReversibleEmbedding")
+class ReversibleEmbedding(Embedding):
+    """An ``Embedding`` that can also map vectors back to logits over the
+    vocabulary: ``layer(ids)`` looks rows up, ``layer(x, reverse=True)``
+    returns ``x @ embeddings.T`` (tied, the default) or
+    ``x @ reverse_embeddings`` (``tie_weights=False``), as used for the
+    output projection of language models.
+
+    Args:
+        input_dim: vocabulary size.
+        output_dim: embedding size.
+        tie_weights: reuse ``embeddings`` for the reverse projection; if
+            False a separate ``reverse_embeddings (output_dim, input_dim)``
+            is learned.
+        embeddings_initializer, embeddings_regularizer,
+        embeddings_constraint, mask_zero: as ``Embedding``.
+        reverse_dtype: dtype of the reverse projection's computation (None:
+            the layer's compute dtype).
+        logit_soft_cap: if set, reverse logits become
+            ``tanh(logits / cap) * cap``.
+
+    Shapes: ``(batch, ...)`` ids -> ``(batch, ..., output_dim)``; with
+    ``reverse=True``, ``(batch, ..., output_dim)`` -> ``(batch, ..., input_dim)``.
+
+    Example:
+
+    >>> layer = brickwork.layers.ReversibleEmbedding(10, 4)
+    >>> vectors = layer(np.array([[1, 2]]))          # (1, 2, 4)
+    >>> logits = layer(vectors, reverse=True)        # (1, 2, 10)
+    """
+
+    def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 reverse_dtype=None, logit_soft_cap=None, **kwargs):
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        self.tie_weights = tie_weights
+        self.reverse_dtype = reverse_dtype
+        self.logit_soft_cap = logit_soft_cap
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                shape=(self.output_dim, self.input_dim), name="reverse_embeddings",
+                initializer=self.embeddings_initializer, trainable=True)
+
+    def call(self, inputs, reverse=False):
+        if not reverse:
+            return super().call(inputs)
+        if ops.dtype_of(inputs) != self.compute_dtype and self.reverse_dtype is None:
+            inputs = ops.cast(inputs, self.compute_dtype)
+        kernel = ops.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        if self.reverse_dtype is not None:
+            inputs = ops.cast(inputs, self.reverse_dtype)
+            kernel = ops.cast(kernel, self.reverse_dtype)
+        logits = ops.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            cap = self.logit_soft_cap
+            logits = ops.multiply(ops.tanh(ops.divide(logits, cap)), cap)
+        return logits
+
+    def compute_mask(self, inputs, mask=None):
+        # Ids (the forward call) give Embedding's mask; vectors (reverse) give none.
+        if not ops.dtype_of(inputs).startswith(("int", "uint")):
+            return None
+        return super().compute_mask(inputs, mask)
+
+    def compute_output_shape(self, input_shape, reverse=False):
+        if reverse:
+            return (*input_shape[:-1], self.input_dim)
+        return (*input_shape, self.output_dim)
+
+    def compute_output_spec(self, inputs, reverse=False):
+        return KerasTensor(self.compute_output_shape(tuple(inputs.shape), reverse),
+                           dtype=self.compute_dtype)
+
+    def save_own_variables(self, store):
+        if not self.built:
+            return
+        super().save_own_variables(store)
+        if not self.tie_weights:
+            store["1"] = ops.convert_to_numpy(self.reverse_embeddings)
+
+    def load_own_variables(self, store):
+        expected = 1 if self.tie_weights else 2
+        if len(store.keys()) != expected:
+            raise ValueError(f"Layer {self.name!r} expected {expected} variable(s) "
+                             f"(embeddings{'' if self.tie_weights else ', reverse_embeddings'}), "
+                             f"but received {len(store.keys())} variables during loading.")
+        self._embeddings.assign(store["0"])
+        if not self.tie_weights:
+            self.reverse_embeddings.assign(store["1"])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"tie_weights": self.tie_weights, "reverse_dtype": self.reverse_dtype,
+                       "logit_soft_cap": self.logit_soft_cap})
         return config

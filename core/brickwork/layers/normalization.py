@@ -1,6 +1,6 @@
 """Normalization layers: BatchNormalization, LayerNormalization,
-GroupNormalization and UnitNormalization, with Keras 3's arguments, weights
-and formulas."""
+GroupNormalization, UnitNormalization, RMSNormalization and
+SpectralNormalization, with Keras 3's arguments, weights and formulas."""
 from __future__ import annotations
 
 from brickwork.api_export import keras_export
@@ -10,6 +10,7 @@ import warnings
 from brickwork import constraints, initializers, ops, regularizers
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
+from brickwork.layers.wrapper import Wrapper
 from brickwork.saving.serialization import serialize_keras_object
 
 
@@ -355,3 +356,129 @@ class UnitNormalization(Layer):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+@keras_export("keras.layers.RMSNormalization")
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Zhang and Sennrich, 2019):
+    ``x / sqrt(mean(x**2, axis) + epsilon) * scale``, without centering.
+
+    Args:
+        axis: int or list of ints, the axes to normalize over (and the shape
+            of the learned ``scale``, initialized to ones). Default ``-1``.
+        epsilon: small float added to the mean square. Default ``1e-6``.
+
+    Input shape: any. Output shape: the input's.
+
+    Example:
+
+    >>> layer = brickwork.layers.RMSNormalization()
+    >>> out = layer(np.ones((2, 4)))  # (2, 4), all ones (scale is ones)
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        axes = list(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        _check_axes(self, axes, input_shape)
+        # As Keras, the axes become a sorted list once built (and so in the config).
+        self.axis = sorted(axes) if isinstance(self.axis, (list, tuple)) else axes
+        shape = tuple(input_shape[a] for a in self.axis)
+        if None in shape:
+            raise ValueError(f"RMSNormalization layer {self.name!r}: the normalized axes "
+                             f"{self.axis} of input shape {input_shape} must be known")
+        self.scale = self.add_weight(name="scale", shape=shape, initializer="ones")
+        self.built = True
+
+    def call(self, x):
+        return ops.rms_normalization(x, scale=self.scale, axis=tuple(self.axis),
+                                     epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
+        _check_axes(self, axes, input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+@keras_export("keras.layers.SpectralNormalization")
+class SpectralNormalization(Wrapper):
+    """Spectral normalization (Miyato et al., 2018) of a wrapped layer's
+    ``kernel`` (or ``embeddings``): in training, each call runs
+    ``power_iterations`` steps of the power method to estimate the largest
+    singular value ``sigma`` of the kernel (reshaped to ``(-1, out)``) and
+    replaces the kernel by ``kernel / sigma``; at inference the wrapped layer
+    runs with its kernel as it stands.
+
+    Args:
+        layer: the layer to wrap; it must have ``kernel`` or ``embeddings``.
+        power_iterations: number of power-method steps per call (>= 1).
+
+    Weights: the wrapped kernel (shared, saved again at the wrapper's own
+    path, as Keras does) and ``vector_u`` ``(1, out)`` (non-trainable).
+
+    Example:
+
+    >>> layer = brickwork.layers.SpectralNormalization(brickwork.layers.Dense(4))
+    >>> out = layer(np.ones((2, 3)), training=True)  # (2, 4)
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if not isinstance(power_iterations, int) or power_iterations <= 0:
+            raise ValueError(f"SpectralNormalization layer {self.name!r}: `power_iterations` "
+                             f"should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations!r}`")
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})
+        if hasattr(self.layer, "kernel"):
+            self.kernel = self.layer.kernel
+        elif hasattr(self.layer, "embeddings"):
+            self.kernel = self.layer.embeddings
+        else:
+            raise ValueError(f"SpectralNormalization layer {self.name!r}: "
+                             f"{type(self.layer).__name__} object has no attribute 'kernel' "
+                             f"nor 'embeddings' to normalize")
+        self.kernel_shape = tuple(self.kernel.shape)
+        self.vector_u = self.add_weight(
+            shape=(1, self.kernel_shape[-1]), name="vector_u", trainable=False,
+            initializer=initializers.TruncatedNormal(stddev=0.02), dtype=self.kernel.dtype)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if training:
+            kernel = ops.convert_to_numpy(self.kernel)
+            if kernel.any():  # an all-zero kernel has no direction to normalize
+                vector_u, kernel = self.normalized_weights()
+                self.vector_u.assign(vector_u)
+                self.kernel.assign(kernel)
+        output = self.layer(inputs)
+        return ops.cast(output, ops.dtype_of(inputs))
+
+    def normalized_weights(self):
+        """``(vector_u, kernel / sigma)`` after ``power_iterations`` steps."""
+        weights = ops.reshape(self.kernel, (-1, self.kernel_shape[-1]))
+        vector_u = self.vector_u.value
+        for _ in range(self.power_iterations):
+            vector_v = ops.normalize(ops.matmul(vector_u, ops.transpose(weights)), axis=None,
+                                     epsilon=1e-7)
+            vector_u = ops.normalize(ops.matmul(vector_v, weights), axis=None, epsilon=1e-7)
+        vector_u, vector_v = ops.stop_gradient(vector_u), ops.stop_gradient(vector_v)
+        sigma = ops.matmul(ops.matmul(vector_v, weights), ops.transpose(vector_u))
+        kernel = ops.reshape(ops.divide(self.kernel, sigma), self.kernel_shape)
+        return ops.cast(vector_u, self.vector_u.dtype), ops.cast(kernel, self.kernel.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "power_iterations": self.power_iterations}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from brickwork.api_export import keras_export
 from brickwork import ops
 from brickwork.layers.layer import Layer
-from brickwork.saving.serialization import deserialize_keras_object, serialize_keras_object
+from brickwork.layers.wrapper import Wrapper
 
 #: Built-in layers whose output for one sample depends on that sample alone
 #: (no batch statistics, no state): for these the time axis is folded into
@@ -22,15 +22,14 @@ _PER_SAMPLE_LAYERS = frozenset({
 
 
 @keras_export("keras.layers.TimeDistributed")
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to each slice ``inputs[:, t]``; input ``(B, T, ...)``."""
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
             raise ValueError(f"Please initialize `TimeDistributed` layer with a `Layer` "
                              f"instance. Received: {layer}")
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _child_input_shape(self, input_shape):
@@ -86,11 +85,3 @@ class TimeDistributed(Layer):
     def compute_mask(self, inputs, mask):
         return mask
 
-    def get_config(self):
-        return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = deserialize_keras_object(config.pop("layer"), custom_objects=custom_objects)
-        return cls(layer, **config)
