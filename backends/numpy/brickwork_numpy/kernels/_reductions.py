@@ -1,7 +1,11 @@
-"""Reductions shared by several kernels."""
+"""Reductions shared by several kernels (not a kernel module)."""
 from __future__ import annotations
 
 import numpy as np
+
+from brickwork.reference_kernels import bind, reductions
+
+reference = bind(reductions, globals(), xp=np)
 
 
 def column_sums(a):

@@ -1,75 +1,49 @@
-"""Adagrad, Adadelta, Adamax, Nadam, Lion and FTRL steps, in place, following
-Keras 3's update rules. Python-float hyperparameters keep the arithmetic in
-the variables' own dtype; ``out=`` keeps temporaries to one or two arrays.
-Where the arrays allow, the compiled one-pass loops of
-``compiled/optimizers.py`` compute the same values."""
+"""Adagrad, Adadelta, Adamax, Nadam, Lion and FTRL: the reference kernels on
+NumPy, each step one compiled pass (``compiled/optimizers.py``) where the
+arrays allow; the reference computes the same values."""
 import numpy as np
 
 from brickwork.plugin import hookimpl
+from brickwork.reference_kernels import bind, optimizers_extra
 
 from .optimizers import compiled_updates, flat, flat_gradient
 
 BRICKWORK_BACKEND = "numpy"
 
+reference = bind(optimizers_extra, globals(), xp=np)
+
 
 @hookimpl
 def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
     loops = compiled_updates(variable, gradient, accumulator)
-    if loops is not None:
-        loops.adagrad(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
-                      learning_rate, epsilon)
-        return
-    accumulator += np.square(gradient)
-    denominator = accumulator + epsilon
-    np.sqrt(denominator, out=denominator)
-    step = learning_rate * gradient
-    step /= denominator
-    variable -= step
+    if loops is None:
+        return reference.adagrad_update(variable, gradient, accumulator, learning_rate, epsilon)
+    loops.adagrad(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
+                  learning_rate, epsilon)
 
 
 @hookimpl
 def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
                     learning_rate, rho, epsilon):
     loops = compiled_updates(variable, gradient, accumulated_grad, accumulated_delta_var)
-    if loops is not None:
-        loops.adadelta(flat(variable), flat_gradient(gradient, variable.dtype),
-                       flat(accumulated_grad), flat(accumulated_delta_var),
-                       learning_rate, rho, 1 - rho, epsilon)
-        return
-    accumulated_grad *= rho
-    accumulated_grad += (1 - rho) * np.square(gradient)
-    delta = accumulated_delta_var + epsilon
-    np.sqrt(delta, out=delta)
-    delta *= gradient
-    delta /= np.sqrt(accumulated_grad + epsilon)
-    np.negative(delta, out=delta)
-    accumulated_delta_var *= rho
-    accumulated_delta_var += (1 - rho) * np.square(delta)
-    delta *= learning_rate
-    variable += delta
+    if loops is None:
+        return reference.adadelta_update(variable, gradient, accumulated_grad,
+                                         accumulated_delta_var, learning_rate, rho, epsilon)
+    loops.adadelta(flat(variable), flat_gradient(gradient, variable.dtype),
+                   flat(accumulated_grad), flat(accumulated_delta_var),
+                   learning_rate, rho, 1 - rho, epsilon)
 
 
 @hookimpl
 def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1, beta_2,
                   epsilon, step):
     loops = compiled_updates(variable, gradient, first_moment, norm)
-    if loops is not None:
-        loops.adamax(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
-                     flat(norm), learning_rate, 1 - beta_1, beta_2,
-                     epsilon, 1 - beta_1**step)
-        return
-    first_moment += (gradient - first_moment) * (1 - beta_1)
-    norm *= beta_2
-    np.maximum(norm, np.abs(gradient), out=norm)
-    denominator = norm + epsilon
-    denominator *= 1 - beta_1**step
-    update = learning_rate * first_moment
-    update /= denominator
-    variable -= update
-
-
-def _nadam_momentum_schedule(beta_1, step):
-    return beta_1 * (1.0 - 0.5 * 0.96**step)
+    if loops is None:
+        return reference.adamax_update(variable, gradient, first_moment, norm, learning_rate,
+                                       beta_1, beta_2, epsilon, step)
+    loops.adamax(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
+                 flat(norm), learning_rate, 1 - beta_1, beta_2,
+                 epsilon, 1 - beta_1**step)
 
 
 @hookimpl
@@ -81,43 +55,23 @@ def nadam_update(variable, gradient, first_moment, second_moment, learning_rate,
     gradient_weight = (1 - u_t) / (1 - u_product)
     velocity_scale = 1.0 / (1 - beta_2**step)
     loops = compiled_updates(variable, gradient, first_moment, second_moment)
-    if loops is not None:
-        loops.nadam(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
-                    flat(second_moment), learning_rate, 1 - beta_1,
-                    1 - beta_2, epsilon, moment_weight,
-                    gradient_weight, velocity_scale)
-        return
-    first_moment += (gradient - first_moment) * (1 - beta_1)
-    second_moment += (np.square(gradient) - second_moment) * (1 - beta_2)
-    m_hat = first_moment * moment_weight
-    m_hat += gradient * gradient_weight
-    denominator = second_moment * velocity_scale
-    np.sqrt(denominator, out=denominator)
-    denominator += epsilon
-    m_hat *= learning_rate
-    m_hat /= denominator
-    variable -= m_hat
+    if loops is None:
+        return reference.nadam_update(variable, gradient, first_moment, second_moment,
+                                      learning_rate, beta_1, beta_2, epsilon, step, u_product)
+    loops.nadam(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
+                flat(second_moment), learning_rate, 1 - beta_1,
+                1 - beta_2, epsilon, moment_weight,
+                gradient_weight, velocity_scale)
 
 
 @hookimpl
 def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
     loops = compiled_updates(variable, gradient, momentum)
-    if loops is not None:
-        loops.lion(flat(variable), flat_gradient(gradient, variable.dtype), flat(momentum),
-                   learning_rate, beta_1, 1 - beta_1, beta_2,
-                   1 - beta_2)
-        return
-    direction = momentum * beta_1
-    direction += gradient * (1 - beta_1)
-    np.sign(direction, out=direction)
-    direction *= learning_rate
-    variable -= direction
-    momentum *= beta_2
-    momentum += gradient * (1 - beta_2)
-
-
-def _power(array, exponent):
-    return np.sqrt(array) if exponent == 0.5 else np.power(array, exponent)
+    if loops is None:
+        return reference.lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2)
+    loops.lion(flat(variable), flat_gradient(gradient, variable.dtype), flat(momentum),
+               learning_rate, beta_1, 1 - beta_1, beta_2,
+               1 - beta_2)
 
 
 @hookimpl
@@ -127,26 +81,12 @@ def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning
     p = -learning_rate_power
     l2 = l2_regularization_strength + beta / (2.0 * learning_rate)
     loops = compiled_updates(variable, gradient, accumulator, linear)
-    if loops is not None:
-        loops.ftrl(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
-                   flat(linear), learning_rate, p, p == 0.5,
-                   l1_regularization_strength, 2 * l2,
-                   2 * l2_shrinkage_regularization_strength)
-        return
-    new_accumulator = accumulator + np.square(gradient)
-    new_power = _power(new_accumulator, p)
-    linear += gradient
-    if l2_shrinkage_regularization_strength:
-        linear += (2 * l2_shrinkage_regularization_strength) * variable
-    sigma = new_power - _power(accumulator, p)
-    sigma /= learning_rate
-    sigma *= variable
-    linear -= sigma
-    quadratic = new_power
-    quadratic /= learning_rate
-    quadratic += 2 * l2
-    l1 = l1_regularization_strength
-    np.clip(linear, -l1, l1, out=variable)
-    variable -= linear
-    variable /= quadratic
-    accumulator[...] = new_accumulator
+    if loops is None:
+        return reference.ftrl_update(variable, gradient, accumulator, linear, learning_rate,
+                                     learning_rate_power, l1_regularization_strength,
+                                     l2_regularization_strength,
+                                     l2_shrinkage_regularization_strength, beta)
+    loops.ftrl(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
+               flat(linear), learning_rate, p, p == 0.5,
+               l1_regularization_strength, 2 * l2,
+               2 * l2_shrinkage_regularization_strength)
