@@ -3,7 +3,7 @@ AdditiveAttention (Bahdanau-style), MultiHeadAttention and
 GroupedQueryAttention (with EinsumDense projections, as in Keras 3)."""
 from __future__ import annotations
 
-from brickwork.api_export import keras_export, register_builtin
+from brickwork.api_export import keras_export
 
 import math
 import string
@@ -814,8 +814,9 @@ class GroupedQueryAttention(Layer):
         return config
 
 
-# Keras saves the class as "GroupedQueryAttention" and exports it as
-# keras.layers.GroupQueryAttention; files name it by the former.
-register_builtin("keras.layers", GroupedQueryAttention)
+# Keras's class is GroupedQueryAttention (so its weights live under
+# ``grouped_query_attention/``), exported and saved as keras.layers.GroupQueryAttention.
+GroupedQueryAttention._keras_module = "keras.layers"
+GroupedQueryAttention._keras_class_name = "GroupQueryAttention"
 
 __all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention"]

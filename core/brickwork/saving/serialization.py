@@ -70,7 +70,8 @@ def serialize_keras_object(obj):
     module, registered = _public_module_and_name(cls)
     result = {
         "module": module,
-        "class_name": cls.__name__,
+        # A built-in saved under another name than its class's (GroupQueryAttention).
+        "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
         "config": serialize_keras_object(obj.get_config()),
         "registered_name": registered,
     }
