@@ -328,7 +328,7 @@ def test_file_name_rules(tmp_path):
     model = _mlp()
     with pytest.raises(ValueError, match=r"\.keras"):
         model.save(tmp_path / "m.zip")
-    with pytest.raises(ValueError, match="legacy HDF5"):
+    with pytest.warns(UserWarning, match="legacy"):  # the legacy format, as Keras
         model.save(tmp_path / "m.h5")
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights(tmp_path / "m.h5")

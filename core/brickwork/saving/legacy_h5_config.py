@@ -60,6 +60,11 @@ def _convert_layer(entry):
     _convert_layer_arguments(entry["class_name"], inner)
     if isinstance(inner.get("layers"), list):  # a nested Sequential or functional model
         inner["layers"] = [_convert_layer(layer) for layer in inner["layers"]]
+        for key in ("input_layers", "output_layers"):
+            # tf.keras 2 lists even a single input or output; Keras 3 unwraps it
+            ends = inner.get(key)
+            if isinstance(ends, list) and len(ends) == 1 and _is_history(ends[0]):
+                inner[key] = ends[0]
     for key in _NESTED_LAYER_KEYS:
         if isinstance(inner.get(key), dict):
             inner[key] = _convert_layer(inner[key])
@@ -97,7 +102,15 @@ def _convert_layer_arguments(class_name, inner):
             inner.pop(key, None)
         function = inner.get("function")
         if isinstance(function, list):  # [marshalled code, defaults, closure]
-            inner["function"] = {"class_name": "__lambda__", "config": {"value": function}}
+            code, defaults, closure = (list(function) + [None, None, None])[:3]
+            inner["function"] = {"class_name": "__lambda__",
+                                 "config": {"code": code, "defaults": defaults,
+                                            "closure": closure}}
+
+
+def _is_history(value):
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) for v in value[1:]))
 
 
 def _keras_tensor(history):
