@@ -299,3 +299,45 @@ def test_a_missing_dataset_is_named(tmp_path):
         del f["head/head/kernel"]
     with pytest.raises(LoadError, match="head/kernel.*missing"):
         byname_model().load_weights(path)
+
+
+def test_tf2_multi_input_nodes_are_wired_as_saved(tmp_path, rng):
+    """tf.keras 2 lists a merge layer's inputs in one node:
+    ``[[["a", 0, 0, {}], ["b", 0, 0, {}]]]``."""
+    def input_layer(name, width):
+        return {"class_name": "InputLayer", "name": name, "inbound_nodes": [],
+                "config": {"batch_input_shape": [None, width], "dtype": "float32",
+                           "sparse": False, "ragged": False, "name": name}}
+    dense = {"name": "dense", "trainable": True, "dtype": "float32", "units": 1,
+             "activation": "linear", "use_bias": True,
+             "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+             "bias_initializer": {"class_name": "Zeros", "config": {}}}
+    config = {"class_name": "Functional", "config": {
+        "name": "model", "layers": [
+            input_layer("b", 3), input_layer("a", 2),
+            {"class_name": "Concatenate", "name": "concatenate",
+             "config": {"name": "concatenate", "trainable": True, "dtype": "float32",
+                        "axis": -1},
+             "inbound_nodes": [[["a", 0, 0, {}], ["b", 0, 0, {}]]]},
+            {"class_name": "Dense", "name": "dense", "config": dense,
+             "inbound_nodes": [[["concatenate", 0, 0, {}]]]}],
+        "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["dense", 0, 0]]}}
+    kernel = rng.normal(size=(5, 1)).astype("float32")
+    bias = np.array([0.5], "float32")
+    with h5py.File(tmp_path / "two.h5", "w") as f:
+        f.attrs["keras_version"] = "2.9.0"
+        f.attrs["model_config"] = np.bytes_(json.dumps(config).encode("utf8"))
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = np.array([b"b", b"a", b"concatenate", b"dense"])
+        for name in ("a", "b", "concatenate"):
+            group.create_group(name).attrs["weight_names"] = np.asarray([])
+        dense_group = group.create_group("dense")
+        dense_group.attrs["weight_names"] = np.array([b"dense/kernel:0", b"dense/bias:0"])
+        dense_group["dense/kernel:0"] = kernel
+        dense_group["dense/bias:0"] = bias
+    model = load_quietly(tmp_path / "two.h5")
+    xa = rng.normal(size=(4, 2)).astype("float32")
+    xb = rng.normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict([xa, xb], verbose=0),
+                               np.concatenate([xa, xb], axis=1) @ kernel + bias, rtol=1e-5,
+                               atol=1e-6)

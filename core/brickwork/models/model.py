@@ -123,7 +123,8 @@ class Model(Trainer, Layer):
     # -- saving (thin delegations to brickwork.saving) --------------------------
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save as a Keras 3 ``.keras`` archive (written atomically)."""
+        """Save as a Keras 3 ``.keras`` archive, or to a ``.h5`` path in the
+        legacy HDF5 format (written atomically)."""
         from brickwork.saving import saving_api
         saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
@@ -134,7 +135,8 @@ class Model(Trainer, Layer):
                                 max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Load variables from a ``.weights.h5`` or ``.keras`` file."""
+        """Load variables from a ``.weights.h5``, ``.keras`` or legacy ``.h5``
+        file (``by_name=True``: legacy files, into the layers of the same name)."""
         from brickwork.models.backend_move import check_model_backend
         from brickwork.saving import saving_api
         check_model_backend(self)  # values are written into the existing arrays

@@ -26,6 +26,7 @@ rebuilt with the registry-only, safe-mode deserializer.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 
@@ -274,7 +275,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     changes unless every weight that is to load fits; with ``skip_mismatch``
     the ones that do not are skipped with a warning."""
     source = str(filepath)
-    with load_limits.LoadBudget(source), _h5_errors(source):
+    with load_limits.LoadBudget(source), _hdf5_errors_as_load_errors(source):
         with weights_store.open_h5_path(source, source) as h5_file:
             group = _weights_group(h5_file, source)
             planner = plan_by_name if by_name else plan_topological
@@ -290,7 +291,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     optimizer state when it fits the optimizer)."""
     from brickwork.saving import saving_lib
     source = str(filepath)
-    with load_limits.LoadBudget(source) as budget, _h5_errors(source):
+    with load_limits.LoadBudget(source) as budget, _hdf5_errors_as_load_errors(source):
         with weights_store.open_h5_path(source, source) as h5_file:
             model_config = read_json_attr(h5_file, "model_config", source)
             if model_config is None:
@@ -344,18 +345,13 @@ def _load_optimizer_weights(optimizer, h5_file, source):
         variable.assign(value)
 
 
-class _h5_errors:
-    """HDF5 library errors while walking a file as the loader's own error."""
-
-    def __init__(self, source):
-        self.source = source
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, traceback):
-        if exc is None or isinstance(exc, LoadError) or not isinstance(
-                exc, (OSError, RuntimeError, KeyError)):
-            return False
-        raise WeightsFileError(f"{self.source} is a corrupt or unreadable HDF5 file: "
+@contextlib.contextmanager
+def _hdf5_errors_as_load_errors(source):
+    """An HDF5 library error while walking a file, as the loader's own error."""
+    try:
+        yield
+    except LoadError:
+        raise
+    except (OSError, RuntimeError, KeyError) as exc:
+        raise WeightsFileError(f"{source} is a corrupt or unreadable HDF5 file: "
                                f"{type(exc).__name__}: {exc}") from exc

@@ -131,8 +131,9 @@ def keras_variable_paths(model):
     names of the layers from the model's layer down to the variable's owner,
     then the variable's name; a Sequential model's layers are built inside
     its name scope, so their paths start with the model's name."""
-    from brickwork.models.sequential import Sequential
-    prefix = f"{model.name}/" if isinstance(model, Sequential) else ""
+    # (the weights walk already tells model kinds apart; asking it keeps
+    # saving from importing the models package)
+    prefix = f"{model.name}/" if state_walk._obj_type(model) == "Sequential" else ""
     paths = {}
     for layer in model.layers:
         _collect_paths(layer, prefix + layer.name, paths, set())

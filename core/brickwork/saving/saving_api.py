@@ -27,7 +27,9 @@ def _check_overwrite(path, overwrite):
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """Save a model as a Keras 3 ``.keras`` archive (or into an open binary file)."""
+    """Save a model as a Keras 3 ``.keras`` archive (or into an open binary file);
+    to a ``.h5``/``.hdf5`` path, in the legacy HDF5 format as Keras 3 does, with
+    its warning (keyword ``include_optimizer``, default True)."""
     path = _path_string(filepath)
     legacy = path is not None and path.endswith(_LEGACY_SUFFIXES) \
         and not path.endswith(".weights.h5")
@@ -54,7 +56,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model from a ``.keras`` archive (brickwork's or Keras 3's).
+    """Load a model from a ``.keras`` archive (brickwork's or Keras 3's) or a
+    legacy ``.h5`` file (tf.keras 2's or Keras 3's legacy writer's).
 
     The file is treated as untrusted: a file that cannot be loaded raises
     ``brickwork.saving.LoadError`` (a ``ValueError``), and one that would make
@@ -98,9 +101,10 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
-    """Load variables from a ``.weights.h5`` file or a ``.keras`` archive into a
-    built model; nothing changes on failure unless ``skip_mismatch``, which
-    loads what fits and warns about the rest. Failures raise
+    """Load variables from a ``.weights.h5`` file, a ``.keras`` archive or a
+    legacy ``.h5`` file (by layer order, or with ``by_name=True`` into the
+    layers of the same name) into a built model; nothing changes on failure
+    unless ``skip_mismatch``, which loads what fits and warns about the rest. Failures raise
     ``brickwork.saving.LoadError``; a dataset that declares more than it
     stores beyond the load limit is refused unread (see ``load_model``)."""
     by_name = kwargs.pop("by_name", False)
