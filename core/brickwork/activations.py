@@ -70,6 +70,8 @@ def _minus_negative_part(positive, x, negative_slope, threshold):
 
 
 relu.kernel_name = "relu"
+# On KerasTensors: one graph node, saved as Keras's ``ReLU`` activation operation.
+relu = ops.symbolic_op(relu)
 
 
 def leaky_relu(x, negative_slope=0.2):

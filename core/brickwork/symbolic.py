@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from brickwork import tree
+from brickwork import call_context, tree
 from brickwork import autodiff as _autodiff
 from brickwork.autodiff import TensorOperators
 from brickwork.dtypes import standardize_dtype
@@ -62,6 +62,10 @@ class KerasTensor(TensorOperators):
     def astype(self, dtype):
         return _ops().cast(self, dtype)
 
+    # ``/`` and round() record the ops Keras's KerasTensor records (TrueDivide, Round).
+    def __truediv__(self, other): return _ops().true_divide(self, other)
+    def __rtruediv__(self, other): return _ops().true_divide(other, self)
+    def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
     def __floordiv__(self, other): return _ops().floor_divide(self, other)
     def __rfloordiv__(self, other): return _ops().floor_divide(other, self)
     def __mod__(self, other): return _ops().mod(self, other)
@@ -164,10 +168,15 @@ def run_nodes(nodes, input_tensors, input_values):
     def fill(item):
         return values[id(item)] if isinstance(item, KerasTensor) else item
 
+    # As Keras: a graph run with a training value passes it to every node,
+    # over the one a node recorded (Keras writes `training: false` in files).
+    training = call_context.current_training()
     for node in nodes:
         if node.is_input or all(id(t) in given for t in node.output_tensors):
             continue
         args, kwargs = tree.map_structure(fill, node.arguments)
+        if training is not None and "training" in kwargs:
+            kwargs["training"] = training
         outputs = node.layer(*args, **kwargs)
         for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
             values[id(tensor)] = value

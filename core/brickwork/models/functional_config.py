@@ -33,7 +33,8 @@ def functional_config(model) -> dict:
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": list(value.shape), "dtype": value.dtype,
                                "keras_history": tensor_config(value)}}
-        return value
+        # Constants of op nodes (3.0, slices, Ellipsis, arrays) in Keras's form.
+        return serialize_keras_object(value)
 
     def listify(structure):
         if isinstance(structure, (list, tuple)):
@@ -132,9 +133,15 @@ def functional_from_config(cls, config, custom_objects=None):
                name=config.get("name"), trainable=config.get("trainable", True))
 
 
+#: Serialized constants in node arguments (``x[1:, ...]``, ``x + np.array(...)``).
+_VALUE_MARKERS = frozenset({"__slice__", "__ellipsis__", "__numpy__", "__tensor__", "__bytes__"})
+
+
 def _resolve_tree(value, resolve):
     if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
         return resolve(value)
+    if isinstance(value, dict) and value.get("class_name") in _VALUE_MARKERS:
+        return deserialize_keras_object(value)
     if isinstance(value, dict):
         return {k: _resolve_tree(v, resolve) for k, v in value.items()}
     if isinstance(value, list):

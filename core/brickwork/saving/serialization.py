@@ -23,6 +23,17 @@ from brickwork.api_export import BUILTIN_MODULES, register_builtin  # noqa: F401
 
 _sharing = threading.local()
 
+#: ``(is_operation_module, resolve)``, set by ``brickwork.layers.operation_layer``:
+#: operation nodes (``keras.src.ops.numpy`` ``Add``, ...) are looked up in its
+#: registry by module and class name, never by name alone or by import.
+_operation_resolver = None
+
+
+def register_operation_resolver(is_operation_module, resolve):
+    """Route configs whose module holds operations to ``resolve(module, class_name)``."""
+    global _operation_resolver
+    _operation_resolver = (is_operation_module, resolve)
+
 
 def _public_module_and_name(cls):
     """``(module, registered_name)`` a class is written with."""
@@ -117,6 +128,8 @@ def resolve_class(config: dict, module_objects=None, custom_objects=None, kind="
     for key in (registered, class_name):
         if isinstance(key, str) and key in custom:
             return custom[key]
+    if _operation_resolver is not None and _operation_resolver[0](module):
+        return _operation_resolver[1](module, class_name)
     tables = []
     if isinstance(module, str) and module in BUILTIN_MODULES:
         tables.append(BUILTIN_MODULES[module])
