@@ -37,6 +37,8 @@ class Wrapper(Layer):
     def build(self, input_shape=None):
         if not self.layer.built:
             self.layer.build(input_shape)
+            # Recorded as a call would (the wrapped layer's build_config, as Keras saves it).
+            self.layer._build_shapes = None if input_shape is None else tuple(input_shape)
             self.layer.built = True
         self.built = True
 

@@ -1,0 +1,178 @@
+"""The layers of issue 17 item 3 against Keras 3: ConvLSTM1D/2D/3D,
+AdditiveAttention, GroupQueryAttention, RMSNormalization,
+SpectralNormalization, Identity, Wrapper, ReversibleEmbedding, the adaptive
+poolings, STFTSpectrogram, MelSpectrogram, and layers.serialize/deserialize.
+
+Outputs with fixed weights, weights after the call, gradients and configs
+come from ``fixtures/make_keras_layers_extra.py`` (Keras on torch); a few
+layers' gradients are also checked against float64 finite differences.
+"""
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import brickwork as keras
+from brickwork import GradientTape, Variable, ops
+from layer_testing import as_json, check_layer_gradients
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+CASES = json.loads((FIXTURES / "keras_layers_extra.json").read_text())["cases"]
+with np.load(FIXTURES / "keras_layers_extra.npz") as _data:
+    ARRAYS = {k: _data[k] for k in _data.files}
+TOL = dict(rtol=2e-4, atol=2e-5)
+
+
+def stored(name, kind, count):
+    return [ARRAYS[f"{name}/{kind}/{i}"] for i in range(count)]
+
+
+def make_layer(case, **extra):
+    cls = getattr(keras.layers, case["class_name"])
+    kwargs = {**case["kwargs"], **extra}
+    if case["wrapped"]:
+        inner, inner_args = case["wrapped"]
+        return cls(getattr(keras.layers, inner)(*inner_args), *case["args"], **kwargs)
+    return cls(*case["args"], **kwargs)
+
+
+def make_call(name, case):
+    masks = [ARRAYS.get(f"{name}/mask/{i}") for i in range(case["n_masks"])]
+    kwargs = dict(case["call_kwargs"])
+    if case["n_masks"]:
+        kwargs["mask"] = masks
+
+    def call(layer, *inputs):
+        return layer(list(inputs), **kwargs) if case["as_list"] else layer(*inputs, **kwargs)
+    return call
+
+
+def as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def built_with_keras_weights(name, case, **extra):
+    layer = make_layer(case, **extra)
+    inputs = stored(name, "in", case["n_inputs"])
+    call = make_call(name, case)
+    if not layer.built:
+        call(layer, *inputs)
+    assert len(layer.weights) == case["n_weights"], [w.path for w in layer.weights]
+    weights = stored(name, "w", case["n_weights"])
+    for w, value in zip(layer.weights, weights):
+        assert tuple(w.shape) == value.shape, (w.path, value.shape)
+    layer.set_weights(weights)
+    return layer, inputs, call
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_outputs_weights_and_config_match_keras(name):
+    case = CASES[name]
+    layer, inputs, call = built_with_keras_weights(name, case)
+    outputs = as_list(call(layer, *inputs))
+    assert len(outputs) == case["n_outputs"]
+    for got, want in zip(outputs, stored(name, "out", case["n_outputs"])):
+        assert_allclose(ops.convert_to_numpy(got), want, **TOL, err_msg=name)
+    for w, want in zip(layer.weights, stored(name, "w_after", case["n_weights"])):
+        assert_allclose(ops.convert_to_numpy(w), want, **TOL, err_msg=f"{name} {w.path}")
+    ours, theirs = as_json(layer.get_config()), dict(case["config"])
+    ours.pop("name"), theirs.pop("name")
+    if "layer" in theirs:  # the wrapped layer's auto-generated name differs too
+        ours["layer"]["config"].pop("name"), theirs["layer"]["config"].pop("name")
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c["grads"]))
+def test_gradients_match_keras(name):
+    case = CASES[name]
+    layer, inputs, call = built_with_keras_weights(name, case)
+    float_inputs = [i for i, x in enumerate(inputs) if x.dtype.kind == "f"]
+    sources = {i: Variable(inputs[i]) for i in float_inputs}
+    with GradientTape() as tape:
+        out = as_list(call(layer, *[sources.get(i, x) for i, x in enumerate(inputs)]))[0]
+        loss = ops.sum(ops.multiply(out, ARRAYS[f"{name}/probe"]))
+    weights = list(layer.trainable_weights)
+    grads = tape.gradient(loss, [sources[i] for i in float_inputs] + weights)
+    expected = ([ARRAYS[f"{name}/grad_in/{i}"] for i in range(len(float_inputs))]
+                + [ARRAYS[f"{name}/grad_w/{i}"] for i in range(len(weights))])
+    labels = [f"input {i}" for i in float_inputs] + [w.path for w in weights]
+    for label, got, want in zip(labels, grads, expected):
+        got = np.zeros_like(want) if got is None else ops.convert_to_numpy(got)
+        assert_allclose(got, want, rtol=1e-3, atol=1e-4, err_msg=f"{name}: {label}")
+
+
+@pytest.mark.parametrize("name", ["conv_lstm1d_same_sequences", "additive_attention",
+                                  "rms_normalization", "adaptive_average_pooling1d",
+                                  "gqa_scores"])
+def test_gradients_match_finite_differences(name):
+    case = CASES[name]
+    layer, inputs, call = built_with_keras_weights(name, case, dtype="float64")
+    check_layer_gradients(layer, inputs, np.random.default_rng(7), call=call,
+                          tol=dict(rtol=1e-5, atol=1e-7))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_serialize_deserialize_round_trip(name):
+    case = CASES[name]
+    layer, inputs, call = built_with_keras_weights(name, case)
+    config = keras.layers.serialize(layer)
+    assert config["module"] == "keras.layers"
+    again = keras.layers.deserialize(json.loads(json.dumps(config)))
+    assert type(again) is type(layer)
+    assert as_json(again.get_config()) == as_json(layer.get_config())
+
+
+SAVE_CASES = sorted(n for n, c in CASES.items()
+                    if c["n_inputs"] == 1 and not c["call_kwargs"] and not c["n_masks"])
+
+
+@pytest.mark.parametrize("name", SAVE_CASES)
+def test_model_save_load_round_trip(name, tmp_path):
+    case = CASES[name]
+    layer, inputs, call = built_with_keras_weights(name, case)
+    x = inputs[0]
+    inp = keras.Input(x.shape[1:], dtype=str(x.dtype))
+    model = keras.Model(inp, as_list(layer(inp))[0])
+    before = ops.convert_to_numpy(model(x))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert_allclose(ops.convert_to_numpy(loaded(x)), before, rtol=1e-6, atol=1e-7)
+
+
+def test_group_query_attention_saves_under_keras_class_name():
+    config = keras.layers.serialize(keras.layers.GroupQueryAttention(2, 4, 2))
+    assert config["class_name"] == "GroupQueryAttention"
+    assert type(keras.layers.deserialize(config)).__name__ == "GroupedQueryAttention"
+
+
+def test_wrapper_builds_wrapped_layer_and_round_trips():
+    class Doubled(keras.layers.Wrapper):
+        def call(self, x):
+            return ops.multiply(self.layer(x), 2.0)
+
+    layer = Doubled(keras.layers.Dense(3, kernel_initializer="ones"))
+    out = ops.convert_to_numpy(layer(np.ones((2, 4), "float32")))
+    assert_allclose(out, np.full((2, 3), 8.0))
+    assert layer.get_config()["layer"]["class_name"] == "Dense"
+    assert isinstance(keras.layers.TimeDistributed(keras.layers.Dense(2)), keras.layers.Wrapper)
+    with pytest.raises(ValueError, match="Layer"):
+        keras.layers.Wrapper("not a layer")
+
+
+def test_bad_arguments_name_the_problem():
+    with pytest.raises(ValueError, match="divisible"):
+        keras.layers.GroupQueryAttention(2, 3, 2)
+    with pytest.raises(ValueError, match="power_iterations"):
+        keras.layers.SpectralNormalization(keras.layers.Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match="output_size"):
+        keras.layers.AdaptiveAveragePooling2D((2, 2, 2))
+    with pytest.raises(ValueError, match="ndim=5"):
+        keras.layers.ConvLSTM2D(2, 3)(np.ones((2, 3, 4, 4), "float32"))
+    with pytest.raises(ValueError, match="fft_length"):
+        keras.layers.MelSpectrogram(fft_length=32, sequence_length=64)
+    with pytest.raises(ValueError, match="mode"):
+        keras.layers.STFTSpectrogram(mode="power")
+    with pytest.raises(ValueError, match="kernel"):
+        keras.layers.SpectralNormalization(keras.layers.ReLU())(np.ones((2, 3), "float32"))
