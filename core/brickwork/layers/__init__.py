@@ -13,6 +13,7 @@ from brickwork.layers import (activation_layers, attention, convolutional, core,
 from brickwork.layers import adaptive_pooling, identity, spectrogram, wrapper  # noqa: F401
 from brickwork.layers import operation_layer as _operation_layer  # noqa: F401  (ops on KerasTensors)
 from brickwork.layers import preprocessing  # noqa: F401  (Normalization, lookups, ...)
+from brickwork.layers import augmentation  # noqa: F401  (Random*, AugMix, CutMix, ...)
 from brickwork.layers.core import Input
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
