@@ -341,3 +341,16 @@ def test_tf2_multi_input_nodes_are_wired_as_saved(tmp_path, rng):
     np.testing.assert_allclose(model.predict([xa, xb], verbose=0),
                                np.concatenate([xa, xb], axis=1) @ kernel + bias, rtol=1e-5,
                                atol=1e-6)
+
+
+def test_a_model_config_too_costly_to_parse_is_refused(tmp_path):
+    shutil.copy(fixture("k3_functional_cnn.h5"), tmp_path / "big.h5")
+    with h5py.File(tmp_path / "big.h5", "a") as f:
+        f.attrs["model_config"] = "[" + "[]," * 200_000 + "[]]"
+    previous = brickwork.saving.get_max_load_bytes()
+    brickwork.saving.set_max_load_bytes(4 << 20)
+    try:
+        with pytest.raises(brickwork.saving.LoadLimitError, match="model_config"):
+            brickwork.models.load_model(tmp_path / "big.h5")
+    finally:
+        brickwork.saving.set_max_load_bytes(previous)

@@ -102,6 +102,11 @@ def read_json_attr(h5_file, name, source):
         raise WeightsFileError(f"{source}: cannot read attribute {name!r}: {exc}") from exc
     text = _text(raw.item() if isinstance(raw, np.ndarray) and raw.shape == () else raw,
                  f"attribute {name!r}", source)
+    # What parsing will allocate, refused before parsing if over the load limit.
+    cost = load_limits.JsonCostEstimate()
+    cost.feed(text.encode("utf-8"))
+    load_limits.charge(cost.estimate, f"parsing attribute {name!r} ({cost.text_bytes} bytes)",
+                       "an upper estimate of what its objects take in memory", source)
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
