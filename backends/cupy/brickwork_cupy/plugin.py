@@ -20,6 +20,8 @@ import re
 
 from brickwork.plugin import BackendInfo, hookimpl
 
+from brickwork_cupy import reference_switch
+
 # Listed by file name, not imported: every kernel module imports cupy.
 _KERNELS_PACKAGE = "brickwork_cupy.kernels"
 _KERNELS_PATH = [str(pathlib.Path(__file__).with_name("kernels"))]
@@ -97,5 +99,6 @@ def brickwork_backend():
         kernel_modules=KERNEL_MODULES,
         unavailable_reason=unavailable_reason,
         device_name=device_name,
+        details=reference_switch.describe,
         activate=activate,
     )

@@ -29,6 +29,6 @@ Rules for the modules here, so that every backend can bind them:
 * a module imports nothing of brickwork but ``brickwork.plugin`` and its
   siblings, so a backend importing it imports no more of the core.
 """
-from brickwork.reference_kernels.binding import REFERENCE_PACKAGE, bind
+from brickwork.reference_kernels.binding import bind
 
-__all__ = ["REFERENCE_PACKAGE", "bind"]
+__all__ = ["bind"]

@@ -1,8 +1,10 @@
 """``bind``: a backend's copy of a reference kernel module, over its own arrays.
 
-A reference module is written against ``xp``, an array namespace (NumPy's
-or CuPy's API), and reaches its sibling modules only as modules
-(``from . import activations``, then ``activations.apply_activation``).
+A reference module is any module with a module-level ``xp``, the array
+namespace (NumPy's or CuPy's API) it is written against; it reaches other
+reference modules only as modules (``from . import activations``, then
+``activations.apply_activation``). brickwork's are in this package; a
+plugin writes its own the same way and binds them with the same function.
 :func:`bind` makes each of its functions and classes anew with the calling
 backend module's ``globals()`` as their globals, and puts them there: the
 same code objects, no copy of the source, but every name they look up
@@ -17,17 +19,16 @@ kernel (DESIGN.md, rule 3) and a kernel call costs one Python call.
 """
 from __future__ import annotations
 
+import builtins
+import sys
 import types
-
-#: The package whose modules may be bound.
-REFERENCE_PACKAGE = __name__.rpartition(".")[0]
 
 
 def bind(reference: types.ModuleType, namespace: dict, *, xp, **modules) -> types.SimpleNamespace:
     """Put ``reference``'s functions and classes into ``namespace`` (a backend
     module's ``globals()``), computing with the array namespace ``xp``.
 
-    ``modules`` names the backend's own module for each sibling reference
+    ``modules`` names the backend's own module for each other reference
     module that ``reference`` imports (``activations=<backend module>``);
     every one must be given, so no kernel falls back to another backend's
     arrays unnoticed. A name ``namespace`` already holds with another value
@@ -36,13 +37,15 @@ def bind(reference: types.ModuleType, namespace: dict, *, xp, **modules) -> type
     Returns the bound reference functions and classes by name, for
     overrides that fall back to them (``reference.lstm_forward(...)``).
     """
-    if not reference.__name__.startswith(REFERENCE_PACKAGE + "."):
-        raise ValueError(f"bind: {reference.__name__} is not a module of {REFERENCE_PACKAGE}")
+    if not _is_reference(reference):
+        raise TypeError(f"bind: {reference.__name__} is not a reference module (it has no "
+                        f"module-level xp)")
     siblings = {name for name, value in vars(reference).items()
-                if isinstance(value, types.ModuleType) and _is_reference(value.__name__)}
+                if isinstance(value, types.ModuleType) and _is_reference(value)}
     if siblings != set(modules):
-        raise TypeError(f"bind({reference.__name__}) needs the backend's module for each sibling "
-                        f"module it uses: {sorted(siblings)}; given {sorted(modules)}")
+        raise TypeError(f"bind({reference.__name__}) needs the backend's module for each "
+                        f"reference module it uses: {sorted(siblings)}; given {sorted(modules)}")
+    namespace.setdefault("__builtins__", builtins)  # a module made by hand lacks it
     bound = {}
     for name, value in vars(reference).items():
         if name.startswith("__"):
@@ -53,7 +56,7 @@ def bind(reference: types.ModuleType, namespace: dict, *, xp, **modules) -> type
             value = modules[name]
         elif _defined_in(value, reference):
             value = bound[name] = _rebound(value, namespace)
-        elif callable(value) and _is_reference(getattr(value, "__module__", None) or ""):
+        elif callable(value) and _is_reference(sys.modules.get(getattr(value, "__module__", ""))):
             raise TypeError(f"bind({reference.__name__}): {name} comes from "
                             f"{value.__module__}; import the module, not the name, so the "
                             f"backend's version is used")
@@ -64,8 +67,8 @@ def bind(reference: types.ModuleType, namespace: dict, *, xp, **modules) -> type
     return types.SimpleNamespace(**bound)
 
 
-def _is_reference(module_name: str) -> bool:
-    return module_name.startswith(REFERENCE_PACKAGE + ".") and module_name != __name__
+def _is_reference(module) -> bool:
+    return isinstance(module, types.ModuleType) and "xp" in vars(module)
 
 
 def _defined_in(value, module) -> bool:

@@ -8,6 +8,11 @@ import numpy as xp  # replaced by bind()
 from brickwork.plugin import hookimpl
 
 
+def adam_step_size(learning_rate, beta_1, beta_2, step):
+    """Adam's step size with both moments' bias corrections folded in."""
+    return learning_rate * math.sqrt(1 - beta_2**step) / (1 - beta_1**step)
+
+
 @hookimpl
 def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nesterov):
     if momentum_buffer is None:
@@ -24,7 +29,7 @@ def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nes
 @hookimpl
 def adam_update(variable, gradient, first_moment, second_moment, max_second_moment,
                 learning_rate, beta_1, beta_2, epsilon, step):
-    alpha = learning_rate * math.sqrt(1 - beta_2**step) / (1 - beta_1**step)
+    alpha = adam_step_size(learning_rate, beta_1, beta_2, step)
     first_moment += (gradient - first_moment) * (1 - beta_1)
     second_moment += (xp.square(gradient) - second_moment) * (1 - beta_2)
     denominator = second_moment

@@ -49,14 +49,20 @@ def _nadam_momentum_schedule(beta_1, step):
     return beta_1 * (1.0 - 0.5 * 0.96**step)
 
 
+def nadam_factors(beta_1, beta_2, step, u_product):
+    """Nadam's ``(moment_weight, gradient_weight, velocity_scale)`` at
+    ``step``, given the product of the momentum schedule up to it."""
+    u_t = _nadam_momentum_schedule(beta_1, step)
+    u_next = _nadam_momentum_schedule(beta_1, step + 1)
+    return (u_next / (1 - u_product * u_next), (1 - u_t) / (1 - u_product),
+            1.0 / (1 - beta_2**step))
+
+
 @hookimpl
 def nadam_update(variable, gradient, first_moment, second_moment, learning_rate, beta_1,
                  beta_2, epsilon, step, u_product):
-    u_t = _nadam_momentum_schedule(beta_1, step)
-    u_next = _nadam_momentum_schedule(beta_1, step + 1)
-    moment_weight = u_next / (1 - u_product * u_next)
-    gradient_weight = (1 - u_t) / (1 - u_product)
-    velocity_scale = 1.0 / (1 - beta_2**step)
+    moment_weight, gradient_weight, velocity_scale = nadam_factors(beta_1, beta_2, step,
+                                                                   u_product)
     first_moment += (gradient - first_moment) * (1 - beta_1)
     second_moment += (xp.square(gradient) - second_moment) * (1 - beta_2)
     m_hat = first_moment * moment_weight

@@ -1,30 +1,16 @@
-"""Dense layer: one cuBLAS GEMM, then bias and activation in one fused launch."""
-from __future__ import annotations
-
+"""Dense layer on the GPU: the reference kernels bound to CuPy (one cuBLAS
+GEMM each way), with bias and activation fused into one launch."""
 import cupy
 
-from brickwork.plugin import hookimpl
+from brickwork.reference_kernels import bind, dense
 
-from .activations import activation_grad_from_output, bias_activation_inplace
+from brickwork_cupy import reference_switch
+
+from . import _reductions, activations
 
 BRICKWORK_BACKEND = "cupy"
 
+reference = bind(dense, globals(), xp=cupy, activations=activations, reductions=_reductions)
 
-def _as_matrix(a):
-    return a.reshape(-1, a.shape[-1])
-
-
-@hookimpl
-def dense_forward(x, kernel, bias, activation):
-    y = cupy.matmul(_as_matrix(x), kernel)  # fresh, C-contiguous (rows, out)
-    bias_activation_inplace(y, bias, activation)
-    return y.reshape(*x.shape[:-1], kernel.shape[1])
-
-
-@hookimpl
-def dense_backward(dy, x, kernel, y, activation, need_dx):
-    dz = _as_matrix(activation_grad_from_output(dy, y, activation))
-    dkernel = cupy.matmul(_as_matrix(x).T, dz)
-    dbias = dz.sum(axis=0)
-    dx = cupy.matmul(dz, kernel.T).reshape(x.shape) if need_dx else None
-    return dx, dkernel, dbias
+if reference_switch.fused("activations"):
+    from brickwork_cupy.cuda.fused_activations import bias_and_activation

@@ -1,22 +1,8 @@
-"""Inverted dropout: the mask from one uniform draw, applied by broadcasting."""
-from __future__ import annotations
-
+"""Inverted dropout on the GPU: the reference kernels bound to CuPy."""
 import cupy
-import numpy as np
 
-from brickwork.plugin import hookimpl
+from brickwork.reference_kernels import bind, dropout
 
 BRICKWORK_BACKEND = "cupy"
 
-
-@hookimpl
-def dropout_forward(x, rate, noise_shape, generator):
-    keep = generator.random(tuple(noise_shape), dtype=np.float32) >= rate
-    mask = keep.astype(x.dtype)
-    mask *= x.dtype.type(1.0 / (1.0 - rate))
-    return cupy.multiply(x, mask), mask
-
-
-@hookimpl
-def dropout_backward(dy, mask):
-    return cupy.multiply(dy, mask)
+reference = bind(dropout, globals(), xp=cupy)

@@ -1,8 +1,6 @@
 """SGD, Adam and RMSprop: the reference kernels on NumPy, each step one
 compiled pass (``compiled/optimizers.py``) when the arrays can be updated
 in place through flat views; the reference computes the same values."""
-import math
-
 import numpy as np
 
 from brickwork.plugin import hookimpl
@@ -51,7 +49,7 @@ def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nes
 @hookimpl
 def adam_update(variable, gradient, first_moment, second_moment, max_second_moment,
                 learning_rate, beta_1, beta_2, epsilon, step):
-    alpha = learning_rate * math.sqrt(1 - beta_2**step) / (1 - beta_1**step)
+    alpha = adam_step_size(learning_rate, beta_1, beta_2, step)
     loops = compiled_updates(variable, gradient, first_moment, second_moment, max_second_moment)
     if loops is None:
         return reference.adam_update(variable, gradient, first_moment, second_moment,

@@ -49,11 +49,8 @@ def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1,
 @hookimpl
 def nadam_update(variable, gradient, first_moment, second_moment, learning_rate, beta_1,
                  beta_2, epsilon, step, u_product):
-    u_t = _nadam_momentum_schedule(beta_1, step)
-    u_next = _nadam_momentum_schedule(beta_1, step + 1)
-    moment_weight = u_next / (1 - u_product * u_next)
-    gradient_weight = (1 - u_t) / (1 - u_product)
-    velocity_scale = 1.0 / (1 - beta_2**step)
+    moment_weight, gradient_weight, velocity_scale = nadam_factors(beta_1, beta_2, step,
+                                                                   u_product)
     loops = compiled_updates(variable, gradient, first_moment, second_moment)
     if loops is None:
         return reference.nadam_update(variable, gradient, first_moment, second_moment,

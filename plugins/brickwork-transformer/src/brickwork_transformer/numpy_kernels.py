@@ -1,76 +1,11 @@
-"""NumPy implementations of brickwork-transformer's kernel specs.
-
-Attention is two batched matrix products per direction with the softmax done
-in place on the score array; layer normalization makes one pass for the
-statistics and one in-place pass for the output.
-"""
+"""brickwork-transformer's kernels on the NumPy backend: its reference kernels
+(``reference_kernels``) bound to NumPy."""
 import numpy as np
 
-from brickwork.plugin import hookimpl
+from brickwork.reference_kernels import bind
 
-from brickwork_transformer.hookspecs import MASKED_SCORE
+from brickwork_transformer import reference_kernels
 
 BRICKWORK_BACKEND = "numpy"
 
-
-def _last_axis_dot(a, b):
-    """``sum(a * b, axis=-1, keepdims=True)`` without the product temporary."""
-    return np.einsum("...i,...i->...", a, b)[..., None]
-
-
-@hookimpl
-def transformer_attention_forward(query, key, value, mask, scale):
-    weights = np.matmul(query, np.swapaxes(key, -1, -2))
-    weights *= scale
-    if mask is not None:
-        np.copyto(weights, MASKED_SCORE, where=np.logical_not(mask))
-    weights -= weights.max(axis=-1, keepdims=True)
-    np.exp(weights, out=weights)
-    weights /= weights.sum(axis=-1, keepdims=True)
-    return np.matmul(weights, value), weights
-
-
-@hookimpl
-def transformer_attention_backward(doutput, query, key, value, mask, weights, scale):
-    dvalue = np.matmul(np.swapaxes(weights, -1, -2), doutput)
-    dscores = np.matmul(doutput, np.swapaxes(value, -1, -2))
-    # softmax backward, in place: w * (dw - sum(dw * w))
-    dscores -= _last_axis_dot(dscores, weights)
-    dscores *= weights
-    if mask is not None:  # masked scores are constants
-        np.copyto(dscores, 0, where=np.logical_not(mask))
-    dscores *= scale
-    dquery = np.matmul(dscores, key)
-    dkey = np.matmul(np.swapaxes(dscores, -1, -2), query)
-    return dquery, dkey, dvalue
-
-
-@hookimpl
-def transformer_layer_norm_forward(x, gamma, beta, epsilon):
-    mean = x.mean(axis=-1, keepdims=True)
-    y = x - mean
-    variance = _last_axis_dot(y, y)
-    variance /= x.shape[-1]
-    inv_std = 1.0 / np.sqrt(variance + epsilon)
-    y *= inv_std
-    y *= gamma
-    y += beta
-    return y, mean, inv_std
-
-
-@hookimpl
-def transformer_layer_norm_backward(dy, x, gamma, mean, inv_std):
-    features = x.shape[-1]
-    x_hat = x - mean
-    x_hat *= inv_std
-    dy_2d, x_hat_2d = dy.reshape(-1, features), x_hat.reshape(-1, features)
-    dgamma = np.einsum("ni,ni->i", dy_2d, x_hat_2d)
-    dbeta = dy_2d.sum(axis=0)
-    g = dy * gamma
-    projection = _last_axis_dot(g, x_hat)
-    projection /= features
-    dx = g - g.mean(axis=-1, keepdims=True)
-    x_hat *= projection
-    dx -= x_hat
-    dx *= inv_std
-    return dx, dgamma, dbeta
+reference = bind(reference_kernels, globals(), xp=np)

@@ -1,11 +1,11 @@
-"""Launch helpers shared by the kernel modules (not a kernel module)."""
+"""Launch helpers of the fused kernels (``fused_*`` modules)."""
 from __future__ import annotations
 
 import cupy
 import numpy as np
 
 from brickwork_cupy import cuda
-from brickwork_cupy.cuda import BLOCK
+from brickwork_cupy.cuda.common import BLOCK
 
 I64 = np.int64
 I32 = np.int32
