@@ -496,9 +496,9 @@ class RandomShear(_AffineLayer):
     """Randomly shears images in training (identity at inference).
 
     Args:
-        x_factor: A float, or a pair, in [0, 1]: the horizontal shear
-            magnitude (the shift of a row per unit of height); its sign is
-            drawn at random. A float ``f`` means ``(-f, f)``.
+        x_factor: A float in [0, 1], or a pair in [-1, 1]: the horizontal
+            shear (the shift of a row per unit of height); its sign is also
+            flipped at random. A float ``f`` means ``(-f, f)``.
         y_factor: The same vertically.
         interpolation: ``"bilinear"`` (default) or ``"nearest"``.
         fill_mode: ``"reflect"`` (default), ``"wrap"``, ``"constant"`` or ``"nearest"``.
@@ -524,7 +524,8 @@ class RandomShear(_AffineLayer):
 
     def _shear_range(self, argument, factor):
         if isinstance(factor, (tuple, list)):
-            return factor_range(self.name, argument, factor, (0, 1), strict=True)
+            # Keras's configs store a number f as (-f, f), so pairs may be negative.
+            return factor_range(self.name, argument, factor, (-1, 1), strict=True)
         factor_range(self.name, argument, factor, (0, 1), strict=True)
         return -abs(factor), abs(factor)
 
