@@ -6,6 +6,8 @@ from brickwork import (activations, backend, callbacks, config, constraints,  # 
                        dtype_policies, export, initializers, layers, losses, metrics,
                        mixed_precision, models, optimizers, random, regularizers, saving, tree,
                        utils, visualization)
+from brickwork import applications  # noqa: E402  (after layers/models; registers LayerScale...)
+from brickwork import distribution  # noqa: E402  (keras.distribution: data parallelism)
 from brickwork.autodiff import GradientTape, Tensor  # noqa: E402
 from brickwork.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: E402
 from brickwork.initializers import Initializer  # noqa: E402
@@ -28,7 +30,7 @@ def version():
 
 backend.check_environment()  # a mistyped BRICKWORK_BACKEND is named at import
 
-__all__ = ["ops", "activations", "backend", "callbacks", "config", "constraints",
+__all__ = ["ops", "activations", "applications", "backend", "callbacks", "config", "constraints",
            "dtype_policies", "export", "initializers", "layers", "mixed_precision", "losses",
            "metrics", "models", "optimizers", "random", "regularizers", "saving", "tree", "utils",
            "visualization", "GradientTape", "Tensor", "Input", "InputSpec", "Layer", "Model",

@@ -159,15 +159,21 @@ class GradientTape:
     def stop_recording(self):
         return _Paused()
 
-    def gradient(self, target, sources):
+    def gradient(self, target, sources, on_ready=None):
         """Gradients of the scalar (or summed) ``target`` with respect to
         ``sources`` (a Variable, a Tensor, or a list of them). Unconnected
-        sources get None."""
+        sources get None.
+
+        ``on_ready(index, grad)``, when given, is called for each source as
+        soon as the backward walk has passed its last use (its gradient is
+        final), while the rest of the walk still runs: data-parallel
+        training starts the allreduce of early gradients there."""
         single = not isinstance(sources, (list, tuple))
         source_list = [sources] if single else list(sources)
         xp = _ops.backend_xp()
         grads = {}
         keep = {id(s) for s in source_list}  # intermediate sources keep their gradient
+        ready_after = _ready_points(self._nodes, source_list) if on_ready else {}
 
         def tracked(value):
             return is_tracked(value) or id(value) in self._watched_ids
@@ -175,20 +181,43 @@ class GradientTape:
             target_data = _ops.data_of(target)
             grads[id(target)] = xp.ones_like(target_data)
         with _Paused():
-            for out, inputs, vjp in reversed(self._nodes):
+            for position in range(len(self._nodes) - 1, -1, -1):
+                out, inputs, vjp = self._nodes[position]
                 g = grads.get(id(out)) if id(out) in keep else grads.pop(id(out), None)
-                if g is None:
-                    continue
-                for value, grad in zip(inputs, vjp(g)):
-                    if grad is None or not tracked(value):
-                        continue
-                    key = id(value)
-                    previous = grads.get(key)
-                    grads[key] = grad if previous is None else previous + grad
+                if g is not None:
+                    for value, grad in zip(inputs, vjp(g)):
+                        if grad is None or not tracked(value):
+                            continue
+                        key = id(value)
+                        previous = grads.get(key)
+                        grads[key] = grad if previous is None else previous + grad
+                for index in ready_after.get(position, ()):
+                    source = source_list[index]
+                    on_ready(index, _in_source_dtype(grads.get(id(source)), source))
         result = [_in_source_dtype(grads.get(id(s)), s) for s in source_list]
+        if on_ready:
+            for index in ready_after.get(-1, ()):
+                on_ready(index, result[index])
         if not self.persistent:
             self._nodes = []
         return result[0] if single else result
+
+
+def _ready_points(nodes, sources):
+    """``{node position: [source indices]}``: each source's gradient is final
+    once the backward walk has processed the first node that used it.
+    Sources no node used are listed under -1 (ready at the end)."""
+    index_of = {id(s): k for k, s in enumerate(sources)}
+    first_use = {}
+    for position, (_, inputs, _) in enumerate(nodes):
+        for value in inputs:
+            k = index_of.get(id(value))
+            if k is not None and k not in first_use:
+                first_use[k] = position
+    points = {}
+    for k in range(len(sources)):
+        points.setdefault(first_use.get(k, -1), []).append(k)
+    return points
 
 
 def _in_source_dtype(grad, source):

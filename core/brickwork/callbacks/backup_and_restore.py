@@ -21,6 +21,8 @@ class BackupAndRestore(Callback):
     a half-written file. ``double_checkpoint`` keeps the previous pair as a
     ``.bkp`` fallback for a backup that cannot be read."""
 
+    _rank_zero_only = True  # writes files / prints (rank 0 under DataParallel)
+
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
                  delete_checkpoint=True):
         super().__init__()

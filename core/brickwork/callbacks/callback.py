@@ -1,9 +1,14 @@
 """The Callback base class and the list that dispatches to callbacks."""
 from __future__ import annotations
 
+from brickwork import distribution_state
+
 
 class Callback:
     """Base class: override the ``on_*`` hooks you need."""
+
+    #: Under data parallelism, runs on rank 0 only (it prints or writes files).
+    _rank_zero_only = False
 
     def __init__(self):
         self.model = None
@@ -51,6 +56,14 @@ class CallbackList:
         from brickwork.callbacks.history import History
         from brickwork.callbacks.progbar_logger import ProgbarLogger
         self.callbacks = list(callbacks or [])
+        if not distribution_state.is_chief():
+            # Data parallelism: the other processes hold the same logs and
+            # weights; only rank 0 prints and writes files.
+            self.callbacks = [c for c in self.callbacks if not c._rank_zero_only]
+            for callback in self.callbacks:
+                if getattr(callback, "verbose", 0):
+                    callback.verbose = 0
+            add_progbar = False
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.insert(0, ProgbarLogger())
         if add_history:

@@ -27,6 +27,8 @@ class CSVLogger(Callback):
     crash loses at most the epoch in progress. With ``append``, rows go after
     an existing file's rows and the header is written only to an empty file."""
 
+    _rank_zero_only = True  # writes files / prints (rank 0 under DataParallel)
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator

@@ -17,6 +17,8 @@ class ModelCheckpoint(MonitorCallback):
     (``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``). Files are written
     atomically, so an interrupted save never leaves a broken checkpoint."""
 
+    _rank_zero_only = True  # writes files / prints (rank 0 under DataParallel)
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
                  initial_value_threshold=None):

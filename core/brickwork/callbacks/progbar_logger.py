@@ -5,6 +5,8 @@ from brickwork.progbar import Progbar, print_msg
 class ProgbarLogger(Callback):
     """Prints a progress bar per epoch (fit) or per run (evaluate, predict)."""
 
+    _rank_zero_only = True  # writes files / prints (rank 0 under DataParallel)
+
     def __init__(self):
         super().__init__()
         self.progbar = None

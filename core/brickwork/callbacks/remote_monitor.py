@@ -28,6 +28,8 @@ class RemoteMonitor(Callback):
         send_as_json: send the JSON as the request body.
     """
 
+    _rank_zero_only = True  # writes files / prints (rank 0 under DataParallel)
+
     def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data",
                  headers=None, send_as_json=False):
         super().__init__()

@@ -1,13 +1,14 @@
 """Neural-network operations served by the backend's kernel table."""
 from __future__ import annotations
 
+from brickwork import distribution_state
 from brickwork.autodiff import is_tracked
 from brickwork.hookspecs import KERNEL_ACTIVATIONS, OUTPUT_DIFFERENTIABLE_ACTIVATIONS
 from brickwork.ops import manipulation as _a
 from brickwork.ops import core as _core
 from brickwork.ops import math as _m
 from brickwork.ops.ctc_beam_search import beam_search_decode
-from brickwork.ops.core import data_of, kernels, needs_grad, record
+from brickwork.ops.core import backend_xp, data_of, kernels, needs_grad, record
 
 
 def dense(x, kernel, bias=None, activation="linear"):
@@ -71,7 +72,18 @@ def log_softmax(x, axis=-1):
 def dropout(x, rate, noise_shape, generator):
     """Inverted dropout; ``noise_shape`` must be fully specified."""
     k = kernels()
-    y, mask = k.dropout_forward(data_of(x), rate, tuple(noise_shape), generator)
+    shard = distribution_state.current_batch_shard()
+    if shard is not None and len(noise_shape) and noise_shape[0] == shard.size \
+            and shard.size != shard.global_size:
+        # Data-parallel training: draw the global batch's mask, as one process
+        # would, and keep this process's rows (brickwork.distribution.sharding).
+        xd = data_of(x)
+        whole = (shard.global_size,) + tuple(noise_shape[1:])
+        _, mask = k.dropout_forward(backend_xp().ones(whole, xd.dtype), rate, whole, generator)
+        mask = mask[shard.start:shard.start + shard.size]
+        y = k.dropout_backward(xd, mask)
+    else:
+        y, mask = k.dropout_forward(data_of(x), rate, tuple(noise_shape), generator)
     if not needs_grad(x):
         return y
     return record(y, (x,), lambda g: (k.dropout_backward(g, mask),))

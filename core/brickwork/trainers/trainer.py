@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from brickwork import global_state, ops, tree
+from brickwork import distribution_state, global_state, ops, tree
 from brickwork.autodiff import GradientTape, stop_recording
 from brickwork.backend_state import check_model_backend
 from brickwork.trainers import data as data_utils
@@ -44,6 +44,25 @@ def _takes_training(compute_loss):
 
 def _batch_size_of(x):
     return int(tree.flatten(x)[0].shape[0])
+
+
+def _ends_all_processes_on_error(method):
+    """Under a multi-process distribution, an exception in ``method`` ends
+    every process (the others would wait in a collective forever)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        distribution = distribution_state.active_distribution()
+        if distribution is None:
+            return method(self, *args, **kwargs)
+        with distribution.ends_all_processes_on_error(f"{method.__name__}()"):
+            return method(self, *args, **kwargs)
+    return run
+
+
+def _distributed(adapter, predict=False):
+    """``adapter`` as this process's share of each batch, under a distribution."""
+    distribution = distribution_state.active_distribution()
+    return adapter if distribution is None else distribution.distribute_adapter(adapter, predict)
 
 
 class Trainer:
@@ -166,7 +185,14 @@ class Trainer:
             metric.reset_state()
 
     def get_metrics_result(self):
-        """Every metric's current result by name, as Python numbers."""
+        """Every metric's current result by name, as Python numbers (under a
+        distribution, of the metric states summed over the processes)."""
+        distribution = distribution_state.active_distribution()
+        if distribution is not None:
+            return distribution.global_metrics_result(self.metrics, self._local_metrics_result)
+        return self._local_metrics_result()
+
+    def _local_metrics_result(self):
         results = {}
         for metric in self.metrics:
             result = metric.result()
@@ -258,7 +284,9 @@ class Trainer:
             scaled_loss = self.optimizer.scale_loss(loss) if variables else loss
         self._loss_tracker.update_state(ops.data_of(loss), sample_weight=_batch_size_of(x))
         if variables:
-            grads = tape.gradient(scaled_loss, variables)
+            distribution = distribution_state.active_distribution()
+            grads = (tape.gradient(scaled_loss, variables) if distribution is None
+                     else distribution.reduce_gradients(tape, scaled_loss, variables))
             self.optimizer.apply_gradients(list(zip(grads, variables)))
         else:
             warnings.warn(f"Model {self.name!r} has no trainable weights: fit does not change it.",
@@ -281,6 +309,7 @@ class Trainer:
 
     # -- fit ------------------------------------------------------------------------
 
+    @_ends_all_processes_on_error
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -312,8 +341,8 @@ class Trainer:
                                  f"arrays. Found incompatible type in the input: {type(x)}")
             (x, y, sample_weight), validation = data_utils.split_validation(
                 x, y, sample_weight, validation_split)
-        adapter = adapters.get_data_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
-                                            shuffle, class_weight)
+        adapter = _distributed(adapters.get_data_adapter(x, y, sample_weight, batch_size,
+                                                         steps_per_epoch, shuffle, class_weight))
         val_adapter = val_iterator = None
         try:
             _refuse_empty(adapter, "fit")
@@ -326,6 +355,9 @@ class Trainer:
             callback_list.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin to resume (as Keras).
             initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+            distribution = distribution_state.active_distribution()
+            if distribution is not None:  # rank 0's model, state and epoch everywhere
+                initial_epoch = distribution.begin_fit(self, initial_epoch)
             logs = {}
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -335,6 +367,8 @@ class Trainer:
                     logs = pythonify_logs(self.train_step(
                         self._prepare_batch(*data_utils.unpack_x_y_sample_weight(batch))))
                     callback_list.on_train_batch_end(step, logs)
+                    if distribution is not None:  # a callback stopping one process stops all
+                        self.stop_training = distribution.any_process(self.stop_training)
                     if self.stop_training:
                         break
                 if epoch_iterator.ran_out:
@@ -344,9 +378,9 @@ class Trainer:
                 epoch_logs = dict(logs)
                 if validation is not None and _should_validate(epoch, validation_freq):
                     if val_iterator is None:
-                        val_adapter = adapters.get_data_adapter(
+                        val_adapter = _distributed(adapters.get_data_adapter(
                             validation[0], validation[1], validation[2],
-                            validation_batch_size or batch_size, validation_steps)
+                            validation_batch_size or batch_size, validation_steps))
                         _refuse_empty(val_adapter, "evaluate")
                         val_iterator = adapters.EpochIterator(val_adapter, validation_steps)
                     val_logs = self._evaluate_epoch(val_iterator, callback_list)
@@ -354,6 +388,8 @@ class Trainer:
                     epoch_logs = {k: epoch_logs[k] for k in sorted(epoch_logs)}
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
+                if distribution is not None:
+                    self.stop_training = distribution.any_process(self.stop_training)
                 if self.stop_training:
                     break
             if self.optimizer is not None and epochs > initial_epoch:
@@ -368,13 +404,14 @@ class Trainer:
 
     # -- evaluate / predict -----------------------------------------------------
 
+    @_ends_all_processes_on_error
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics on the given data, in batches."""
         from brickwork.callbacks import CallbackList
         self._assert_compiled("evaluate")
         check_model_backend(self)
-        adapter = adapters.get_data_adapter(x, y, sample_weight, batch_size, steps)
+        adapter = _distributed(adapters.get_data_adapter(x, y, sample_weight, batch_size, steps))
         try:
             _refuse_empty(adapter, "evaluate")
             epoch_iterator = adapters.EpochIterator(adapter, steps)
@@ -408,11 +445,13 @@ class Trainer:
         values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
+    @_ends_all_processes_on_error
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for ``x``, computed in batches, as NumPy arrays."""
         from brickwork.callbacks import CallbackList
         check_model_backend(self)
-        adapter = adapters.get_data_adapter(x, None, None, batch_size, steps)
+        adapter = _distributed(adapters.get_data_adapter(x, None, None, batch_size, steps),
+                               predict=True)
         try:
             _refuse_empty(adapter, "predict")
             epoch_iterator = adapters.EpochIterator(adapter, steps)
@@ -431,6 +470,9 @@ class Trainer:
             adapter.close()
         if not chunks:
             raise ValueError(f"predict ran no step (steps={steps}); pass steps >= 1.")
+        distribution = distribution_state.active_distribution()
+        if distribution is not None:  # every process's rows, in order, everywhere
+            chunks = distribution.gather_predictions(chunks, adapter)
         flat = [tree.flatten(c) for c in chunks]
         joined = [np.concatenate(parts, axis=0) for parts in zip(*flat)]
         return tree.pack_like(chunks[0], joined)
