@@ -32,6 +32,12 @@ plugin whose ``BRICKWORK_BACKEND`` names that backend overrides single kernels.
 Among overrides, pluggy's call order decides (``tryfirst``, then the most
 recently registered plugin); two plugins overriding one kernel are reported
 as a clash. ``docs/plugins.md`` is the plugin author's guide.
+
+Reference kernels: ``brickwork.reference_kernels`` implements every spec
+here once, against an array namespace ``xp`` (NumPy's API). A backend whose
+arrays follow that API binds them to its array module
+(``brickwork.reference_kernels.bind``) and replaces only what it does faster,
+as the NumPy and CuPy backends do (``docs/backends.md``).
 """
 from __future__ import annotations
 
