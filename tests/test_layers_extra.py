@@ -176,3 +176,24 @@ def test_bad_arguments_name_the_problem():
         keras.layers.STFTSpectrogram(mode="power")
     with pytest.raises(ValueError, match="kernel"):
         keras.layers.SpectralNormalization(keras.layers.ReLU())(np.ones((2, 3), "float32"))
+
+
+NEW_NAMES = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "AdditiveAttention",
+             "GroupQueryAttention", "RMSNormalization", "SpectralNormalization", "Identity",
+             "Wrapper", "ReversibleEmbedding", "AdaptiveAveragePooling1D",
+             "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
+             "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "MelSpectrogram", "STFTSpectrogram",
+             "serialize", "deserialize"]
+
+
+@pytest.mark.parametrize("name", NEW_NAMES)
+def test_parameters_are_keras_parameters(name):
+    """Keras's parameter names, kinds, order and defaults (keras_public_api.json)."""
+    import inspect
+    listing = json.loads((FIXTURES / "keras_public_api.json").read_text())
+    want = listing["modules"]["layers"][name]["parameters"]
+    obj = getattr(keras.layers, name)
+    signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
+    got = [[p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+           for p in signature.parameters.values() if p.name != "self"]
+    assert got == [[n, kind, None if d is None else str(d)] for n, kind, d in want]
