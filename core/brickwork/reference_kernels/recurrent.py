@@ -560,7 +560,9 @@ def _gru_reverse(w, dh_seq, dh):
             if dh_seq is not None and t > 0:
                 dh += dh_seq[t - 1]
         drecurrent = rec.weight_grad(Hp, dR)
-        dbias = xp.stack([reductions.column_sums(dZ), reductions.column_sums(dR)]) if w["has_bias"] else None
+        dbias = None
+        if w["has_bias"]:
+            dbias = xp.stack([reductions.column_sums(dZ), reductions.column_sums(dR)])
     else:
         Uh = U[:, 2 * u:]
         masks = w["recurrent_masks"]

@@ -1,8 +1,12 @@
-"""Every CUDA source of the CuPy backend, in one registry.
+"""Every CUDA source of the CuPy backend, in one registry, and the fused
+kernels that launch them.
 
 Each family module (``activations``, ``losses``, ``optimizers``) holds one
 CUDA source as an explicit string of ``template <typename T> __global__``
-kernels. The registry below lists every source with its name and the
+kernels; its ``fused_<family>`` module holds the Python side (hookimpls that
+launch them, through ``launch``), which ``brickwork_cupy.kernels`` imports
+in place of the reference kernels. Importing this package imports no CuPy:
+only the ``fused_*`` and ``launch`` modules do. The registry below lists every source with its name and the
 *name expressions* (``"kernel<float>"``, ``"kernel<double>"``) that
 instantiate its kernels. The backend compiles a source with
 ``cupy.RawModule(code, options=COMPILE_OPTIONS, name_expressions=...)`` on

@@ -17,6 +17,7 @@ from brickwork.reference_kernels import bind, convolution
 
 from .. import compiled
 from . import _conv_utils, dense
+from ._conv_utils import output_shape
 from .activations import activation_grad_from_output, apply_activation
 
 BRICKWORK_BACKEND = "numpy"
@@ -50,14 +51,14 @@ def _winograd(kernel_shape, strides, dilation_rate, groups, out_spatial, x):
 
 
 def _winograd_forward(fast, x, kernel, padding, bias, relu):
-    out = _conv_utils.output_shape(x.shape[1:-1], kernel.shape[:2], (1, 1), (1, 1), padding)
+    out = output_shape(x.shape[1:-1], kernel.shape[:2], (1, 1), (1, 1), padding)
     return fast.conv2d(x, kernel, padding[0][0], padding[1][0], out, bias, relu)
 
 
 def conv_linear(x, kernel, strides, padding, dilation_rate, groups):
     """The cross-correlation of :func:`conv_forward` without bias or activation
     (Winograd where it serves). ``padding`` pairs may be negative (crop)."""
-    out = _conv_utils.output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
+    out = output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
     fast = _winograd(kernel.shape, strides, dilation_rate, groups, out, x)
     if fast is None:
         return reference.conv_linear(x, kernel, strides, padding, dilation_rate, groups)
@@ -100,11 +101,11 @@ def conv_forward(x, kernel, bias, strides, padding, dilation_rate, groups, activ
     direct = _direct(kernel.shape, groups, x)
     if direct is not None:
         relu = activation == "relu"
-        out = _conv_utils.output_shape(x.shape[1:-1], kernel.shape[:2], strides, dilation_rate, padding)
+        out = output_shape(x.shape[1:-1], kernel.shape[:2], strides, dilation_rate, padding)
         y = direct.conv2d(np.ascontiguousarray(x), kernel, bias, strides, padding, dilation_rate,
                           out, relu)
         return y if relu else apply_activation(y, activation, inplace=True)
-    out = _conv_utils.output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
+    out = output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate, padding)
     fast = _winograd(kernel.shape, strides, dilation_rate, groups, out, x)
     if fast is not None:
         # Bias and ReLU are fused into the output transform.
