@@ -555,6 +555,9 @@ class Layer:
                 if self.autocast and value.dtype.kind == "f" and value.dtype != compute_dtype:
                     return ops.cast(value, compute_dtype)
                 return value
+            if isinstance(value, np.ndarray) and value.dtype.kind in "OUS" \
+                    and self._takes_string_inputs():
+                return value  # strings stay NumPy arrays on the host (lookup layers)
             array = ops.convert_to_tensor(value)
             if array.dtype.kind not in self.input_dtype_kinds:
                 raise TypeError(
@@ -566,6 +569,14 @@ class Layer:
                 array = array.astype(compute_dtype)
             return array
         return tree.map_structure(convert, inputs)
+
+    def _takes_string_inputs(self):
+        """Whether string arrays may reach ``call``: the layer takes strings,
+        or it is a model with a ``dtype="string"`` input."""
+        if "O" in self.input_dtype_kinds:
+            return True
+        inputs = self.__dict__.get("inputs") or getattr(self, "_inputs", None) or ()
+        return any(getattr(t, "dtype", None) == "string" for t in tree.flatten(inputs))
 
     def _check_input(self, first):
         spec = self.input_spec

@@ -100,19 +100,36 @@ def _sample(x, rows, cols, interpolation, fill_mode, fill_value):
     return total
 
 
+#: The interpolations ``resize`` (and the ``Resizing`` layer) accept, as Keras.
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
+
+
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
            pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
-    if antialias:
-        raise NotImplementedError("resize: antialias=True is not supported yet")
+    """Resize images to ``size = (height, width)``, as Keras's ``ops.image.resize``.
+
+    ``bilinear``, ``bicubic`` (Keys, a=-0.5), ``lanczos3`` and ``lanczos5``
+    resample with half-pixel centres and, with ``antialias=True`` when
+    shrinking, a kernel widened by the scale (``jax.image.resize``);
+    ``nearest`` takes the pixel under each output centre; ``area`` averages
+    the input pixels each output pixel covers (TensorFlow's ``resize_area``).
+    Integer images come back in their dtype, rounded and clipped to the
+    input's range.
+    """
+    if interpolation not in RESIZE_INTERPOLATIONS:
+        raise ValueError(f"resize: invalid `interpolation` {interpolation!r}; expected one of "
+                         f"{RESIZE_INTERPOLATIONS}")
+    if fill_mode != "constant":
+        raise ValueError(f"resize: only fill_mode='constant' is supported (it fills the padding "
+                         f"of pad_to_aspect_ratio); received fill_mode={fill_mode!r}")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("resize: only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` "
                          "can be True")
     if len(size) != 2:
         raise ValueError(f"resize: `size` must be (height, width), got {size}")
-    xp = backend_xp()
     x, back = _channels_last(images, data_format, "resize")
     n, h, w, c = _a._array(x).shape
-    out_h, out_w = size
+    out_h, out_w = (int(d) for d in size)
     if crop_to_aspect_ratio:  # Keras's truncating arithmetic
         crop_h = max(min(h, int(float(w * out_h) / out_w)), 1)
         crop_w = max(min(w, int(float(h * out_w) / out_h)), 1)
@@ -125,29 +142,65 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
         top, left = (pad_h - h) // 2, (pad_w - w) // 2  # the same margin on both sides, as Keras
         x = _a.pad(x, ((0, 0), (top, top), (left, left), (0, 0)), constant_values=fill_value)
         h, w = h + 2 * top, w + 2 * left
-    dtype = _a._array(x).dtype
     if interpolation == "nearest":
-        rows = xp.floor((xp.arange(out_h) + 0.5) * (h / out_h))
-        cols = xp.floor((xp.arange(out_w) + 0.5) * (w / out_w))
-        rows = xp.clip(rows, 0, h - 1)
-        cols = xp.clip(cols, 0, w - 1)
-        y = _a.take(x, rows.astype("int64"), axis=1)
-        y = _a.take(y, cols.astype("int64"), axis=2)
-        return back(y)
-    if interpolation != "bilinear":
-        raise ValueError(f"resize: interpolation {interpolation!r} is not supported; use "
-                         f"'bilinear' or 'nearest'")
-    rows = xp.clip((xp.arange(out_h) + 0.5) * (h / out_h) - 0.5, 0, h - 1)
-    cols = xp.clip((xp.arange(out_w) + 0.5) * (w / out_w) - 0.5, 0, w - 1)
-    r0 = xp.floor(rows).astype("int64")
-    q0 = xp.floor(cols).astype("int64")
-    r1 = xp.minimum(r0 + 1, h - 1)
-    q1 = xp.minimum(q0 + 1, w - 1)
-    fr = (rows - r0).astype(dtype).reshape(1, -1, 1, 1)
-    fq = (cols - q0).astype(dtype).reshape(1, 1, -1, 1)
-    top = _m.add(_m.multiply(_a.take(x, r0, axis=1), 1 - fr), _m.multiply(_a.take(x, r1, axis=1), fr))
-    y = _m.add(_m.multiply(_a.take(top, q0, axis=2), 1 - fq), _m.multiply(_a.take(top, q1, axis=2), fq))
-    return back(y)
+        return back(_resize_nearest(x, h, w, out_h, out_w))
+    data = _a._array(x)
+    integer = data.dtype.kind in "iub"
+    if integer:
+        x = data.astype("float32")
+    for axis, in_size, out_size in ((1, h, out_h), (2, w, out_w)):
+        if in_size == out_size and interpolation != "area":
+            continue  # Keras resamples only the dimensions whose size changes
+        weights = (_area_weights(in_size, out_size) if interpolation == "area" else
+                   _resampling_weights(in_size, out_size, out_size / in_size if in_size else 1.0,
+                                       0.0, _resampling_kernel(interpolation), antialias))
+        x = _apply_weights(x, weights, axis)
+    if integer:
+        xp = backend_xp()
+        low, high = (data.min(), data.max()) if data.size else (0, 0)
+        x = xp.clip(xp.round(_a._array(x)), low, high).astype(data.dtype)
+    return back(x)
+
+
+def _resize_nearest(x, h, w, out_h, out_w):
+    xp = backend_xp()
+    rows = xp.clip(xp.floor((xp.arange(out_h, dtype="float32") + 0.5) * h / out_h), 0, h - 1)
+    cols = xp.clip(xp.floor((xp.arange(out_w, dtype="float32") + 0.5) * w / out_w), 0, w - 1)
+    y = _a.take(x, rows.astype("int64"), axis=1)
+    return _a.take(y, cols.astype("int64"), axis=2)
+
+
+def _area_weights(in_size, out_size):
+    """(in, out) weights: the share of each input pixel inside each output pixel's box."""
+    xp = backend_xp()
+    scale = in_size / out_size
+    starts = xp.arange(out_size, dtype="float64")[None, :] * scale
+    pixels = xp.arange(in_size, dtype="float64")[:, None]
+    overlap = xp.minimum(pixels + 1, starts + scale) - xp.maximum(pixels, starts)
+    return xp.maximum(overlap, 0.0) / scale
+
+
+def _resampling_weights(in_size, out_size, scale, translation, kernel, antialias):
+    """(in, out) weights of ``jax.image.scale_and_translate`` along one dimension."""
+    xp = backend_xp()
+    inv = 1.0 / float(scale)
+    kernel_scale = max(inv, 1.0) if antialias else 1.0
+    sample = (xp.arange(out_size) + 0.5) * inv - float(translation) * inv - 0.5
+    distance = xp.abs(sample[None, :] - xp.arange(in_size, dtype="float64")[:, None]) / kernel_scale
+    weights = kernel(distance)
+    total = weights.sum(axis=0, keepdims=True)
+    weights = xp.where(xp.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                       weights / xp.where(total != 0, total, 1.0), 0.0)
+    inside = (sample >= -0.5) & (sample <= in_size - 0.5)
+    return xp.where(inside[None, :], weights, 0.0)
+
+
+def _apply_weights(x, weights, axis):
+    """Contract ``axis`` of ``x`` with (in, out) ``weights`` (differentiable)."""
+    from brickwork.ops.numeric import tensordot
+    weights = weights.astype(_a._array(x).dtype)
+    moved = _a.moveaxis(x, axis, -1)
+    return _a.moveaxis(tensordot(moved, weights, axes=1), -1, axis)
 
 
 def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
@@ -538,25 +591,14 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
     scale = xp.asarray(data_of(scale), dtype="float64").reshape(-1)
     translation = xp.asarray(data_of(translation), dtype="float64").reshape(-1)
     for i, dim in enumerate(spatial_dims):
-        in_size = _a._array(x).shape[dim]
-        out_size = int(output_shape[dim])
-        inv = 1.0 / float(scale[i])
-        kernel_scale = max(inv, 1.0) if antialias else 1.0
-        sample = (xp.arange(out_size) + 0.5) * inv - float(translation[i]) * inv - 0.5
-        distance = xp.abs(sample[None, :] - xp.arange(in_size, dtype="float64")[:, None]) / kernel_scale
-        weights = kernel(distance)
-        total = weights.sum(axis=0, keepdims=True)
-        weights = xp.where(xp.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
-                           weights / xp.where(total != 0, total, 1.0), 0.0)
-        inside = (sample >= -0.5) & (sample <= in_size - 0.5)
-        weights = xp.where(inside[None, :], weights, 0.0).astype(dtype)
-        from brickwork.ops.numeric import tensordot
-        moved = _a.moveaxis(x, dim, -1)
-        x = _a.moveaxis(tensordot(moved, weights, axes=1), -1, dim)
+        weights = _resampling_weights(_a._array(x).shape[dim], int(output_shape[dim]),
+                                      float(scale[i]), float(translation[i]), kernel, antialias)
+        x = _apply_weights(x, weights, dim)
     return x
 
 
-__all__ = ["resize", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb",
+__all__ = ["resize", "crop_images", "pad_images", "rgb_to_grayscale",
+           "rgb_to_hsv", "hsv_to_rgb",
            "affine_transform", "map_coordinates", "gaussian_blur", "sobel_edges",
            "extract_patches", "ssim", "perspective_transform", "extract_patches_3d",
            "elastic_transform", "scale_and_translate"]

@@ -21,7 +21,7 @@ import zipfile
 import h5py
 
 from brickwork.saving import object_registration, safe_mode as safe_mode_lib
-from brickwork.saving import load_limits, state_walk, weights_store
+from brickwork.saving import assets, load_limits, state_walk, weights_store
 from brickwork.saving.atomic import atomic_write
 from brickwork.saving.errors import (ArchiveError, ConfigError, LoadError, LoadLimitError,
                                      WeightsFileError, as_config_error, loader_error_in)
@@ -74,6 +74,7 @@ def write_archive(model, fileobj):
         archive.writestr(METADATA_FILENAME, metadata_json)
         archive.writestr(CONFIG_FILENAME, config_json)
         archive.writestr(WEIGHTS_FILENAME, weights)
+        assets.write_assets(model, archive)
 
 
 def save_model(model, filepath):
@@ -289,11 +290,14 @@ def load_archive(fileobj, source, custom_objects=None, compile=True, safe_mode=T
         with open_archive(fileobj, source) as archive:
             config = _read_json(archive, CONFIG_FILENAME, source, archive_size)
             weights = _read_member(archive, WEIGHTS_FILENAME, source, archive_size)
+            asset_files = {name: _read_member(archive, name, source, archive_size)
+                           for name in assets.asset_members(archive)}
         with weights_store.open_h5_bytes(weights, label) as h5_file:
             store = weights_store.H5ReadStore(h5_file, label)
             budget.back_variables_with(store.stored_datasets())
             model = model_from_config_dict(config, custom_objects, compile, safe_mode, source)
             load_state_checked(model, store)
+        assets.load_assets(model, asset_files, source)
     return model
 
 

@@ -4,4 +4,6 @@ Numeric layers run through ``brickwork.ops`` (so they work in functional
 models and on every backend); string layers (lookups, hashing, text
 vectorization) run on NumPy host arrays, where Keras needs TensorFlow.
 """
-from brickwork.layers.preprocessing import image_preprocessing, normalization  # noqa: F401
+from brickwork.layers.preprocessing import (category_encoding, discretization,  # noqa: F401
+                                             hashing, image_preprocessing, index_lookup,
+                                             normalization, text_vectorization)
