@@ -354,3 +354,28 @@ def test_a_model_config_too_costly_to_parse_is_refused(tmp_path):
             brickwork.models.load_model(tmp_path / "big.h5")
     finally:
         brickwork.saving.set_max_load_bytes(previous)
+
+
+def test_a_trained_model_with_a_nested_model_round_trips(tmp_path, rng):
+    inner = brickwork.Sequential([brickwork.Input((4,)), layers.Dense(5, name="i1"),
+                                  layers.BatchNormalization(name="ibn")], name="inner")
+    inputs = brickwork.Input((4,))
+    model = brickwork.Model(inputs, layers.Dense(2, name="top")(inner(inputs)))
+    model.compile("adam", brickwork.losses.MeanSquaredError(), metrics=["mae"])
+    x = rng.normal(size=(8, 4)).astype("float32")
+    model.fit(x, rng.normal(size=(8, 2)), epochs=2, verbose=0)
+    with pytest.warns(UserWarning, match="legacy"):
+        model.save(tmp_path / "nested.h5")
+    with h5py.File(tmp_path / "nested.h5", "r") as f:
+        assert list(f["model_weights/inner"].attrs["weight_names"]) == [
+            "inner/i1/kernel", "inner/i1/bias", "inner/ibn/gamma", "inner/ibn/beta",
+            "inner/ibn/moving_mean", "inner/ibn/moving_variance"]
+        assert list(f["optimizer_weights"].attrs["weight_names"])[2] == \
+            "adam/inner_i1_kernel_momentum"
+    again = brickwork.models.load_model(tmp_path / "nested.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    for a, b in zip(model.optimizer.variables, again.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    compiled = again.get_compile_config()
+    assert compiled["loss"]["class_name"] == "MeanSquaredError"
+    assert compiled["metrics"] == ["mae"]
