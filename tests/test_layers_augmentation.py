@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import brickwork as keras
-from brickwork import layers, ops
+from brickwork import layers
 
 HERE = pathlib.Path(__file__).parent / "fixtures"
 FIXTURE = json.loads((HERE / "keras_augmentation.json").read_text())
@@ -327,3 +327,34 @@ def test_every_augmentation_name_is_exported_and_registered():
     for name in ALL_LAYERS:
         assert BUILTIN_MODULES["keras.layers"][name] is getattr(layers, name)
     assert {key.split("/")[0].split("+")[0] for key in FIXTURE["configs"]} == set(ALL_LAYERS)
+
+
+def test_keras_written_model_loads_predicts_and_saves_back(tmp_path):
+    model = keras.models.load_model(HERE / "keras_augmentation_model.keras")
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "RandomFlip", "RandomRotation", "RandAugment", "MixUp", "Pipeline", "Conv2D"]
+    x = ARRAYS["model/x"]
+    np.testing.assert_allclose(model.predict(x, verbose=0), ARRAYS["model/y"], rtol=1e-5,
+                               atol=1e-3)
+    model.save(tmp_path / "again.keras")
+    again = keras.models.load_model(tmp_path / "again.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), ARRAYS["model/y"], rtol=1e-5,
+                               atol=1e-3)
+    assert again.layers[4].layers[0].get_config() == model.layers[4].layers[0].get_config()
+
+
+def test_segmentation_masks_move_with_images_and_keep_their_classes():
+    x = images((2, 8, 8, 3))
+    masks = np.random.default_rng(1).integers(0, 3, (2, 8, 8, 1)).astype("float32")
+    labels = np.eye(2, dtype="float32")
+    for layer in (layers.RandomRotation(0.3, seed=1), layers.RandomZoom(0.3, seed=1),
+                  layers.RandomFlip(seed=1), layers.RandomShear(0.3, 0.3, seed=1)):
+        out = layer({"images": x, "labels": labels, "segmentation_masks": masks})
+        assert set(np.unique(np.asarray(out["segmentation_masks"]))) <= {0.0, 1.0, 2.0}
+        np.testing.assert_array_equal(np.asarray(out["labels"]), labels)
+    flip = layers.RandomFlip("horizontal", seed=3)
+    out = flip({"images": x, "segmentation_masks": masks})
+    moved = np.asarray(out["images"])
+    flipped = np.all(moved == x[:, :, ::-1], axis=(1, 2, 3))
+    np.testing.assert_array_equal(np.asarray(out["segmentation_masks"]),
+                                  np.where(flipped[:, None, None, None], masks[:, :, ::-1], masks))

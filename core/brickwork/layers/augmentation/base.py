@@ -249,9 +249,9 @@ class BaseImagePreprocessingLayer(Layer):
                                              ops.convert_to_tensor(data["labels"]),
                                              transformation, training, single)
         if "segmentation_masks" in data:
-            data["segmentation_masks"] = self._per_image(
-                self.transform_segmentation_masks, ops.convert_to_tensor(data["segmentation_masks"]),
-                transformation, training, single)
+            masks = ops.convert_to_tensor(data["segmentation_masks"])
+            data["segmentation_masks"] = self._per_image(self.transform_segmentation_masks, masks,
+                                                         transformation, training, single)
         return data
 
     def compute_output_shape(self, input_shape):
