@@ -194,7 +194,7 @@ class _Plan:
                 f"`skip_mismatch=True` to load the weights that fit and skip the rest.")
         if self.skipped:
             warnings.warn(f"Skipped loading some weights from {self.source}:\n  "
-                          + "\n  ".join(self.skipped), stacklevel=4)
+                          + "\n  ".join(self.skipped), stacklevel=5)
         for variable, value in self.assignments:
             variable.assign(value)
 
@@ -256,7 +256,7 @@ def plan_by_name(model, group, source, skip_mismatch=False):
             continue
         stored = _stored_layer(group, name, source)
         for layer in targets:
-            owner = f"layer #{k} {layer.name!r}"
+            owner = f"layer {layer.name!r} (#{k} in the file)"
             variables = legacy_weights(layer)
             if len(variables) != len(stored):
                 plan.count_mismatch(owner, len(variables), len(stored), skippable=True)
@@ -344,7 +344,7 @@ def _load_optimizer_weights(optimizer, h5_file, source):
         warnings.warn(f"The optimizer state saved in {source} ({len(stored)} variables) does "
                       f"not fit the {type(optimizer).__name__} optimizer ({len(variables)} "
                       f"variables). The model starts with a freshly initialized optimizer.",
-                      stacklevel=4)
+                      stacklevel=5)
         return
     for variable, (_, value) in zip(variables, stored):
         variable.assign(value)
