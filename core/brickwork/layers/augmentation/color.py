@@ -312,15 +312,14 @@ class RandomColorJitter(_ColorLayer):
         self.contrast_factor = contrast_factor
         self.saturation_factor = saturation_factor
         self.hue_factor = hue_factor
-        shared = {"value_range": value_range, "seed": seed}
+        shared = {"value_range": value_range, "seed": seed, "data_format": self.data_format}
         self.random_brightness = None if brightness_factor is None else RandomBrightness(
             brightness_factor, **shared)
         self.random_contrast = None if contrast_factor is None else RandomContrast(
             contrast_factor, **shared)
         self.random_saturation = None if saturation_factor is None else RandomSaturation(
-            saturation_factor, data_format=data_format, **shared)
-        self.random_hue = None if hue_factor is None else RandomHue(
-            hue_factor, data_format=data_format, **shared)
+            saturation_factor, **shared)
+        self.random_hue = None if hue_factor is None else RandomHue(hue_factor, **shared)
 
     def _steps(self):
         return [layer for layer in (self.random_brightness, self.random_contrast,
