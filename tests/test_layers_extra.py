@@ -42,7 +42,7 @@ def make_call(name, case):
     masks = [ARRAYS.get(f"{name}/mask/{i}") for i in range(case["n_masks"])]
     kwargs = dict(case["call_kwargs"])
     if case["n_masks"]:
-        kwargs["mask"] = masks
+        kwargs["mask"] = masks[0] if case["single_mask"] else masks
 
     def call(layer, *inputs):
         return layer(list(inputs), **kwargs) if case["as_list"] else layer(*inputs, **kwargs)
@@ -197,3 +197,42 @@ def test_parameters_are_keras_parameters(name):
     got = [[p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
            for p in signature.parameters.values() if p.name != "self"]
     assert got == [[n, kind, None if d is None else str(d)] for n, kind, d in want]
+
+
+def test_conv_lstm_stateful_carries_states_across_calls():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 6, 5, 2)).astype("float32")
+    whole = keras.layers.ConvLSTM1D(3, 3, padding="same", return_sequences=True, seed=1)
+    stateful = keras.layers.ConvLSTM1D(3, 3, padding="same", return_sequences=True,
+                                       stateful=True)
+    inp = keras.Input(batch_shape=(2, None, 5, 2))
+    keras.Model(inp, stateful(inp))
+    full = ops.convert_to_numpy(whole(x))
+    stateful.set_weights(whole.get_weights())
+    halves = [ops.convert_to_numpy(stateful(x[:, :3])), ops.convert_to_numpy(stateful(x[:, 3:]))]
+    assert_allclose(np.concatenate(halves, axis=1), full, rtol=1e-5, atol=1e-6)
+    stateful.reset_state()
+    assert_allclose(ops.convert_to_numpy(stateful(x[:, :3])), full[:, :3], rtol=1e-5, atol=1e-6)
+
+
+def test_conv_lstm_dropout_applies_in_training_only_and_trains():
+    x = np.random.default_rng(4).normal(size=(2, 3, 4, 4, 2)).astype("float32")
+    layer = keras.layers.ConvLSTM2D(2, 3, dropout=0.5, recurrent_dropout=0.5, seed=2)
+    inference = ops.convert_to_numpy(layer(x))
+    assert_allclose(ops.convert_to_numpy(layer(x, training=False)), inference)
+    source = Variable(x)
+    with GradientTape() as tape:
+        loss = ops.sum(ops.square(layer(source, training=True)))
+    grads = tape.gradient(loss, [source] + list(layer.trainable_weights))
+    assert all(g is not None and np.isfinite(ops.convert_to_numpy(g)).all() for g in grads)
+    assert not np.allclose(ops.convert_to_numpy(layer(x, training=True)), inference)
+
+
+def test_reversible_embedding_masks_ids_not_vectors():
+    layer = keras.layers.ReversibleEmbedding(5, 3, mask_zero=True)
+    ids = np.array([[1, 0, 2]])
+    assert ops.convert_to_numpy(layer.compute_mask(ids)).tolist() == [[True, False, True]]
+    assert layer.compute_mask(np.ones((1, 3, 3), "float32")) is None
+    inp = keras.Input((3,), dtype="int32")
+    logits = layer(layer(inp), reverse=True)
+    assert tuple(logits.shape) == (None, 3, 5)
