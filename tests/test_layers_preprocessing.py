@@ -134,3 +134,151 @@ def test_rescaling_symbolic_and_dtype():
     out = model.predict(np.full((1, 2, 2, 3), 255, "uint8"), verbose=0)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, 1.0)
+
+
+# -- string layers -------------------------------------------------------------------
+
+STRINGS = _load("strings.json")
+STRING_CASES = sorted(k for k in STRINGS if k != "archives")
+
+
+def _build_string(name):
+    spec = STRINGS[name]
+    kwargs = dict(spec["kwargs"])
+    if isinstance(kwargs.get("ngrams"), list):
+        kwargs["ngrams"] = tuple(kwargs["ngrams"])
+    if spec["vocab_file"]:
+        kwargs["vocabulary"] = os.path.join(HERE, spec["vocab_file"])
+    layer = getattr(layers, spec["class"])(**kwargs)
+    if spec["adapt"] is not None:
+        layer.adapt(spec["adapt"])
+    if spec["batches"] is not None:
+        layer.adapt(np.array(batch) for batch in spec["batches"])
+    return spec, layer
+
+
+def _call_string(spec, layer):
+    if spec["tuple_input"]:
+        return layer(tuple(np.array(v) for v in spec["in"]))
+    return layer(np.array(spec["in"]))
+
+
+@pytest.mark.parametrize("name", STRING_CASES)
+def test_string_layer_matches_keras(name):
+    spec, layer = _build_string(name)
+    out = _call_string(spec, layer)
+    out = np.asarray(out) if spec["out_dtype"] == "string" else keras.ops.convert_to_numpy(out)
+    expected = np.array(spec["out"], dtype=object if spec["out_dtype"] == "string" else None)
+    assert out.shape == expected.shape
+    if spec["out_dtype"] == "string":
+        assert out.tolist() == expected.tolist()
+    else:
+        assert str(out.dtype) == spec["out_dtype"]
+        np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    if "vocabulary" in spec:
+        assert layer.get_vocabulary() == spec["vocabulary"]
+    config, expected_config = _config(layer.get_config()), _config(spec["config"])
+    if spec["vocab_file"]:  # a file vocabulary is not in the config
+        assert config.get("vocabulary") is None
+    assert config == expected_config
+
+
+@pytest.mark.parametrize("name", STRING_CASES)
+def test_string_config_round_trip(name):
+    spec, layer = _build_string(name)
+    config = _json_roundtrip(layer.get_config())
+    clone = type(layer).from_config(config)
+    clone_config, config = _config(clone.get_config()), _config(config)
+    if spec["class"] == "TextVectorization" and (spec["adapt"] or spec["batches"]
+                                                 or spec["vocab_file"]):
+        # As in Keras: a learned or file vocabulary travels in the assets, not the config.
+        clone_config.pop("vocabulary_size"), config.pop("vocabulary_size")
+    assert clone_config == config
+
+
+@pytest.mark.parametrize("model_name", ["text_model", "sequence_model"])
+def test_keras_written_string_models_load_predict_and_resave(model_name, tmp_path):
+    case = STRINGS["archives"][model_name]
+    model = keras.models.load_model(os.path.join(HERE, f"{model_name}.keras"))
+    probe = case["in"]
+    if isinstance(probe, dict):
+        probe = [np.array(probe["text"]), np.array(probe["colour"]),
+                 np.array(probe["number"], "float32")]
+    else:
+        probe = np.array(probe)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(probe)), case["out"],
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(probe, verbose=0), case["out"], rtol=1e-5,
+                               atol=1e-6)
+    model.save(tmp_path / "again.keras")
+    import zipfile
+    names = zipfile.ZipFile(tmp_path / "again.keras").namelist()
+    assert "assets/layers/text_vectorization/vocabulary.txt" in names
+    again = keras.models.load_model(tmp_path / "again.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again(probe)), case["out"],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_lookup_save_and_load_round_trip(tmp_path):
+    inputs = keras.Input((), dtype="string")
+    lookup = layers.StringLookup(output_mode="tf_idf")
+    lookup.adapt([["a", "b", "a"], ["c", "a", "d"]])
+    model = keras.Model(inputs, lookup(inputs))
+    probe = np.array(["a", "d", "zz"])
+    expected = keras.ops.convert_to_numpy(model(probe))
+    model.save(tmp_path / "lookup.keras")
+    loaded = keras.models.load_model(tmp_path / "lookup.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(probe)), expected)
+    assert loaded.layers[1].get_vocabulary() == lookup.get_vocabulary()
+
+
+# -- hashes ----------------------------------------------------------------------------
+
+
+def test_fingerprint64_and_siphash_known_values():
+    from brickwork.layers.preprocessing.string_hashing import fingerprint64, siphash24
+    # FarmHash Fingerprint64 and SipHash-2-4 (reference vectors of their authors).
+    assert fingerprint64(b"hello") == 13009744463427800296
+    key = (int.from_bytes(bytes(range(8)), "little"), int.from_bytes(bytes(range(8, 16)),
+                                                                      "little"))
+    assert siphash24(key, b"") == 0x726FDB47DD0E0E31
+    assert siphash24(key, bytes(range(15))) == 0xA129CA6149BE45E5
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+
+def test_preprocessing_bad_input_errors():
+    with pytest.raises(ValueError, match="interpolation"):
+        layers.Resizing(2, 2, interpolation="cubic")
+    with pytest.raises(ValueError, match="only one of"):
+        layers.Resizing(2, 2, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)
+    with pytest.raises(ValueError, match="rank 3"):
+        layers.Resizing(2, 2)(np.zeros((2, 2), "float32"))
+    with pytest.raises(ValueError, match="num_bins"):
+        layers.Discretization()
+    with pytest.raises(ValueError, match="not both"):
+        layers.Discretization(bin_boundaries=[0.0], num_bins=3)
+    with pytest.raises(ValueError, match="num_tokens"):
+        layers.CategoryEncoding()
+    with pytest.raises(ValueError, match="num_bins"):
+        layers.Hashing(num_bins=0)
+    with pytest.raises(ValueError, match="at least two"):
+        layers.HashedCrossing(num_bins=3)((np.array(["a"]),))
+    with pytest.raises(ValueError, match="repeats"):
+        layers.StringLookup(vocabulary=["a", "a"])
+    with pytest.raises(ValueError, match="num_oov_indices=0"):
+        layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["b"]))
+    with pytest.raises(ValueError, match="invert"):
+        layers.StringLookup(invert=True, output_mode="one_hot")
+    with pytest.raises(RuntimeError, match="set the vocabulary"):
+        layers.StringLookup(output_mode="multi_hot")(np.array([["a"]]))
+    from brickwork.saving import safe_mode
+    with safe_mode.SafeModeScope(True), pytest.raises(ValueError, match="safe mode"):
+        layers.StringLookup(vocabulary=os.path.join(HERE, "vocabulary_file.txt"))
+    with pytest.raises(ValueError, match="output_sequence_length"):
+        layers.TextVectorization(output_mode="count", output_sequence_length=3)
+    with pytest.raises(ValueError, match="last dimension of 1"):
+        layers.TextVectorization(vocabulary=["a"])(np.array([["a b", "c"]]))
+    with pytest.raises(ValueError, match="sparse"):
+        layers.TextVectorization(sparse=True)
