@@ -236,3 +236,11 @@ def test_reversible_embedding_masks_ids_not_vectors():
     inp = keras.Input((3,), dtype="int32")
     logits = layer(layer(inp), reverse=True)
     assert tuple(logits.shape) == (None, 3, 5)
+
+
+@pytest.mark.parametrize("length", [400, 415, 63])
+def test_mel_spectrogram_output_shape_is_the_output_shape(length):
+    layer = keras.layers.MelSpectrogram(fft_length=64, sequence_stride=16, num_mel_bins=6)
+    x = np.random.default_rng(5).normal(size=(2, length)).astype("float32")
+    assert tuple(ops.shape(layer(x))) == layer.compute_output_shape((2, length))
+    assert tuple(layer(keras.Input((length,))).shape) == (None, 6, 1 + length // 16)

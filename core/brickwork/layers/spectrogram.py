@@ -301,8 +301,12 @@ class MelSpectrogram(Layer):
 
     def compute_output_shape(self, input_shape):
         def frames(length):
-            return None if length is None else \
-                (length + self.sequence_stride + 1) // self.sequence_stride
+            # The frames ops.stft makes of the centred (reflect-padded) signal; Keras's
+            # formula, (length + stride + 1) // stride, is one too many for some lengths.
+            if length is None:
+                return None
+            padded = length + 2 * (self.fft_length // 2)
+            return 1 + (padded - self.fft_length) // self.sequence_stride
         if len(input_shape) == 1:
             return (self.num_mel_bins, frames(input_shape[0]))
         return (input_shape[0], self.num_mel_bins, frames(input_shape[1]))
