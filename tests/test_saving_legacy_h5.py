@@ -22,7 +22,7 @@ from brickwork.saving import LoadError
 HERE = os.path.join(os.path.dirname(__file__), "fixtures", "keras_legacy_h5")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
 MODELS = ["k3_sequential_mlp", "k3_functional_cnn", "k3_recurrent", "tf2_functional_mlp",
-          "tf2_sequential_rnn"]
+          "tf2_sequential_rnn", "tf2_sequential_cnn"]
 
 
 def fixture(name):
@@ -67,6 +67,18 @@ def test_tf2_model_compiles_and_reports_the_optimizer_state_it_cannot_use():
     assert model.get_layer("batch_normalization").axis in (-1, 1)
     unc = load_quietly(fixture("tf2_functional_mlp.h5"), compile=False)
     assert getattr(unc, "optimizer", None) is None
+
+
+def test_tf2_loss_object_wrapped_metric_and_new_optimizer_compile():
+    model = load_quietly(fixture("tf2_sequential_cnn.h5"))
+    compiled = model.get_compile_config()
+    assert compiled["optimizer"]["class_name"] == "Adam"
+    assert compiled["optimizer"]["config"]["learning_rate"] == pytest.approx(0.002)
+    assert compiled["loss"]["config"]["reduction"] == "sum_over_batch_size"
+    assert compiled["metrics"] == ["accuracy"]
+    x = EXPECTED["tf2_sequential_cnn/x"]
+    history = model.fit(x, np.eye(4, dtype="float32")[[0, 1]], epochs=1, verbose=0)
+    assert "accuracy" in history.history
 
 
 def test_uncompiled_file_warns_that_it_was_not_compiled():

@@ -158,7 +158,10 @@ def compile_config_from_training_config(training_config):
     config["optimizer"] = _convert_optimizer(copy.deepcopy(optimizer))
     config["loss"] = _convert_losses(config.get("loss"))
     for key in ("metrics", "weighted_metrics"):
-        config[key] = _convert_metrics(config.get(key))
+        metrics = _convert_metrics(config.get(key))
+        if isinstance(metrics, list) and len(metrics) == 1 and isinstance(metrics[0], list):
+            metrics = metrics[0]  # tf.keras 2 lists them per output, even for one output
+        config[key] = metrics
     return config
 
 
