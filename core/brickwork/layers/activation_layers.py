@@ -39,8 +39,31 @@ def leaky_relu(x, negative_slope):
 
 @keras_export("keras.layers.ReLU")
 class ReLU(_ElementwiseActivation):
-    """``f(x) = min(x, max_value)`` for ``x >= threshold``, else
-    ``negative_slope * (x - threshold)`` (Keras' ``activations.relu``)."""
+    """Rectified linear unit activation, with an optional cap, slope and threshold.
+
+    Computes ``min(x, max_value)`` where ``x >= threshold`` and
+    ``negative_slope * (x - threshold)`` elsewhere, the same function as
+    ``activations.relu``. With the defaults this is plain ``max(x, 0)``.
+
+    Args:
+        max_value: non-negative float, the largest output value; None (the
+            default) leaves the output unbounded.
+        negative_slope: non-negative float, the slope below the threshold.
+            Default 0.
+        threshold: non-negative float, inputs below it are scaled by
+            ``negative_slope`` (or zeroed). Default 0.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. The input's mask is passed on unchanged.
+
+    Example:
+
+    >>> layers.ReLU(max_value=6.0)(np.array([-2.0, 3.0, 8.0]))
+    array([0., 3., 6.], dtype=float32)
+    """
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -78,7 +101,24 @@ class ReLU(_ElementwiseActivation):
 
 @keras_export("keras.layers.LeakyReLU")
 class LeakyReLU(_ElementwiseActivation):
-    """``x`` for ``x >= 0``, else ``negative_slope * x``."""
+    """Leaky rectified linear unit: ``x`` where ``x >= 0``, ``negative_slope * x``
+    elsewhere.
+
+    Args:
+        negative_slope: non-negative float, the slope for negative inputs.
+            Default 0.3. (The older name ``alpha`` is accepted with a warning.)
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. The input's mask is passed on unchanged.
+
+    Example:
+
+    >>> layers.LeakyReLU(negative_slope=0.5)(np.array([-2.0, 3.0]))
+    array([-1.,  3.], dtype=float32)
+    """
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -99,7 +139,24 @@ class LeakyReLU(_ElementwiseActivation):
 
 @keras_export("keras.layers.ELU")
 class ELU(_ElementwiseActivation):
-    """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    """Exponential linear unit: ``x`` where ``x > 0``, ``alpha * (exp(x) - 1)``
+    elsewhere.
+
+    Args:
+        alpha: float, the scale of the negative branch (its limit as ``x``
+            goes to minus infinity is ``-alpha``). Default 1.0.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. The input's mask is passed on unchanged.
+
+    Example:
+
+    >>> layers.ELU()(np.array([-1.0, 2.0])).round(4)
+    array([-0.6321,  2.    ], dtype=float32)
+    """
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -119,9 +176,36 @@ class ELU(_ElementwiseActivation):
 
 @keras_export("keras.layers.PReLU")
 class PReLU(Layer):
-    """Leaky ReLU with a learned slope per input element: ``max(x, 0) +
-    alpha * min(x, 0)``; weight ``alpha`` of shape ``input_shape[1:]``, with
-    ``shared_axes`` (1-based, batch excluded) reduced to size 1."""
+    """Parametric ReLU: a leaky ReLU whose negative slope is learned.
+
+    Computes ``max(x, 0) + alpha * min(x, 0)``. The weight ``alpha`` has
+    shape ``input_shape[1:]``, except that the axes in ``shared_axes`` have
+    size 1, so one slope serves the whole axis.
+
+    Args:
+        alpha_initializer: initializer of ``alpha``. Default ``"zeros"`` (the
+            layer starts as a plain ReLU).
+        alpha_regularizer: optional regularizer of ``alpha``.
+        alpha_constraint: optional constraint on ``alpha``.
+        shared_axes: int or list of ints, axes (counted from 1; the batch axis
+            is always shared) along which the slope is shared. For example,
+            ``shared_axes=[1, 2]`` on images gives one slope per channel.
+            Default None (one slope per element).
+
+    Input shape:
+        Any shape with at least 2 axes; the non-shared axes must be known.
+
+    Output shape:
+        The input's shape. The input's mask is passed on unchanged.
+
+    Example:
+
+    >>> layer = layers.PReLU(shared_axes=[1, 2])
+    >>> layer(np.ones((2, 8, 8, 3))).shape
+    (2, 8, 8, 3)
+    >>> tuple(layer.alpha.shape)
+    (1, 1, 3)
+    """
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
@@ -208,8 +292,32 @@ def masked_softmax(x, mask, axes):
 
 @keras_export("keras.layers.Softmax")
 class Softmax(_ElementwiseActivation):
-    """Softmax over ``axis`` (an int or a tuple of ints); ``mask`` positions
-    that are False get probability 0."""
+    """Softmax activation over one or more axes.
+
+    Where a ``mask`` is passed to the call (True = keep), the masked-out
+    entries get probability 0 and the rest are normalized among themselves.
+
+    Args:
+        axis: int or tuple of ints, the axes the probabilities sum to 1 over.
+            Default -1.
+
+    Call arguments:
+        inputs: the logits.
+        mask: optional boolean tensor broadcastable to ``inputs``.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape.
+
+    Example:
+
+    >>> layers.Softmax()(np.array([[1.0, 1.0, 1.0, 1.0]]))
+    array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
+    >>> layers.Softmax()(np.array([[1.0, 1.0]]), mask=np.array([[True, False]]))
+    array([[1., 0.]], dtype=float32)
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
