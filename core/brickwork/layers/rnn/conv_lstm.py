@@ -114,11 +114,12 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
             if self.unit_forget_bias:
                 filters, base, ones = self.filters, self.bias_initializer, initializers.get("ones")
 
-                def bias_initializer(shape, dtype=None):
+                def forget_gate_ones(shape, dtype=None):
                     # [i: bias_initializer, f: ones, c and o: bias_initializer]
                     return ops.concatenate([base((filters,), dtype=dtype),
                                             ones((filters,), dtype=dtype),
                                             base((2 * filters,), dtype=dtype)])
+                bias_initializer = forget_gate_ones
             self.bias = self.add_weight(shape=(4 * self.filters,), name="bias",
                                         initializer=bias_initializer,
                                         regularizer=self.bias_regularizer,
