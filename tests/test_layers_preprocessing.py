@@ -282,3 +282,42 @@ def test_preprocessing_bad_input_errors():
         layers.TextVectorization(vocabulary=["a"])(np.array([["a b", "c"]]))
     with pytest.raises(ValueError, match="sparse"):
         layers.TextVectorization(sparse=True)
+
+
+# -- resizing: gradients and graphs ----------------------------------------------------
+
+
+@pytest.mark.parametrize("interpolation,antialias", [("bilinear", True), ("bicubic", False),
+                                                     ("lanczos3", True), ("area", False)])
+def test_resize_gradient_matches_finite_differences(interpolation, antialias):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1, 5, 6, 2))
+    probe = rng.normal(size=(1, 3, 4, 2))
+
+    def loss(value):
+        out = keras.ops.image.resize(value, (3, 4), interpolation=interpolation,
+                                     antialias=antialias)
+        return keras.ops.sum(keras.ops.multiply(out, probe))
+
+    source = keras.Variable(x, dtype="float64")
+    with keras.GradientTape() as tape:
+        value = loss(source)
+    grad = keras.ops.convert_to_numpy(tape.gradient(value, [source])[0])
+    numeric = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = 1e-6
+        numeric[index] = (float(loss(x + step)) - float(loss(x - step))) / 2e-6
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_image_layers_in_a_functional_model():
+    inputs = keras.Input((9, 7, 3))
+    resized = layers.Resizing(5, 4, interpolation="lanczos3")(inputs)
+    cropped = layers.CenterCrop(3, 3)(resized)
+    model = keras.Model(inputs, cropped)
+    assert tuple(cropped.shape) == (None, 3, 3, 3)
+    x = np.random.default_rng(0).normal(size=(2, 9, 7, 3)).astype("float32")
+    direct = layers.CenterCrop(3, 3)(layers.Resizing(5, 4, interpolation="lanczos3")(x))
+    np.testing.assert_allclose(model.predict(x, verbose=0), keras.ops.convert_to_numpy(direct),
+                               rtol=1e-6)
