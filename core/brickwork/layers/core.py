@@ -14,7 +14,44 @@ from brickwork.symbolic import KerasTensor, Node
 
 @keras_export("keras.layers.InputLayer")
 class InputLayer(Layer):
-    """The entry point of a functional model: produces one symbolic tensor."""
+    """The entry point of a functional model: holds one symbolic input tensor.
+
+    Most code calls ``keras.Input(shape=...)``, which builds an
+    ``InputLayer`` and returns its tensor; ``Sequential`` models also accept
+    an ``InputLayer`` as their first layer.
+
+    Args:
+        shape: tuple of ints or None, the shape of one sample (without the
+            batch axis). None entries are sizes left open.
+        sparse: whether the input is sparse. Stored in the config; brickwork
+            feeds dense arrays.
+        ragged: must be falsy; ragged tensors (TensorFlow-only in Keras) are
+            refused with a ValueError.
+        batch_shape: the full shape, batch axis included, as an alternative
+            to ``shape`` plus ``batch_size`` (pass one or the other).
+        input_tensor: an existing symbolic tensor to wrap instead of
+            creating a new one.
+        optional: whether the input may be None when the model is called.
+            Default False.
+
+    Also takes ``batch_size`` (the fixed batch size, default None) and
+    ``dtype`` (the input's dtype, default the float policy's).
+
+    Input shape:
+        None; the layer has no inputs.
+
+    Output shape:
+        ``(batch_size,) + shape``, or ``batch_shape``.
+
+    Example:
+
+    >>> layer = layers.InputLayer(shape=(4,))
+    >>> layer.batch_shape
+    (None, 4)
+    >>> model = keras.Sequential([layer, layers.Dense(2)])
+    >>> model(np.ones((3, 4))).shape
+    (3, 2)
+    """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
@@ -85,7 +122,45 @@ def apply_activation(activation, x):
 
 @keras_export("keras.layers.Dense")
 class Dense(Layer):
-    """``activation(inputs @ kernel + bias)``; kernel ``(in, units)``, bias ``(units,)``."""
+    """Densely connected layer: ``activation(inputs @ kernel + bias)``.
+
+    The kernel has shape ``(input_dim, units)`` and the bias ``(units,)``.
+    Inputs of rank above 2 are multiplied along their last axis, so a
+    ``(batch, steps, features)`` input gives ``(batch, steps, units)``.
+    Masks pass through.
+
+    Args:
+        units: positive int, the size of the output's last axis.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+        lora_rank: accepted for Keras compatibility; brickwork has no LoRA
+            and ignores it.
+        lora_alpha: accepted for Keras compatibility and ignored.
+        quantization_config: must be None; quantization is not supported.
+
+    Input shape:
+        ``(batch, ..., input_dim)``, at least 2 axes.
+
+    Output shape:
+        ``(batch, ..., units)``.
+
+    Example:
+
+    >>> x = np.ones((2, 4))
+    >>> layers.Dense(3, activation="relu")(x).shape
+    (2, 3)
+    >>> layers.Dense(3)(np.ones((2, 5, 4))).shape
+    (2, 5, 3)
+    """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -171,7 +246,23 @@ def _serialize_or_none(obj):
 
 @keras_export("keras.layers.Activation")
 class Activation(Layer):
-    """Applies an activation function to its input."""
+    """Applies an activation function to its input.
+
+    Args:
+        activation: an activation function, or the name of one (such as
+            ``"relu"``, ``"softmax"`` or ``"gelu"``).
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layers.Activation("relu")(np.array([-1.0, 2.0]))
+    array([0., 2.], dtype=float32)
+    """
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

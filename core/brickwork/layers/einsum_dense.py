@@ -111,11 +111,51 @@ def kernel_initializer_for(initializer, kernel_shape, input_axes, output_axes):
 
 @keras_export("keras.layers.EinsumDense")
 class EinsumDense(Layer):
-    """``activation(einsum(equation, inputs, kernel) + bias)``.
+    """A dense layer written as an einsum: ``activation(einsum(equation, inputs,
+    kernel) + bias)``.
 
-    ``output_shape`` is the output's shape without the batch axis (None for
-    sizes taken from the input); ``bias_axes`` names the output letters the
-    bias spans.
+    The equation names the input's axes, the kernel's axes and the output's
+    axes, as ``"ab,bc->ac"`` for an ordinary ``Dense``. The kernel's shape is
+    worked out from the input's shape and ``output_shape`` when the layer is
+    built. Masks pass through.
+
+    Args:
+        equation: str, an einsum equation ``"<input>,<kernel>-><output>"``
+            of one input and one kernel; ``...`` may stand for leading axes.
+        output_shape: int or tuple, the output's shape without the batch axis;
+            None entries take their size from the input.
+        activation: activation function or its name; None (the default) is
+            linear.
+        bias_axes: str or None, the output letters the bias spans (for
+            example ``"c"`` for a bias of shape ``(c,)``); None (the default)
+            means no bias.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"`` (fans computed from the contracted and the
+            output axes).
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+        lora_rank: must be None or 0; LoRA is not supported (ValueError).
+        lora_alpha: accepted for Keras compatibility; unused without LoRA.
+        gptq_unpacked_column_size: accepted for Keras compatibility and
+            ignored (no GPTQ quantization).
+        quantization_config: must be None; quantization is not supported.
+
+    Input shape:
+        A tensor whose rank matches the input term of ``equation``.
+
+    Output shape:
+        ``(batch,) + output_shape`` (as given by the output term).
+
+    Example:
+
+    >>> layer = layers.EinsumDense("abc,cd->abd", output_shape=(None, 8), bias_axes="d")
+    >>> layer(np.ones((2, 5, 4))).shape
+    (2, 5, 8)
+    >>> tuple(layer.kernel.shape), tuple(layer.bias.shape)
+    ((4, 8), (8,))
     """
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
