@@ -247,7 +247,59 @@ class BaseConv(_BaseConvolution):
 
 @keras_export("keras.layers.Conv1D", "keras.layers.Convolution1D")
 class Conv1D(BaseConv):
-    """1-D convolution over ``(batch, steps, channels)``; padding may be 'causal'."""
+    """1D convolution layer (a temporal convolution over sequences).
+
+    Slides ``filters`` kernels of shape ``(kernel_size, channels // groups)``
+    along the steps axis (a cross-correlation), adds a bias and applies the
+    activation. Weights: ``kernel`` ``(kernel_size, channels // groups,
+    filters)`` and ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 1 int, the size of the convolution window.
+        strides: int or tuple of 1 int, the step of the window. Default 1.
+            Strides above 1 cannot be combined with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (no padding, the default), ``"same"`` (pad so the
+            output has ``ceil(steps / strides)`` steps) or ``"causal"`` (pad on
+            the left only, so output step ``t`` sees no input after ``t``).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 1 int, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        groups: positive int dividing both the input channels and ``filters``;
+            the channels are split into this many groups, each convolved
+            separately. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, steps, channels)`` with ``channels_last``, or
+        ``(batch, channels, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_steps)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> x = np.ones((4, 10, 3))
+    >>> layers.Conv1D(8, 3, activation="relu")(x).shape
+    (4, 8, 8)
+    >>> layers.Conv1D(8, 3, padding="causal", dilation_rate=2)(x).shape
+    (4, 10, 8)
+    """
 
     allow_causal = True
 
@@ -261,7 +313,58 @@ class Conv1D(BaseConv):
 
 @keras_export("keras.layers.Conv2D", "keras.layers.Convolution2D")
 class Conv2D(BaseConv):
-    """2-D convolution over ``(batch, height, width, channels)``."""
+    """2D convolution layer (a spatial convolution over images).
+
+    Slides ``filters`` kernels over the rows and columns of the input (a
+    cross-correlation), adds a bias and applies the activation. Weights:
+    ``kernel`` ``(kernel_rows, kernel_cols, channels // groups, filters)``
+    and ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 2 ints, the size of the convolution window.
+        strides: int or tuple of 2 ints, the step of the window. Default 1.
+            Strides above 1 cannot be combined with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad evenly
+            so that the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 2 ints, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        groups: positive int dividing both the input channels and ``filters``;
+            the channels are split into this many groups, each convolved
+            separately. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_rows, new_cols, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_rows, new_cols)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> x = np.ones((2, 28, 28, 3))
+    >>> layers.Conv2D(16, 3, activation="relu")(x).shape
+    (2, 26, 26, 16)
+    >>> layers.Conv2D(16, 3, strides=2, padding="same")(x).shape
+    (2, 14, 14, 16)
+    """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
@@ -273,7 +376,56 @@ class Conv2D(BaseConv):
 
 @keras_export("keras.layers.Conv3D", "keras.layers.Convolution3D")
 class Conv3D(BaseConv):
-    """3-D convolution over ``(batch, depth, height, width, channels)``."""
+    """3D convolution layer (a convolution over volumes, such as video or scans).
+
+    Slides ``filters`` kernels over the three spatial axes of the input (a
+    cross-correlation), adds a bias and applies the activation. Weights:
+    ``kernel`` ``(*kernel_size, channels // groups, filters)`` and ``bias``
+    ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 3 ints, the size of the convolution window.
+        strides: int or tuple of 3 ints, the step of the window. Default 1.
+            Strides above 1 cannot be combined with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad evenly
+            so that the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 3 ints, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        groups: positive int dividing both the input channels and ``filters``;
+            the channels are split into this many groups, each convolved
+            separately. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_dim1, new_dim2, new_dim3, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_dim1, new_dim2, new_dim3)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> x = np.ones((2, 8, 8, 8, 1))
+    >>> layers.Conv3D(4, 3)(x).shape
+    (2, 6, 6, 6, 4)
+    """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
@@ -364,7 +516,56 @@ class BaseConvTranspose(_BaseConvolution):
 
 @keras_export("keras.layers.Conv1DTranspose", "keras.layers.Convolution1DTranspose")
 class Conv1DTranspose(BaseConvTranspose):
-    """1-D transposed convolution (sometimes called deconvolution)."""
+    """1D transposed convolution layer (sometimes called deconvolution).
+
+    The gradient of a 1D convolution with respect to its input, used to
+    upsample feature maps: each input position spreads a kernel-sized patch
+    over the output. Weights: ``kernel`` ``(*kernel_size, filters,
+    channels)`` and ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 1 int, the size of the convolution window.
+        strides: int or tuple of 1 int, the step of the window. Default 1.
+            Strides above 1 cannot be combined with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (the default) or ``"same"``; see the output shape
+            below.
+        output_padding: int or tuple of 1 int or None, extra size added to one
+            side of each output axis; each value must be less than its stride.
+            None (the default) infers it.
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 1 int, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, steps, channels)`` with ``channels_last``, or
+        ``(batch, channels, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_steps)`` with ``channels_first``.
+        With ``output_padding`` None, each spatial size ``n`` becomes ``n *
+        strides`` (``"same"``) or ``(n - 1) * strides + max(k, strides)``
+        (``"valid"``), where ``k`` is the dilated kernel size.
+
+    Example:
+
+    >>> layers.Conv1DTranspose(8, 3, strides=2, padding="same")(np.ones((2, 10, 4))).shape
+    (2, 20, 8)
+    """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
@@ -376,7 +577,59 @@ class Conv1DTranspose(BaseConvTranspose):
 
 @keras_export("keras.layers.Conv2DTranspose", "keras.layers.Convolution2DTranspose")
 class Conv2DTranspose(BaseConvTranspose):
-    """2-D transposed convolution (sometimes called deconvolution)."""
+    """2D transposed convolution layer (sometimes called deconvolution).
+
+    The gradient of a 2D convolution with respect to its input, used to
+    upsample feature maps: each input position spreads a kernel-sized patch
+    over the output. Weights: ``kernel`` ``(*kernel_size, filters,
+    channels)`` and ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 2 ints, the size of the convolution window.
+        strides: int or tuple of 2 ints, the step of the window. Default 1.
+            Strides above 1 cannot be combined with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (the default) or ``"same"``; see the output shape
+            below.
+        output_padding: int or tuple of 2 ints or None, extra size added to one
+            side of each output axis; each value must be less than its stride.
+            None (the default) infers it.
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 2 ints, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_rows, new_cols, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_rows, new_cols)`` with ``channels_first``.
+        With ``output_padding`` None, each spatial size ``n`` becomes ``n *
+        strides`` (``"same"``) or ``(n - 1) * strides + max(k, strides)``
+        (``"valid"``), where ``k`` is the dilated kernel size.
+
+    Example:
+
+    >>> x = np.ones((2, 7, 7, 16))
+    >>> layers.Conv2DTranspose(8, 3, strides=2, padding="same")(x).shape
+    (2, 14, 14, 8)
+    >>> layers.Conv2DTranspose(8, 3, strides=2)(x).shape
+    (2, 15, 15, 8)
+    """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
@@ -388,7 +641,56 @@ class Conv2DTranspose(BaseConvTranspose):
 
 @keras_export("keras.layers.Conv3DTranspose", "keras.layers.Convolution3DTranspose")
 class Conv3DTranspose(BaseConvTranspose):
-    """3-D transposed convolution; Keras puts ``data_format`` before ``output_padding`` here."""
+    """3D transposed convolution layer (sometimes called deconvolution).
+
+    The gradient of a 3D convolution with respect to its input, used to
+    upsample feature maps: each input position spreads a kernel-sized patch
+    over the output. Weights: ``kernel`` ``(*kernel_size, filters,
+    channels)`` and ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 3 ints, the size of the convolution window.
+        strides: int or tuple of 3 ints, the step of the window. Default 1.
+            Strides above 1 cannot be combined with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (the default) or ``"same"``; see the output shape
+            below.
+        output_padding: int or tuple of 3 ints or None, extra size added to one
+            side of each output axis; each value must be less than its stride.
+            None (the default) infers it.
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 3 ints, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        kernel_initializer: initializer of the kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of the kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        kernel_constraint: optional constraint on the kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_dim1, new_dim2, new_dim3, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_dim1, new_dim2, new_dim3)`` with ``channels_first``.
+        With ``output_padding`` None, each spatial size ``n`` becomes ``n *
+        strides`` (``"same"``) or ``(n - 1) * strides + max(k, strides)``
+        (``"valid"``), where ``k`` is the dilated kernel size.
+
+    Example:
+
+    >>> layers.Conv3DTranspose(2, 2, strides=2)(np.ones((1, 4, 4, 4, 3))).shape
+    (1, 8, 8, 8, 2)
+    """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
                  data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
@@ -461,7 +763,53 @@ class BaseDepthwiseConv(_BaseConvolution):
 
 @keras_export("keras.layers.DepthwiseConv1D")
 class DepthwiseConv1D(BaseDepthwiseConv):
-    """1-D depthwise convolution; kernel ``(k, channels, depth_multiplier)``."""
+    """1D depthwise convolution layer.
+
+    Convolves each input channel separately with its own
+    ``depth_multiplier`` kernels (no mixing across channels), then adds a
+    bias and applies the activation. Weights: ``kernel`` ``(kernel_size,
+    channels, depth_multiplier)`` and ``bias`` ``(channels *
+    depth_multiplier,)``.
+
+    Args:
+        kernel_size: int or tuple of 1 int, the size of the convolution window.
+        strides: int or tuple of 1 int, the step of the window. Default 1.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad evenly
+            so that the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 1 int, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        depth_multiplier: positive int, the number of depthwise filters per
+            input channel. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        depthwise_initializer: initializer of the depthwise kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        depthwise_regularizer: optional regularizer of the depthwise kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        depthwise_constraint: optional constraint on the depthwise kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, steps, channels)`` with ``channels_last``, or
+        ``(batch, channels, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, channels * depth_multiplier)`` with ``channels_last``, or
+        ``(batch, channels * depth_multiplier, new_steps)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> layers.DepthwiseConv1D(3, depth_multiplier=2)(np.ones((2, 10, 4))).shape
+    (2, 8, 8)
+    """
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
@@ -473,7 +821,53 @@ class DepthwiseConv1D(BaseDepthwiseConv):
 
 @keras_export("keras.layers.DepthwiseConv2D")
 class DepthwiseConv2D(BaseDepthwiseConv):
-    """2-D depthwise convolution; kernel ``(kh, kw, channels, depth_multiplier)``."""
+    """2D depthwise convolution layer.
+
+    Convolves each input channel separately with its own
+    ``depth_multiplier`` kernels (no mixing across channels), then adds a
+    bias and applies the activation. Weights: ``kernel`` ``(*kernel_size,
+    channels, depth_multiplier)`` and ``bias`` ``(channels *
+    depth_multiplier,)``.
+
+    Args:
+        kernel_size: int or tuple of 2 ints, the size of the convolution window.
+        strides: int or tuple of 2 ints, the step of the window. Default 1.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad evenly
+            so that the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 2 ints, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        depth_multiplier: positive int, the number of depthwise filters per
+            input channel. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        depthwise_initializer: initializer of the depthwise kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        depthwise_regularizer: optional regularizer of the depthwise kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        depthwise_constraint: optional constraint on the depthwise kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_rows, new_cols, channels * depth_multiplier)`` with ``channels_last``, or
+        ``(batch, channels * depth_multiplier, new_rows, new_cols)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> layers.DepthwiseConv2D(3, padding="same")(np.ones((2, 16, 16, 8))).shape
+    (2, 16, 16, 8)
+    """
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
@@ -559,7 +953,60 @@ class BaseSeparableConv(_BaseConvolution):
 
 @keras_export("keras.layers.SeparableConv1D", "keras.layers.SeparableConvolution1D")
 class SeparableConv1D(BaseSeparableConv):
-    """1-D separable convolution."""
+    """1D separable convolution layer.
+
+    A depthwise convolution (each channel convolved separately with
+    ``depth_multiplier`` kernels) followed by a pointwise (1x1) convolution
+    that mixes the channels into ``filters`` outputs; strides and dilation
+    apply to the depthwise step. Cheaper than a full convolution. Weights:
+    ``depthwise_kernel`` ``(kernel_size, channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1, channels * depth_multiplier, filters)`` and
+    ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 1 int, the size of the convolution window.
+        strides: int or tuple of 1 int, the step of the window. Default 1.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad evenly
+            so that the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 1 int, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        depth_multiplier: positive int, the number of depthwise filters per
+            input channel. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        depthwise_initializer: initializer of the depthwise kernel. Default
+            ``"glorot_uniform"``.
+        pointwise_initializer: initializer of the pointwise kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        depthwise_regularizer: optional regularizer of the depthwise kernel.
+        pointwise_regularizer: optional regularizer of the pointwise kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        depthwise_constraint: optional constraint on the depthwise kernel.
+        pointwise_constraint: optional constraint on the pointwise kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, steps, channels)`` with ``channels_last``, or
+        ``(batch, channels, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_steps)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> layers.SeparableConv1D(16, 3)(np.ones((2, 10, 4))).shape
+    (2, 8, 16)
+    """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
@@ -573,7 +1020,60 @@ class SeparableConv1D(BaseSeparableConv):
 
 @keras_export("keras.layers.SeparableConv2D", "keras.layers.SeparableConvolution2D")
 class SeparableConv2D(BaseSeparableConv):
-    """2-D separable convolution."""
+    """2D separable convolution layer.
+
+    A depthwise convolution (each channel convolved separately with
+    ``depth_multiplier`` kernels) followed by a pointwise (1x1) convolution
+    that mixes the channels into ``filters`` outputs; strides and dilation
+    apply to the depthwise step. Cheaper than a full convolution. Weights:
+    ``depthwise_kernel`` ``(*kernel_size, channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1, 1, channels * depth_multiplier, filters)`` and
+    ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of 2 ints, the size of the convolution window.
+        strides: int or tuple of 2 ints, the step of the window. Default 1.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad evenly
+            so that the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` (channels on the last axis) or
+            ``"channels_first"``; None (the default) uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of 2 ints, the spacing between the kernel's
+            taps (atrous convolution). Default 1.
+        depth_multiplier: positive int, the number of depthwise filters per
+            input channel. Default 1.
+        activation: activation function or its name; None (the default) is
+            linear.
+        use_bias: whether to add a bias. Default True.
+        depthwise_initializer: initializer of the depthwise kernel. Default
+            ``"glorot_uniform"``.
+        pointwise_initializer: initializer of the pointwise kernel. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        depthwise_regularizer: optional regularizer of the depthwise kernel.
+        pointwise_regularizer: optional regularizer of the pointwise kernel.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the output.
+        depthwise_constraint: optional constraint on the depthwise kernel.
+        pointwise_constraint: optional constraint on the pointwise kernel.
+        bias_constraint: optional constraint on the bias.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_rows, new_cols, filters)`` with ``channels_last``, or
+        ``(batch, filters, new_rows, new_cols)`` with ``channels_first``.
+        The spatial sizes shrink with ``"valid"`` padding and divide by the
+        strides.
+
+    Example:
+
+    >>> layers.SeparableConv2D(16, 3, depth_multiplier=2)(np.ones((2, 12, 12, 3))).shape
+    (2, 10, 10, 16)
+    """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
