@@ -93,7 +93,60 @@ def _shape_of(value):
 
 
 class Layer:
-    """Base class of every layer; subclass it for custom layers."""
+    """Base class of every layer; subclass it to write your own.
+
+    A layer holds state (weights, created in ``build`` with ``add_weight``)
+    and computation (``call``). Calling a layer on a tensor builds it on the
+    first call from the input's shape, then runs ``call``; calling it on a
+    symbolic ``keras.Input`` instead records a node of a functional model.
+    Subclasses override ``__init__`` (taking ``**kwargs`` and passing them
+    on), ``build(input_shape)``, ``call(inputs, ...)``, and for
+    serialization ``get_config``. A ``call`` that accepts ``training`` or
+    ``mask`` receives the training flag and the input's mask.
+
+    Args:
+        activity_regularizer: optional regularizer applied to the layer's
+            output; its value is added to ``layer.losses``.
+        name: str, the layer's name, unique within a model; generated from
+            the class name when None.
+        dtype: a dtype policy or its name (``"float32"``,
+            ``"mixed_float16"``, ...): the dtype of the weights and of the
+            computation. None uses the global policy.
+        trainable: bool, whether the layer's weights are updated by training.
+            Default True.
+        autocast: bool, whether floating-point inputs are cast to the compute
+            dtype on call. Default True.
+
+    Every layer accepts these as keyword arguments, including layers whose
+    own ``Args:`` do not list them.
+
+    Keyword Args:
+        input_shape: tuple, the shape of one sample (without the batch axis);
+            on the first layer of a ``Sequential`` model it stands for an
+            ``Input``. ``input_dim`` (an int) is the one-axis form,
+            ``batch_size`` fixes the batch size, and ``batch_input_shape``
+            gives the full shape.
+
+    Input shape:
+        Whatever the subclass's ``call`` accepts.
+
+    Output shape:
+        Whatever the subclass's ``call`` returns (``compute_output_shape``
+        gives it for symbolic inputs).
+
+    Example:
+
+    >>> class Scale(layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, inputs):
+    ...         return inputs * self.scale
+    >>> layer = Scale()
+    >>> layer(np.ones((2, 3))).shape
+    (2, 3)
+    >>> len(layer.trainable_weights)
+    1
+    """
 
     #: NumPy dtype kinds this layer's inputs may have (bool, ints, floats);
     #: a layer that takes strings or complex numbers widens it.
