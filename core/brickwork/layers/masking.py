@@ -16,8 +16,33 @@ def _timestep_kept(inputs, mask_value, keepdims):
 
 @keras_export("keras.layers.Masking")
 class Masking(Layer):
-    """Zeroes timesteps whose features all equal ``mask_value`` and gives
-    downstream layers the mask ``any(inputs != mask_value, axis=-1)``."""
+    """Masks the timesteps of a sequence whose features all equal ``mask_value``.
+
+    A timestep is kept when any of its features differs from
+    ``mask_value``. The layer passes the mask ``(batch, steps)`` on to the
+    layers that follow (RNNs, attention, pooling and others then skip the
+    masked steps), and its output holds zeros at the masked timesteps.
+
+    Args:
+        mask_value: the value that marks padding. Default 0.0.
+
+    Input shape:
+        ``(batch, steps, features)`` (any rank of at least 2: the last axis
+        holds the features).
+
+    Output shape:
+        The input's shape; the mask has the input's shape without the last
+        axis.
+
+    Example:
+
+    >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
+    >>> layer = layers.Masking(mask_value=0.0)
+    >>> layer(x).shape
+    (1, 3, 2)
+    >>> layer.compute_mask(x)
+    array([[ True, False,  True]])
+    """
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)

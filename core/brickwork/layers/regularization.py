@@ -17,8 +17,40 @@ def check_rate(layer_name, rate):
 
 @keras_export("keras.layers.Dropout")
 class Dropout(Layer):
-    """Inverted dropout: during training, zero each unit with probability
-    ``rate`` and scale the rest by ``1 / (1 - rate)``; identity otherwise."""
+    """Randomly zeroes inputs during training to reduce overfitting.
+
+    When called with ``training=True`` each entry is set to 0 with
+    probability ``rate`` and the others are scaled by ``1 / (1 - rate)``, so
+    the expected sum is unchanged. Otherwise (inference, the default) the
+    layer returns its input. ``fit`` passes ``training=True`` for you.
+
+    Args:
+        rate: float in [0, 1), the fraction of the inputs to drop.
+        noise_shape: optional tuple, the shape of the dropout mask, broadcast
+            over the input; None entries take the input's size. For example
+            ``(batch, 1, features)`` drops the same features at every
+            timestep. Default None (the input's shape).
+        seed: optional int, seed of the random mask.
+
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, whether to drop (True) or pass the input through.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layer = layers.Dropout(0.5, seed=1)
+    >>> x = np.ones((2, 4))
+    >>> bool((layer(x) == x).all())
+    True
+    >>> sorted(set(np.asarray(layer(x, training=True)).ravel().tolist()))
+    [0.0, 2.0]
+    """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
