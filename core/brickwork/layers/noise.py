@@ -50,7 +50,29 @@ class _NoiseLayer(Layer):
 
 @keras_export("keras.layers.GaussianNoise")
 class GaussianNoise(_NoiseLayer):
-    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` in training."""
+    """Adds zero-mean Gaussian noise during training (a regularizer, and a form
+    of data augmentation for real-valued inputs).
+
+    Called with ``training=True`` it returns ``inputs + stddev * noise`` with
+    standard normal ``noise``; otherwise it returns its input unchanged.
+
+    Args:
+        stddev: float in [0, 1], the standard deviation of the noise.
+        seed: optional int, seed of the noise.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layer = layers.GaussianNoise(0.1, seed=1)
+    >>> x = np.zeros((2, 3))
+    >>> bool((layer(x) == 0).all()), bool((layer(x, training=True) == 0).all())
+    (True, False)
+    """
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -71,8 +93,28 @@ class GaussianNoise(_NoiseLayer):
 
 @keras_export("keras.layers.GaussianDropout")
 class GaussianDropout(_NoiseLayer):
-    """Multiplies by Gaussian noise of mean 1 and standard deviation
-    ``sqrt(rate / (1 - rate))`` in training."""
+    """Multiplicative Gaussian noise, a continuous form of dropout.
+
+    Called with ``training=True`` it multiplies the input by noise of mean 1
+    and standard deviation ``sqrt(rate / (1 - rate))`` (the variance that
+    dropout of that rate gives); otherwise it returns its input unchanged.
+
+    Args:
+        rate: float in [0, 1), the equivalent drop probability.
+        seed: optional int, seed of the noise.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layer = layers.GaussianDropout(0.2, seed=1)
+    >>> layer(np.ones((2, 3)), training=True).shape
+    (2, 3)
+    """
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -96,8 +138,33 @@ class GaussianDropout(_NoiseLayer):
 
 @keras_export("keras.layers.AlphaDropout")
 class AlphaDropout(_NoiseLayer):
-    """Dropout for SELU networks: dropped units take SELU's negative
-    saturation value, then an affine map restores the mean and variance."""
+    """Dropout for self-normalizing (SELU) networks.
+
+    Called with ``training=True`` it sets each dropped entry to SELU's
+    negative saturation value ``-scale * alpha`` (instead of 0), then applies
+    the affine map that restores the input's mean and variance, so the
+    self-normalizing property of SELU layers survives. Otherwise it returns
+    its input unchanged.
+
+    Args:
+        rate: float in [0, 1), the fraction of the inputs to drop.
+        noise_shape: optional tuple, the shape of the dropout mask, broadcast
+            over the input; None entries take the input's size. Default None
+            (the input's shape).
+        seed: optional int, seed of the random mask.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layer = layers.AlphaDropout(0.1, seed=1)
+    >>> layer(np.ones((2, 3)), training=True).shape
+    (2, 3)
+    """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -168,14 +235,60 @@ class _SpatialDropout(Dropout):
 
 @keras_export("keras.layers.SpatialDropout1D")
 class SpatialDropout1D(_SpatialDropout):
-    """Drops entire 1D feature maps (channels) of ``(batch, steps, channels)``."""
+    """Dropout of whole channels of a sequence.
+
+    During training, each channel of each sample is either zeroed at every
+    step (with probability ``rate``) or kept and scaled by ``1 / (1 - rate)``.
+    Neighbouring steps are strongly correlated in convolutional features, so
+    dropping whole channels regularizes better than dropping single entries.
+
+    Args:
+        rate: float in [0, 1), the fraction of the channels to drop.
+        seed: optional int, seed of the random mask.
+
+    Input shape:
+        ``(batch, steps, channels)``.
+
+    Output shape:
+        The input's shape.
+
+    Example:
+
+    >>> layer = layers.SpatialDropout1D(0.5, seed=1)
+    >>> y = np.asarray(layer(np.ones((1, 4, 6)), training=True))
+    >>> bool((y == y[:, :1]).all())  # each channel is the same at every step
+    True
+    """
 
     rank = 1
 
 
 @keras_export("keras.layers.SpatialDropout2D")
 class SpatialDropout2D(_SpatialDropout):
-    """Drops entire 2D feature maps of 4D inputs (``data_format`` picks the channel axis)."""
+    """Dropout of whole feature maps of an image batch.
+
+    During training, each channel of each sample is either zeroed entirely
+    (with probability ``rate``) or kept and scaled by ``1 / (1 - rate)``.
+
+    Args:
+        rate: float in [0, 1), the fraction of the channels to drop.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        seed: optional int, seed of the random mask.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        The input's shape.
+
+    Example:
+
+    >>> layers.SpatialDropout2D(0.5, seed=1)(np.ones((2, 8, 8, 3)), training=True).shape
+    (2, 8, 8, 3)
+    """
 
     rank = 2
 
@@ -194,14 +307,60 @@ class SpatialDropout2D(_SpatialDropout):
 
 @keras_export("keras.layers.SpatialDropout3D")
 class SpatialDropout3D(SpatialDropout2D):
-    """Drops entire 3D feature maps of 5D inputs (``data_format`` picks the channel axis)."""
+    """Dropout of whole feature maps of a volume batch.
+
+    During training, each channel of each sample is either zeroed entirely
+    (with probability ``rate``) or kept and scaled by ``1 / (1 - rate)``.
+
+    Args:
+        rate: float in [0, 1), the fraction of the channels to drop.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        seed: optional int, seed of the random mask.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        The input's shape.
+
+    Example:
+
+    >>> layers.SpatialDropout3D(0.5, seed=1)(np.ones((1, 4, 4, 4, 2)), training=True).shape
+    (1, 4, 4, 4, 2)
+    """
 
     rank = 3
 
 
 @keras_export("keras.layers.ActivityRegularization")
 class ActivityRegularization(Layer):
-    """Identity that adds ``l1 * sum(|x|) + l2 * sum(x**2)`` (per sample) to the losses."""
+    """Adds a penalty on its input's size to the model's losses.
+
+    The layer returns its input unchanged and adds ``(l1 * sum(|x|) + l2 *
+    sum(x ** 2)) / batch_size`` to ``layer.losses``, which ``fit`` adds to the
+    training loss.
+
+    Args:
+        l1: float, the L1 factor. Default 0.
+        l2: float, the L2 factor. Default 0.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layer = layers.ActivityRegularization(l1=0.1)
+    >>> layer(np.ones((2, 5))).shape
+    (2, 5)
+    >>> float(layer.losses[0])
+    0.5
+    """
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)  # always rebuilt from l1 and l2
