@@ -11,7 +11,8 @@ and the remaining arguments go to the node's ``args`` and ``kwargs``.
 Each table line below states one op: its class name, the brickwork function
 of the same meaning, its constructor arguments (in Keras's order, ``-`` for
 none), the arguments Keras passes positionally to the call, and those it
-passes by keyword. ``*name`` and ``**name`` stand for variadic arguments.
+passes by keyword. ``*name`` and ``**name`` stand for variadic arguments; a
+line ending in a comma goes on in the next.
 Loading looks a node up here, never by importing the module a file names.
 """
 from __future__ import annotations
@@ -274,20 +275,25 @@ _TABLES = {
         AdaptiveAveragePool adaptive_average_pool output_size,data_format ; inputs
         Conv conv strides,padding,data_format,dilation_rate ; inputs,kernel
         DepthwiseConv depthwise_conv strides,padding,data_format,dilation_rate ; inputs,kernel
-        SeparableConv separable_conv strides,padding,data_format,dilation_rate ; inputs,depthwise_kernel,pointwise_kernel
-        ConvTranspose conv_transpose strides,padding,output_padding,data_format,dilation_rate ; inputs,kernel
+        SeparableConv separable_conv strides,padding,data_format,dilation_rate ; inputs,
+            depthwise_kernel,pointwise_kernel
+        ConvTranspose conv_transpose strides,padding,output_padding,data_format,
+            dilation_rate ; inputs,kernel
         OneHot one_hot num_classes,axis,dtype,sparse ; x
         BinaryCrossentropy binary_crossentropy from_logits ; target,output
         CategoricalCrossentropy categorical_crossentropy from_logits,axis ; target,output
-        SparseCategoricalCrossentropy sparse_categorical_crossentropy from_logits,axis ; target,output
+        SparseCategoricalCrossentropy sparse_categorical_crossentropy from_logits,axis ; target,
+            output
         MultiHot multi_hot num_classes,axis,dtype,sparse ; inputs
         Moments moments axes,keepdims,synchronized ; x
         BatchNorm batch_normalization axis,epsilon ; x,mean,variance,offset,scale
         CTCLoss ctc_loss mask_index ; target,output,target_length,output_length
-        CTCDecode ctc_decode strategy,beam_width,top_paths,merge_repeated,mask_index ; inputs,sequence_lengths
+        CTCDecode ctc_decode strategy,beam_width,top_paths,merge_repeated,mask_index ; inputs,
+            sequence_lengths
         Normalize normalize axis,order,epsilon ; x
         PSNR psnr max_val ; x1,x2
-        DotProductAttention dot_product_attention is_causal,flash_attention,attn_logits_soft_cap ; query,key,value ; bias,mask,scale
+        DotProductAttention dot_product_attention is_causal,flash_attention,
+            attn_logits_soft_cap ; query,key,value ; bias,mask,scale
         RMSNorm rms_normalization axis,epsilon ; x ; scale
         LayerNorm layer_normalization axis,epsilon,rms_scaling ; x,gamma,beta
         Polar polar - ; abs_,angle
@@ -342,16 +348,23 @@ _TABLES = {
         RGBToGrayscale rgb_to_grayscale data_format ; images
         RGBToHSV rgb_to_hsv data_format ; images
         HSVToRGB hsv_to_rgb data_format ; images
-        Resize resize size,interpolation,antialias,crop_to_aspect_ratio,pad_to_aspect_ratio,fill_mode,fill_value,data_format ; images
-        AffineTransform affine_transform interpolation,fill_mode,fill_value,data_format ; images,transform
+        Resize resize size,interpolation,antialias,crop_to_aspect_ratio,pad_to_aspect_ratio,
+            fill_mode,fill_value,data_format ; images
+        AffineTransform affine_transform interpolation,fill_mode,fill_value,data_format ; images,
+            transform
         ExtractPatches extract_patches size,strides,dilation_rate,padding,data_format ; images
         MapCoordinates map_coordinates order,fill_mode,fill_value ; inputs,coordinates
-        PadImages pad_images top_padding,left_padding,bottom_padding,right_padding,target_height,target_width,data_format ; images
-        CropImages crop_images top_cropping,left_cropping,bottom_cropping,right_cropping,target_height,target_width,data_format ; images
-        PerspectiveTransform perspective_transform interpolation,fill_value,data_format ; images,start_points,end_points
+        PadImages pad_images top_padding,left_padding,bottom_padding,right_padding,target_height,
+            target_width,data_format ; images
+        CropImages crop_images top_cropping,left_cropping,bottom_cropping,right_cropping,
+            target_height,target_width,data_format ; images
+        PerspectiveTransform perspective_transform interpolation,fill_value,data_format ; images,
+            start_points,end_points
         GaussianBlur gaussian_blur kernel_size,sigma,data_format ; images
-        ElasticTransform elastic_transform alpha,sigma,interpolation,fill_mode,fill_value,seed,data_format ; images
-        ScaleAndTranslate scale_and_translate spatial_dims,method,antialias ; images,output_shape,scale,translation
+        ElasticTransform elastic_transform alpha,sigma,interpolation,fill_mode,fill_value,seed,
+            data_format ; images
+        ScaleAndTranslate scale_and_translate spatial_dims,method,antialias ; images,output_shape,
+            scale,translation
         SobelEdges sobel_edges data_format ; images
         SSIM ssim max_val,filter_size,filter_sigma,k1,k2,data_format ; image1,image2
     """,
@@ -533,9 +546,18 @@ def _names(text):
     return () if text in ("", "-") else tuple(n.strip() for n in text.split(","))
 
 
+def _lines(table):
+    pending = ""
+    for line in table.strip().splitlines():
+        pending += line.strip()
+        if not pending.endswith(","):
+            yield pending
+            pending = ""
+
+
 def _build():
     for module, table in _TABLES.items():
-        for line in table.strip().splitlines():
+        for line in _lines(table):
             head, *rest = line.split(";")
             class_name, function_name, init = head.split()
             function = _find(module, function_name)

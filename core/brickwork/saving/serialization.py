@@ -129,7 +129,13 @@ def resolve_class(config: dict, module_objects=None, custom_objects=None, kind="
         if isinstance(key, str) and key in custom:
             return custom[key]
     if _operation_resolver is not None and _operation_resolver[0](module):
-        return _operation_resolver[1](module, class_name)
+        try:
+            return _operation_resolver[1](module, class_name)
+        except TypeError:
+            from brickwork.backend import ensure_plugins_loaded
+            if ensure_plugins_loaded():  # a plugin may register the op as a custom object
+                return resolve_class(config, module_objects, custom_objects, kind)
+            raise
     tables = []
     if isinstance(module, str) and module in BUILTIN_MODULES:
         tables.append(BUILTIN_MODULES[module])
