@@ -121,7 +121,29 @@ def _expanded_mask(mask, x):
 
 @keras_export("keras.layers.Add")
 class Add(Merge):
-    """Elementwise sum of the inputs."""
+    """Adds a list of inputs elementwise.
+
+    Returns the sum of its inputs. The inputs are broadcast against each other after the batch
+    axis (an input of lower rank gains axes right after the batch axis).
+    The output's mask is the logical OR of the inputs' masks.
+
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same batch size and
+        broadcastable other axes.
+
+    Output shape:
+        The broadcast shape of the inputs.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Add()([a, b])
+    array([[3., 3., 3.],
+           [3., 3., 3.]], dtype=float32)
+    """
 
     def _merge_function(self, inputs, masks):
         output = inputs[0]
@@ -132,7 +154,29 @@ class Add(Merge):
 
 @keras_export("keras.layers.Subtract")
 class Subtract(Merge):
-    """``inputs[0] - inputs[1]``; exactly two inputs."""
+    """Subtracts one input from another, elementwise.
+
+    Takes exactly two inputs and returns ``inputs[0] - inputs[1]``. The inputs are broadcast against each other after the batch
+    axis (an input of lower rank gains axes right after the batch axis).
+    The output's mask is the logical OR of the inputs' masks.
+
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same batch size and
+        broadcastable other axes.
+
+    Output shape:
+        The broadcast shape of the inputs.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Subtract()([a, b])
+    array([[-1., -1., -1.],
+           [-1., -1., -1.]], dtype=float32)
+    """
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -149,8 +193,31 @@ class Subtract(Merge):
 
 @keras_export("keras.layers.Multiply")
 class Multiply(Merge):
-    """Elementwise product. With masks on every input, masked entries count
-    as 1 and positions masked in all inputs give 0, as in Keras."""
+    """Multiplies a list of inputs elementwise.
+
+    Returns the product of its inputs. The inputs are broadcast against each other after the batch
+    axis (an input of lower rank gains axes right after the batch axis).
+    With masks on the inputs, a masked entry counts as 1 (it does not
+    affect the product) and positions masked in every input give 0; the
+    output's mask is the OR of the inputs' masks.
+
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same batch size and
+        broadcastable other axes.
+
+    Output shape:
+        The broadcast shape of the inputs.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Multiply()([a, b])
+    array([[2., 2., 2.],
+           [2., 2., 2.]], dtype=float32)
+    """
 
     def _merge_function(self, inputs, masks):
         all_masked = all(m is not None for m in masks)
@@ -169,7 +236,29 @@ class Multiply(Merge):
 
 @keras_export("keras.layers.Average")
 class Average(Merge):
-    """Elementwise mean of the inputs."""
+    """Averages a list of inputs elementwise.
+
+    Returns the mean of its inputs. The inputs are broadcast against each other after the batch
+    axis (an input of lower rank gains axes right after the batch axis).
+    The output's mask is the logical OR of the inputs' masks.
+
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same batch size and
+        broadcastable other axes.
+
+    Output shape:
+        The broadcast shape of the inputs.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Average()([a, b])
+    array([[1.5, 1.5, 1.5],
+           [1.5, 1.5, 1.5]], dtype=float32)
+    """
 
     def _merge_function(self, inputs, masks):
         output = inputs[0]
@@ -204,21 +293,92 @@ class _MaskedExtremum(Merge):
 
 @keras_export("keras.layers.Maximum")
 class Maximum(_MaskedExtremum):
-    """Elementwise maximum of the inputs."""
+    """Takes the elementwise maximum of a list of inputs.
+
+    Returns the largest of its inputs at each position. The inputs are broadcast against each other after the batch
+    axis (an input of lower rank gains axes right after the batch axis).
+    A masked entry never wins over an unmasked one; the output's mask is
+    the OR of the inputs' masks.
+
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same batch size and
+        broadcastable other axes.
+
+    Output shape:
+        The broadcast shape of the inputs.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Maximum()([a, b])
+    array([[2., 2., 2.],
+           [2., 2., 2.]], dtype=float32)
+    """
 
     _op = staticmethod(ops.maximum)
 
 
 @keras_export("keras.layers.Minimum")
 class Minimum(_MaskedExtremum):
-    """Elementwise minimum of the inputs."""
+    """Takes the elementwise minimum of a list of inputs.
+
+    Returns the smallest of its inputs at each position. The inputs are broadcast against each other after the batch
+    axis (an input of lower rank gains axes right after the batch axis).
+    A masked entry never wins over an unmasked one; the output's mask is
+    the OR of the inputs' masks.
+
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same batch size and
+        broadcastable other axes.
+
+    Output shape:
+        The broadcast shape of the inputs.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Minimum()([a, b])
+    array([[1., 1., 1.],
+           [1., 1., 1.]], dtype=float32)
+    """
 
     _op = staticmethod(ops.minimum)
 
 
 @keras_export("keras.layers.Concatenate")
 class Concatenate(Merge):
-    """Concatenates the inputs along ``axis``; all other axes must match."""
+    """Concatenates a list of inputs along one axis.
+
+    All inputs must have the same shape except along ``axis``. With masks,
+    each input's mask is spread over its last axis (an input without one
+    counts as all kept), the masks are concatenated like the inputs, and
+    the output keeps a position where any entry along its last axis is
+    kept.
+
+    Args:
+        axis: int, the axis to concatenate along (not the batch axis).
+            Default -1.
+
+    Input shape:
+        A list of at least 2 tensors of the same rank whose shapes agree
+        except along ``axis``.
+
+    Output shape:
+        The common shape, with the sizes along ``axis`` summed.
+
+    Example:
+
+    >>> layers.Concatenate()([np.ones((2, 3)), np.ones((2, 4))]).shape
+    (2, 7)
+    >>> layers.Concatenate(axis=1)([np.ones((2, 3, 5)), np.ones((2, 1, 5))]).shape
+    (2, 4, 5)
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -324,8 +484,39 @@ def batch_dot(x, y, axes):
 
 @keras_export("keras.layers.Dot")
 class Dot(Merge):
-    """Dot product of two samples along ``axes`` (an int or a pair); with
-    ``normalize`` the inputs are L2-normalized first (cosine proximity)."""
+    """Dot product of two inputs, sample by sample.
+
+    For each sample, contracts axis ``axes[0]`` of the first input with axis
+    ``axes[1]`` of the second (a batched ``tensordot``). The result keeps the
+    first input's other axes, then the second's; a result with a single axis
+    after the batch axis has size 1 added, ``(batch, 1)``. The output has
+    no mask.
+
+    Args:
+        axes: int, or a pair of ints, the axis of each input to contract
+            (counted with the batch axis as 0; negative values count from the
+            end). An int uses the same axis for both.
+        normalize: bool, whether to L2-normalize both inputs along the
+            contracted axes first, so the result is the cosine similarity.
+            Default False.
+
+    Input shape:
+        A list of 2 tensors with the same batch size whose sizes along the
+        contracted axes match.
+
+    Output shape:
+        ``(batch,) + remaining axes of input 1 + remaining axes of input 2``,
+        or ``(batch, 1)`` when nothing else remains.
+
+    Example:
+
+    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+    >>> layers.Dot(axes=1)([a, b])
+    array([[6.],
+           [6.]], dtype=float32)
+    >>> layers.Dot(axes=(2, 2))([np.ones((2, 4, 8)), np.ones((2, 5, 8))]).shape
+    (2, 4, 5)
+    """
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
