@@ -87,8 +87,28 @@ class _ZeroPadding(Layer):
 
 @keras_export("keras.layers.ZeroPadding1D")
 class ZeroPadding1D(_ZeroPadding):
-    """Zeros before and after the time axis of ``(batch, steps, features)``;
-    ``padding`` is an int or a ``(before, after)`` pair."""
+    """Pads a sequence with zeros at the start and end of its steps axis.
+
+    Args:
+        padding: int or pair of ints, how many zero steps to add: an int
+            adds that many at both ends, ``(before, after)`` sets each end.
+            Default 1.
+        data_format: ``"channels_last"`` (steps on axis 1) or
+            ``"channels_first"`` (steps on axis 2); None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, steps, features)`` with ``channels_last``, or
+        ``(batch, features, steps)`` with ``channels_first``.
+
+    Output shape:
+        The same with ``steps + before + after`` steps.
+
+    Example:
+
+    >>> layers.ZeroPadding1D(padding=(1, 2))(np.ones((2, 3, 4))).shape
+    (2, 6, 4)
+    """
 
     rank = 1
 
@@ -104,8 +124,30 @@ class ZeroPadding1D(_ZeroPadding):
 
 @keras_export("keras.layers.ZeroPadding2D")
 class ZeroPadding2D(_ZeroPadding):
-    """Zero rows and columns around images; ``padding`` is an int, a pair of
-    symmetric amounts or ``((top, bottom), (left, right))``."""
+    """Pads images with rows and columns of zeros.
+
+    Args:
+        padding: int, pair of ints or pair of pairs: an int pads all four
+            sides by that much; ``(rows, cols)`` pads top and bottom by
+            ``rows`` and left and right by ``cols``; ``((top, bottom), (left,
+            right))`` sets each side. Default ``(1, 1)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        The same with ``rows + top + bottom`` rows and ``cols + left +
+        right`` columns.
+
+    Example:
+
+    >>> layers.ZeroPadding2D(padding=((1, 0), (2, 2)))(np.ones((2, 4, 4, 3))).shape
+    (2, 5, 8, 3)
+    """
 
     rank = 2
 
@@ -115,7 +157,29 @@ class ZeroPadding2D(_ZeroPadding):
 
 @keras_export("keras.layers.ZeroPadding3D")
 class ZeroPadding3D(_ZeroPadding):
-    """Zero padding of the three spatial axes of volumes."""
+    """Pads volumes with zeros along their three spatial axes.
+
+    Args:
+        padding: int, tuple of 3 ints or tuple of 3 pairs: an int pads both
+            ends of every spatial axis by that much; 3 ints pad both ends of
+            each axis by its own amount; 3 pairs ``(before, after)`` set each
+            end. Default ``((1, 1), (1, 1), (1, 1))``.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        The same with each spatial axis grown by its ``before + after``.
+
+    Example:
+
+    >>> layers.ZeroPadding3D(padding=1)(np.ones((1, 2, 3, 4, 2))).shape
+    (1, 4, 5, 6, 2)
+    """
 
     rank = 3
 
@@ -171,7 +235,25 @@ class _Cropping(Layer):
 
 @keras_export("keras.layers.Cropping1D")
 class Cropping1D(_Cropping):
-    """Crops the time axis of ``(batch, steps, features)``."""
+    """Crops steps off the start and end of a sequence.
+
+    Args:
+        cropping: int or pair of ints, how many steps to remove: an int
+            crops that many at both ends, ``(before, after)`` sets each end.
+            Together they must be fewer than the input's steps. Default
+            ``(1, 1)``.
+
+    Input shape:
+        ``(batch, steps, features)``.
+
+    Output shape:
+        ``(batch, steps - before - after, features)``.
+
+    Example:
+
+    >>> layers.Cropping1D(cropping=(1, 2))(np.ones((2, 6, 4))).shape
+    (2, 3, 4)
+    """
 
     rank = 1
 
@@ -187,7 +269,31 @@ class Cropping1D(_Cropping):
 
 @keras_export("keras.layers.Cropping2D")
 class Cropping2D(_Cropping):
-    """Crops rows and columns of images."""
+    """Crops rows and columns off the edges of images.
+
+    Args:
+        cropping: int, pair of ints or pair of pairs: an int crops all four
+            sides by that much; ``(rows, cols)`` crops top and bottom by
+            ``rows`` and left and right by ``cols``; ``((top, bottom), (left,
+            right))`` sets each side. The crop must leave at least one row and
+            one column. Default ``((0, 0), (0, 0))``.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        The same with ``rows - top - bottom`` rows and ``cols - left -
+        right`` columns.
+
+    Example:
+
+    >>> layers.Cropping2D(cropping=((2, 2), (4, 4)))(np.ones((2, 28, 28, 3))).shape
+    (2, 24, 20, 3)
+    """
 
     rank = 2
 
@@ -197,7 +303,29 @@ class Cropping2D(_Cropping):
 
 @keras_export("keras.layers.Cropping3D")
 class Cropping3D(_Cropping):
-    """Crops the three spatial axes of volumes."""
+    """Crops the three spatial axes of volumes.
+
+    Args:
+        cropping: int, tuple of 3 ints or tuple of 3 pairs: an int crops both
+            ends of every spatial axis by that much; 3 ints crop both ends of
+            each axis by its own amount; 3 pairs ``(before, after)`` set each
+            end. Default ``((1, 1), (1, 1), (1, 1))``.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        The same with each spatial axis shrunk by its ``before + after``.
+
+    Example:
+
+    >>> layers.Cropping3D(cropping=1)(np.ones((1, 4, 5, 6, 2))).shape
+    (1, 2, 3, 4, 2)
+    """
 
     rank = 3
 
