@@ -22,7 +22,29 @@ def check_data_format(layer_name, data_format):
 
 @keras_export("keras.layers.Flatten")
 class Flatten(Layer):
-    """Flattens every axis but the batch axis; ``(batch,)`` becomes ``(batch, 1)``."""
+    """Flattens every axis but the batch axis into one.
+
+    A ``(batch,)`` input becomes ``(batch, 1)``. With ``channels_first``
+    inputs the channel axis is moved last before flattening, so the feature
+    order matches a ``channels_last`` model's (and its weights can be
+    shared).
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            of the input holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, ...)``.
+
+    Output shape:
+        ``(batch, product of the other axes)``.
+
+    Example:
+
+    >>> layers.Flatten()(np.ones((2, 4, 4, 3))).shape
+    (2, 48)
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -47,7 +69,27 @@ class Flatten(Layer):
 
 @keras_export("keras.layers.Reshape")
 class Reshape(Layer):
-    """Reshapes all but the batch axis to ``target_shape`` (one entry may be -1)."""
+    """Reshapes every axis but the batch axis to ``target_shape``.
+
+    Args:
+        target_shape: tuple of ints, the new shape of one sample (without the
+            batch axis). One entry may be -1, which takes whatever size makes
+            the element count match.
+
+    Input shape:
+        ``(batch, ...)`` whose non-batch axes hold as many elements as
+        ``target_shape``.
+
+    Output shape:
+        ``(batch,) + target_shape``.
+
+    Example:
+
+    >>> layers.Reshape((3, 4))(np.ones((2, 12))).shape
+    (2, 3, 4)
+    >>> layers.Reshape((-1, 2))(np.ones((2, 12))).shape
+    (2, 6, 2)
+    """
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -91,8 +133,24 @@ class Reshape(Layer):
 
 @keras_export("keras.layers.Permute")
 class Permute(Layer):
-    """Permutes the non-batch axes: ``dims`` counts from 1, so ``(2, 1)``
-    swaps the two axes after the batch axis."""
+    """Reorders the axes of each sample (the batch axis stays first).
+
+    Args:
+        dims: tuple of ints, a permutation of ``1, ..., rank - 1`` (axes are
+            counted from 1; the batch axis 0 does not move). ``(2, 1)`` swaps
+            the two axes after the batch axis.
+
+    Input shape:
+        A tensor of rank ``len(dims) + 1``.
+
+    Output shape:
+        ``(batch,)`` followed by the input's axes in the order ``dims`` gives.
+
+    Example:
+
+    >>> layers.Permute((2, 1))(np.ones((2, 10, 64))).shape
+    (2, 64, 10)
+    """
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -118,7 +176,22 @@ class Permute(Layer):
 
 @keras_export("keras.layers.RepeatVector")
 class RepeatVector(Layer):
-    """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``."""
+    """Repeats a vector ``n`` times, giving a sequence.
+
+    Args:
+        n: positive int, the number of repetitions.
+
+    Input shape:
+        ``(batch, features)``.
+
+    Output shape:
+        ``(batch, n, features)``.
+
+    Example:
+
+    >>> layers.RepeatVector(3)(np.ones((2, 32))).shape
+    (2, 3, 32)
+    """
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
