@@ -48,8 +48,26 @@ class _UpSampling(Layer):
 
 @keras_export("keras.layers.UpSampling1D")
 class UpSampling1D(_UpSampling):
-    """Repeats each time step ``size`` times: ``(batch, steps, features)`` ->
-    ``(batch, steps * size, features)``."""
+    """Upsamples a sequence by repeating each step ``size`` times.
+
+    Args:
+        size: positive int, the repetition factor. Default 2.
+
+    Input shape:
+        ``(batch, steps, features)``.
+
+    Output shape:
+        ``(batch, steps * size, features)``.
+
+    Example:
+
+    >>> x = np.arange(4.0).reshape((1, 2, 2))
+    >>> layers.UpSampling1D(size=2)(x)
+    array([[[0., 1.],
+            [0., 1.],
+            [2., 3.],
+            [2., 3.]]], dtype=float32)
+    """
 
     rank = 1
 
@@ -76,9 +94,34 @@ class UpSampling1D(_UpSampling):
 
 @keras_export("keras.layers.UpSampling2D")
 class UpSampling2D(_UpSampling):
-    """Scales images up by ``size = (rows, cols)``, repeating pixels
-    (``"nearest"``) or interpolating linearly with half-pixel centres
-    (``"bilinear"``, as Keras' ``ops.image.resize``)."""
+    """Upsamples images by whole factors along rows and columns.
+
+    ``"nearest"`` repeats each pixel; ``"bilinear"`` interpolates linearly
+    between pixel centres (half-pixel sampling, as ``ops.image.resize``).
+
+    Args:
+        size: int or pair of ints ``(rows, cols)``, the upsampling factors.
+            Default ``(2, 2)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        interpolation: ``"nearest"`` (the default) or ``"bilinear"``.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, rows * size[0], cols * size[1], channels)``, or the
+        ``channels_first`` equivalent.
+
+    Example:
+
+    >>> layers.UpSampling2D(size=(2, 3))(np.ones((2, 4, 4, 3))).shape
+    (2, 8, 12, 3)
+    >>> layers.UpSampling2D(interpolation="bilinear")(np.ones((1, 2, 2, 1))).shape
+    (1, 4, 4, 1)
+    """
 
     rank = 2
 
@@ -108,7 +151,27 @@ class UpSampling2D(_UpSampling):
 
 @keras_export("keras.layers.UpSampling3D")
 class UpSampling3D(_UpSampling):
-    """Repeats each voxel ``size = (d1, d2, d3)`` times along the spatial axes."""
+    """Upsamples volumes by repeating each voxel along the three spatial axes.
+
+    Args:
+        size: int or tuple of 3 ints, the upsampling factor of each spatial
+            axis. Default ``(2, 2, 2)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        Each spatial axis multiplied by its factor.
+
+    Example:
+
+    >>> layers.UpSampling3D(size=2)(np.ones((1, 2, 3, 4, 2))).shape
+    (1, 4, 6, 8, 2)
+    """
 
     rank = 3
 
