@@ -100,8 +100,43 @@ def _parameter_names(fn):
 
 @keras_export("keras.layers.Lambda")
 class Lambda(Layer):
-    """``function(inputs, **arguments)`` as a layer; ``mask`` (a mask, or a
-    function ``(inputs, previous_mask) -> mask``) makes it produce a mask."""
+    """Wraps a function as a layer: ``function(inputs, **arguments)``.
+
+    Handy for small stateless steps in ``Sequential`` and functional models.
+    The function should use ``keras.ops`` so it works on every backend and
+    on symbolic tensors; it receives ``mask`` and ``training`` too when its
+    signature names them. Lambda layers hold no weights: write a ``Layer``
+    subclass for anything that learns. On saving, a named function is stored
+    by name (pass it in ``custom_objects`` to load it); a Python ``lambda`` is
+    stored as bytecode, which loading refuses in safe mode.
+
+    Args:
+        function: the callable to apply; its first argument is the input (a
+            tensor, or the list of tensors the layer is called on).
+        output_shape: optional output shape without the batch axis (a tuple,
+            or a list of tuples for several outputs), or a function
+            ``input_shape -> output_shape`` (batch axis included). None (the
+            default) infers it by running the function on a symbolic input.
+        mask: optional output mask: a fixed mask, or a function
+            ``(inputs, previous_mask) -> mask``. None (the default) gives no
+            mask.
+        arguments: optional dict of extra keyword arguments for ``function``.
+
+    Input shape:
+        Whatever ``function`` accepts.
+
+    Output shape:
+        What ``function`` returns, or ``output_shape`` when given.
+
+    Example:
+
+    >>> square = layers.Lambda(lambda x: x ** 2)
+    >>> square(np.array([[1.0, 2.0, 3.0]]))
+    array([[1., 4., 9.]], dtype=float32)
+    >>> scale = layers.Lambda(lambda x, factor: x * factor, arguments={"factor": 10.0})
+    >>> scale(np.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
