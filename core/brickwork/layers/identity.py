@@ -13,7 +13,14 @@ class Identity(Layer):
     passes its mask on. A placeholder where a model wants a layer that does
     nothing (for example an optional block switched off).
 
-    Input shape: any. Output shape: the input's.
+    Args:
+        **kwargs: the base ``Layer`` arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        Any shape, or any nest of tensors.
+
+    Output shape:
+        The input's.
 
     Example:
 

@@ -233,7 +233,9 @@ class MelSpectrogram(Layer):
         window: "hann", "hamming" or None.
         sampling_rate: samples per second of the audio. Default 16000.
         num_mel_bins: number of mel bands. Default 128.
-        min_freq, max_freq: band edges in Hz (max default: sampling_rate / 2).
+        min_freq: the lowest band edge in Hz. Default 20.0.
+        max_freq: the highest band edge in Hz; None (the default) is
+            ``sampling_rate / 2``.
         power_to_db: convert power to decibels. Default True.
         top_db: dynamic range kept in dB (over the whole batch, as Keras).
         mag_exp: exponent of the magnitude (2.0: power). Default 2.0.

@@ -18,12 +18,20 @@ class Wrapper(Layer):
     Subclasses implement ``call``; ``build`` builds the wrapped layer on the
     wrapper's input shape unless it is already built.
 
+    Input shape:
+        What the subclass's ``call`` accepts (by default, the wrapped
+        layer's input).
+
+    Output shape:
+        What the subclass's ``call`` returns.
+
     Example:
 
     >>> class Doubled(brickwork.layers.Wrapper):
     ...     def call(self, x):
     ...         return 2 * self.layer(x)
-    >>> out = Doubled(brickwork.layers.Dense(3))(np.ones((2, 4)))  # (2, 3)
+    >>> Doubled(brickwork.layers.Dense(3))(np.ones((2, 4))).shape
+    (2, 3)
     """
 
     def __init__(self, layer, **kwargs):
