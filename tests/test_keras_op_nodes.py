@@ -145,7 +145,8 @@ def test_brickwork_built_model_writes_keras_op_nodes(make, tmp_path):
 def test_operators_and_activations_record_keras_ops():
     keras.backend.clear_session()
     x = keras.Input((3,))
-    outputs = [x / 2.0, round(x), keras.activations.relu(x, max_value=1.0), 1.0 - x, x[..., 0]]
+    outputs = [x / 2.0, round(x), keras.activations.relu(x, max_value=1.0), 1.0 - x, x[..., 0],
+               x != 0.0]
     config = keras.Model(x, outputs).get_config()
     entries = [(layer["module"], layer["class_name"], layer["config"])
                for layer in config["layers"][1:]]
@@ -156,6 +157,7 @@ def test_operators_and_activations_record_keras_ops():
          {"name": "re_lu", "negative_slope": 0.0, "max_value": 1.0, "threshold": 0.0}),
         ("keras.src.ops.numpy", "Subtract", {"name": "subtract"}),
         ("keras.src.ops.numpy", "GetItem", {"name": "get_item"}),
+        ("keras.src.ops.numpy", "NotEqual", {"name": "not_equal"}),
     ]
     assert config["layers"][4]["inbound_nodes"][0]["args"][0] == 1.0
     assert config["layers"][5]["inbound_nodes"][0]["args"][1] == [

@@ -66,6 +66,8 @@ class KerasTensor(TensorOperators):
     def __truediv__(self, other): return _ops().true_divide(self, other)
     def __rtruediv__(self, other): return _ops().true_divide(other, self)
     def __round__(self, ndigits=None): return _ops().round(self, ndigits or 0)
+    # ``x != 0`` is an op (NotEqual), as in Keras; ``==`` stays identity (hashing).
+    def __ne__(self, other): return _ops().not_equal(self, other)
     def __floordiv__(self, other): return _ops().floor_divide(self, other)
     def __rfloordiv__(self, other): return _ops().floor_divide(other, self)
     def __mod__(self, other): return _ops().mod(self, other)
@@ -110,7 +112,9 @@ _operation_layer = None  # set by brickwork.layers.operation_layer
 
 
 def register_operation_layer(cls) -> None:
-    """Name the Layer class that wraps an op applied to symbolic tensors."""
+    """Name what wraps an op applied to symbolic tensors: ``cls(function)``
+    is called on the op's arguments and returns its outputs (a Layer class,
+    or a factory that picks one per call)."""
     global _operation_layer
     _operation_layer = cls
 
