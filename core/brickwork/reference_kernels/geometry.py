@@ -100,7 +100,12 @@ def windows(padded, kernel_size, strides, dilation_rate, out_spatial):
     strides = ((batch_stride,) + tuple(st * s for st, s in zip(spatial_strides, strides))
                + tuple(st * d for st, d in zip(spatial_strides, dilation_rate))
                + (channel_stride,))
-    return xp.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides)
+    return strided_view(padded, shape, strides)
+
+
+def strided_view(a, shape, strides):
+    """``a``'s memory seen with ``shape`` and ``strides`` (in bytes)."""
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
 
 
 def taps(kernel_size):

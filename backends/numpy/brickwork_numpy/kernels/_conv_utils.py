@@ -73,7 +73,7 @@ def labelled_scratch(slot, source, key, shape, dtype):
     return _scratch.buffers[slot][:nbytes].view(dtype).reshape(shape)
 
 
-def windows(padded, kernel_size, strides, dilation_rate, out_spatial):
-    """The reference's window view, made read-only (its elements overlap)."""
-    view = reference.windows(padded, kernel_size, strides, dilation_rate, out_spatial)
-    return as_strided(view, view.shape, view.strides, writeable=False)
+def strided_view(a, shape, strides):
+    """``a``'s memory seen with ``shape`` and ``strides``, read-only: the
+    window views' elements overlap."""
+    return as_strided(a, shape=shape, strides=strides, writeable=False)
