@@ -201,3 +201,18 @@ def test_functional_layer_order_follows_keras_map_graph():
     model = bw.Model([a, b, unused], [joined, out])
     # The order real Keras 3.15 gives for this graph.
     assert [l.name for l in model.layers] == ["b", "deep1", "a", "deep2", "side", "u", "joined", "out"]
+
+
+def test_functional_inputs_take_their_input_dtype_as_in_keras():
+    seen = []
+
+    class Record(layers.Layer):
+        def call(self, x):
+            seen.append(str(x.dtype))
+            return x
+
+    ids = bw.Input((3,), dtype="int32")
+    values = bw.Input((3,))
+    model = bw.Model([ids, values], [Record()(ids), Record()(values)])
+    model([np.array([[1.5, 2.0, 3.0]]), np.array([[1, 2, 3]], dtype="int64")])
+    assert seen[-2:] == ["int32", "float32"]

@@ -1,7 +1,7 @@
 """The functional API: a model defined by a graph of layer calls."""
 from __future__ import annotations
 
-from brickwork import tree
+from brickwork import ops, tree
 from brickwork.layers.core import InputLayer
 from brickwork.masks import with_keras_mask
 from brickwork.models.model import Model
@@ -128,8 +128,20 @@ class Functional(Model):
                     f"Input {i} ({tensor._keras_history.layer.name!r}) of model {self.name!r} is "
                     f"incompatible: expected shape {expected}, found shape {shape}")
 
+    def _convert_input_dtypes(self, values):
+        """As Keras: each input becomes an array of its ``Input``'s dtype (int
+        ids fed to a float32 ``Input`` reach the layers as float32)."""
+        converted = []
+        for tensor, value in zip(self.inputs, values):
+            dtype = tensor.dtype
+            if value is None or dtype in (None, "string") or getattr(value, "dtype", None) == dtype:
+                converted.append(value)
+            else:
+                converted.append(ops.convert_to_tensor(value, dtype=dtype))
+        return converted
+
     def call(self, inputs, training=None, mask=None):
-        flat_inputs = self._flat_call_inputs(inputs)
+        flat_inputs = self._convert_input_dtypes(self._flat_call_inputs(inputs))
         self._check_input_shapes(flat_inputs)
         if mask is not None:
             # Masks ride on the tensors (brickwork.masks); each layer call
