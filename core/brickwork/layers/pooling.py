@@ -99,21 +99,209 @@ def _pooling_class(name, dimensions, mode, default_pool_size, doc):
     return keras_export(f"keras.layers.{name}", f"keras.layers.{short}")(cls)
 
 
-MaxPooling1D = _pooling_class("MaxPooling1D", 1, "max", 2,
-                              "Max pooling over ``(batch, steps, channels)``.")
-MaxPooling2D = _pooling_class("MaxPooling2D", 2, "max", (2, 2),
-                              "Max pooling over ``(batch, height, width, channels)``.")
-MaxPooling3D = _pooling_class("MaxPooling3D", 3, "max", (2, 2, 2),
-                              "Max pooling over ``(batch, d1, d2, d3, channels)``.")
-AveragePooling1D = _pooling_class("AveragePooling1D", 1, "average", None,
-                                  "Average pooling over ``(batch, steps, channels)``; 'same' "
-                                  "windows average their real cells only.")
-AveragePooling2D = _pooling_class("AveragePooling2D", 2, "average", None,
-                                  "Average pooling over ``(batch, height, width, channels)``; "
-                                  "'same' windows average their real cells only.")
-AveragePooling3D = _pooling_class("AveragePooling3D", 3, "average", None,
-                                  "Average pooling over ``(batch, d1, d2, d3, channels)``; "
-                                  "'same' windows average their real cells only.")
+MaxPooling1D = _pooling_class(
+    "MaxPooling1D", 1, "max", 2,
+    """Max pooling layer for sequences (temporal data).
+
+    Takes the maximum of each ``pool_size`` window, moving the window by
+    ``strides``; each channel is pooled separately. Masks are not
+    supported.
+
+    Args:
+        pool_size: int, the window size. Default ``2``.
+        strides: int or None, the step of the window; None (the
+            default) uses ``pool_size``.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad
+            so the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, steps, channels)`` with ``channels_last``, or
+        ``(batch, channels, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, channels)`` or ``(batch, channels, new_steps)``:
+        ``floor((size - pool_size) / strides) + 1`` positions per axis with
+        ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
+
+    Example:
+
+    >>> x = np.array([[[1.0], [3.0], [2.0], [5.0], [4.0]]])
+    >>> layers.MaxPooling1D(pool_size=2)(x)[0, :, 0]
+    array([3., 5.], dtype=float32)
+    >>> layers.MaxPooling1D(pool_size=2, padding="same")(x).shape
+    (1, 3, 1)
+    """)
+MaxPooling2D = _pooling_class(
+    "MaxPooling2D", 2, "max", (2, 2),
+    """Max pooling layer for images (spatial data).
+
+    Takes the maximum of each ``pool_size`` window, moving the window by
+    ``strides``; each channel is pooled separately. Masks are not
+    supported.
+
+    Args:
+        pool_size: int or tuple of 2 ints, the window size. Default ``(2, 2)``.
+        strides: int or tuple of 2 ints or None, the step of the window; None (the
+            default) uses ``pool_size``.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad
+            so the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_rows, new_cols, channels)`` or ``(batch, channels, new_rows, new_cols)``:
+        ``floor((size - pool_size) / strides) + 1`` positions per axis with
+        ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
+
+    Example:
+
+    >>> layers.MaxPooling2D()(np.ones((2, 28, 28, 3))).shape
+    (2, 14, 14, 3)
+    >>> layers.MaxPooling2D(3, strides=1, padding="same")(np.ones((2, 28, 28, 3))).shape
+    (2, 28, 28, 3)
+    """)
+MaxPooling3D = _pooling_class(
+    "MaxPooling3D", 3, "max", (2, 2, 2),
+    """Max pooling layer for volumes (3D spatial data).
+
+    Takes the maximum of each ``pool_size`` window, moving the window by
+    ``strides``; each channel is pooled separately. Masks are not
+    supported.
+
+    Args:
+        pool_size: int or tuple of 3 ints, the window size. Default ``(2, 2, 2)``.
+        strides: int or tuple of 3 ints or None, the step of the window; None (the
+            default) uses ``pool_size``.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad
+            so the output has ``ceil(size / strides)`` positions).
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_dim1, new_dim2, new_dim3, channels)`` or
+        ``(batch, channels, new_dim1, new_dim2, new_dim3)``:
+        ``floor((size - pool_size) / strides) + 1`` positions per axis with
+        ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
+
+    Example:
+
+    >>> layers.MaxPooling3D()(np.ones((1, 4, 6, 8, 2))).shape
+    (1, 2, 3, 4, 2)
+    """)
+AveragePooling1D = _pooling_class(
+    "AveragePooling1D", 1, "average", None,
+    """Average pooling layer for sequences (temporal data).
+
+    Takes the mean of each ``pool_size`` window, moving the window by
+    ``strides``; each channel is pooled separately. Masks are not
+    supported.
+
+    Args:
+        pool_size: int, the window size.
+        strides: int or None, the step of the window; None (the
+            default) uses ``pool_size``.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad
+            so the output has ``ceil(size / strides)`` positions;
+            windows at the edges average only the cells inside the input).
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, steps, channels)`` with ``channels_last``, or
+        ``(batch, channels, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, channels)`` or ``(batch, channels, new_steps)``:
+        ``floor((size - pool_size) / strides) + 1`` positions per axis with
+        ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
+
+    Example:
+
+    >>> x = np.array([[[1.0], [3.0], [2.0], [6.0]]])
+    >>> layers.AveragePooling1D(pool_size=2)(x)[0, :, 0]
+    array([2., 4.], dtype=float32)
+    """)
+AveragePooling2D = _pooling_class(
+    "AveragePooling2D", 2, "average", None,
+    """Average pooling layer for images (spatial data).
+
+    Takes the mean of each ``pool_size`` window, moving the window by
+    ``strides``; each channel is pooled separately. Masks are not
+    supported.
+
+    Args:
+        pool_size: int or tuple of 2 ints, the window size.
+        strides: int or tuple of 2 ints or None, the step of the window; None (the
+            default) uses ``pool_size``.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad
+            so the output has ``ceil(size / strides)`` positions;
+            windows at the edges average only the cells inside the input).
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_rows, new_cols, channels)`` or ``(batch, channels, new_rows, new_cols)``:
+        ``floor((size - pool_size) / strides) + 1`` positions per axis with
+        ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
+
+    Example:
+
+    >>> layers.AveragePooling2D(pool_size=2)(np.ones((2, 28, 28, 3))).shape
+    (2, 14, 14, 3)
+    """)
+AveragePooling3D = _pooling_class(
+    "AveragePooling3D", 3, "average", None,
+    """Average pooling layer for volumes (3D spatial data).
+
+    Takes the mean of each ``pool_size`` window, moving the window by
+    ``strides``; each channel is pooled separately. Masks are not
+    supported.
+
+    Args:
+        pool_size: int or tuple of 3 ints, the window size.
+        strides: int or tuple of 3 ints or None, the step of the window; None (the
+            default) uses ``pool_size``.
+        padding: ``"valid"`` (no padding, the default) or ``"same"`` (pad
+            so the output has ``ceil(size / strides)`` positions;
+            windows at the edges average only the cells inside the input).
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, new_dim1, new_dim2, new_dim3, channels)`` or
+        ``(batch, channels, new_dim1, new_dim2, new_dim3)``:
+        ``floor((size - pool_size) / strides) + 1`` positions per axis with
+        ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
+
+    Example:
+
+    >>> layers.AveragePooling3D(pool_size=2)(np.ones((1, 4, 6, 8, 2))).shape
+    (1, 2, 3, 4, 2)
+    """)
 
 
 class BaseGlobalPooling(Layer):
@@ -158,7 +346,29 @@ class _GlobalAveragePooling(BaseGlobalPooling):
 
 @keras_export("keras.layers.GlobalMaxPooling1D", "keras.layers.GlobalMaxPool1D")
 class GlobalMaxPooling1D(_GlobalMaxPooling):
-    """Max over the steps axis."""
+    """Global max pooling for sequences: the maximum over the steps axis.
+
+    Args:
+        data_format: ``"channels_last"`` (steps on axis 1) or
+            ``"channels_first"`` (steps on axis 2); None (the default) uses
+            ``keras.config.image_data_format()``.
+        keepdims: bool, whether to keep the steps axis with size 1. Default
+            False.
+
+    Input shape:
+        ``(batch, steps, features)`` with ``channels_last``, or
+        ``(batch, features, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, features)``; with ``keepdims``, ``(batch, 1, features)`` or
+        ``(batch, features, 1)``.
+
+    Example:
+
+    >>> x = np.array([[[1.0, 5.0], [3.0, 2.0]]])
+    >>> layers.GlobalMaxPooling1D()(x)
+    array([[3., 5.]], dtype=float32)
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(1, data_format, keepdims, **kwargs)
@@ -166,7 +376,30 @@ class GlobalMaxPooling1D(_GlobalMaxPooling):
 
 @keras_export("keras.layers.GlobalMaxPooling2D", "keras.layers.GlobalMaxPool2D")
 class GlobalMaxPooling2D(_GlobalMaxPooling):
-    """Max over height and width."""
+    """Global max pooling for images: the maximum over rows and columns.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        keepdims: bool, whether to keep the spatial axes with size 1.
+            Default False.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, channels)``; with ``keepdims``, ``(batch, 1, 1, channels)``
+        or ``(batch, channels, 1, 1)``.
+
+    Example:
+
+    >>> layers.GlobalMaxPooling2D()(np.ones((2, 8, 8, 3))).shape
+    (2, 3)
+    >>> layers.GlobalMaxPooling2D(keepdims=True)(np.ones((2, 8, 8, 3))).shape
+    (2, 1, 1, 3)
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(2, data_format, keepdims, **kwargs)
@@ -174,7 +407,28 @@ class GlobalMaxPooling2D(_GlobalMaxPooling):
 
 @keras_export("keras.layers.GlobalMaxPooling3D", "keras.layers.GlobalMaxPool3D")
 class GlobalMaxPooling3D(_GlobalMaxPooling):
-    """Max over the three spatial axes."""
+    """Global max pooling for volumes: the maximum over the three spatial axes.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        keepdims: bool, whether to keep the spatial axes with size 1.
+            Default False.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, channels)``; with ``keepdims``, size-1 spatial axes are
+        kept.
+
+    Example:
+
+    >>> layers.GlobalMaxPooling3D()(np.ones((2, 4, 4, 4, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(3, data_format, keepdims, **kwargs)
@@ -182,7 +436,35 @@ class GlobalMaxPooling3D(_GlobalMaxPooling):
 
 @keras_export("keras.layers.GlobalAveragePooling1D", "keras.layers.GlobalAvgPool1D")
 class GlobalAveragePooling1D(_GlobalAveragePooling):
-    """Mean over the steps axis; with a mask ``(batch, steps)``, over unmasked steps only."""
+    """Global average pooling for sequences: the mean over the steps axis.
+
+    With a mask ``(batch, steps)`` (from ``Embedding(mask_zero=True)`` or
+    ``Masking``), the mean is over the kept steps only. The output has no
+    mask.
+
+    Args:
+        data_format: ``"channels_last"`` (steps on axis 1) or
+            ``"channels_first"`` (steps on axis 2); None (the default) uses
+            ``keras.config.image_data_format()``.
+        keepdims: bool, whether to keep the steps axis with size 1. Default
+            False.
+
+    Input shape:
+        ``(batch, steps, features)`` with ``channels_last``, or
+        ``(batch, features, steps)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, features)``; with ``keepdims``, ``(batch, 1, features)`` or
+        ``(batch, features, 1)``.
+
+    Example:
+
+    >>> x = np.array([[[1.0, 4.0], [3.0, 2.0], [9.0, 9.0]]])
+    >>> layers.GlobalAveragePooling1D()(x[:, :2])
+    array([[2., 3.]], dtype=float32)
+    >>> layers.GlobalAveragePooling1D()(x, mask=np.array([[True, True, False]]))
+    array([[2., 3.]], dtype=float32)
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(1, data_format, keepdims, **kwargs)
@@ -205,7 +487,28 @@ class GlobalAveragePooling1D(_GlobalAveragePooling):
 
 @keras_export("keras.layers.GlobalAveragePooling2D", "keras.layers.GlobalAvgPool2D")
 class GlobalAveragePooling2D(_GlobalAveragePooling):
-    """Mean over height and width."""
+    """Global average pooling for images: the mean over rows and columns.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        keepdims: bool, whether to keep the spatial axes with size 1.
+            Default False.
+
+    Input shape:
+        ``(batch, rows, cols, channels)`` with ``channels_last``, or
+        ``(batch, channels, rows, cols)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, channels)``; with ``keepdims``, ``(batch, 1, 1, channels)``
+        or ``(batch, channels, 1, 1)``.
+
+    Example:
+
+    >>> layers.GlobalAveragePooling2D()(np.ones((2, 7, 7, 512))).shape
+    (2, 512)
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(2, data_format, keepdims, **kwargs)
@@ -213,7 +516,28 @@ class GlobalAveragePooling2D(_GlobalAveragePooling):
 
 @keras_export("keras.layers.GlobalAveragePooling3D", "keras.layers.GlobalAvgPool3D")
 class GlobalAveragePooling3D(_GlobalAveragePooling):
-    """Mean over the three spatial axes."""
+    """Global average pooling for volumes: the mean over the three spatial axes.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"``, which axis
+            holds the channels; None (the default) uses
+            ``keras.config.image_data_format()``.
+        keepdims: bool, whether to keep the spatial axes with size 1.
+            Default False.
+
+    Input shape:
+        ``(batch, dim1, dim2, dim3, channels)`` with ``channels_last``, or
+        ``(batch, channels, dim1, dim2, dim3)`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, channels)``; with ``keepdims``, size-1 spatial axes are
+        kept.
+
+    Example:
+
+    >>> layers.GlobalAveragePooling3D()(np.ones((2, 4, 4, 4, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(3, data_format, keepdims, **kwargs)
