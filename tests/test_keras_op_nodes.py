@@ -265,3 +265,18 @@ def test_registry_names_match_the_functions():
         takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
         for name in spec.init + spec.positional + spec.keywords:
             assert name.lstrip("*") in parameters or takes_kwargs, (class_name, name)
+
+
+def test_models_with_operation_nodes_pickle_and_deepcopy():
+    import pickle
+    keras.backend.clear_session()
+    x = keras.Input((3,))
+    h = layers.Dense(2)(x)
+    model = keras.Model(x, [ops.mean(h + 1.0, axis=-1), ops.relu(h), h[:, 0],
+                            ops.l2_normalize(h)])
+    data = np.array([[1.0, -2.0, 0.5]], "float32")
+    expected = model.predict(data, verbose=0)
+    for copied in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        for got, want in zip(copied.predict(data, verbose=0), expected):
+            np.testing.assert_array_equal(got, want)
+        assert copied.get_config() == model.get_config()

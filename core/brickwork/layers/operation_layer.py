@@ -121,6 +121,15 @@ class OperationLayer(Layer):
         config = dict(config)
         return cls(name=config.pop("name", None), **config)
 
+    def __reduce_ex__(self, protocol):
+        """Pickled by the operation's Keras name: the class is made at run
+        time and the function may be reachable only through a wrapper."""
+        spec = type(self)._spec
+        if spec is None:
+            return super().__reduce_ex__(protocol)
+        state = {k: v for k, v in self.__dict__.items() if k != "function"}
+        return _restore_operation_layer, (spec.module, spec.class_name), state
+
 
 _CLASSES: dict = {}
 
@@ -135,6 +144,16 @@ def operation_class(spec):
             "__doc__": f"The {spec.class_name} operation of {spec.module} as a graph node."})
         _CLASSES[key] = cls
     return cls
+
+
+def _restore_operation_layer(module, class_name):
+    """An empty layer of a pickled operation node (pickle then sets its state)."""
+    spec = registry.spec_for_class(module, class_name)
+    if spec is None:
+        raise TypeError(f"Cannot unpickle operation {class_name!r} ({module}): unknown here.")
+    layer = object.__new__(operation_class(spec))
+    object.__setattr__(layer, "function", spec.function)
+    return layer
 
 
 class _SymbolicOperation:
