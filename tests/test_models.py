@@ -216,3 +216,14 @@ def test_functional_inputs_take_their_input_dtype_as_in_keras():
     model = bw.Model([ids, values], [Record()(ids), Record()(values)])
     model([np.array([[1.5, 2.0, 3.0]]), np.array([[1, 2, 3]], dtype="int64")])
     assert seen[-2:] == ["int32", "float32"]
+
+
+def test_input_and_output_shapes_of_graph_models():
+    sequential = bw.Sequential([bw.Input((4,)), layers.Dense(3)])
+    assert (sequential.input_shape, sequential.output_shape) == ((None, 4), (None, 3))
+    a, b = bw.Input((5,)), bw.Input((2,))
+    functional = bw.Model([a, b], layers.Dense(2)(a))
+    assert functional.input_shape == [(None, 5), (None, 2)]
+    assert functional.output_shape == (None, 2)
+    with pytest.raises(AttributeError, match="never been called"):
+        bw.Sequential([layers.Dense(3)]).output_shape

@@ -28,6 +28,23 @@ class Model(Trainer, Layer):
     def layers(self):
         return self._layers
 
+    @property
+    def input_shape(self):
+        return self._graph_shape("inputs") or Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        return self._graph_shape("outputs") or Layer.output_shape.fget(self)
+
+    def _graph_shape(self, ends):
+        """Shapes of a graph model's (built Sequential's) inputs or outputs,
+        one shape when there is one, as Keras; None for a model without a graph."""
+        tensors = getattr(self, ends, None)
+        if not tensors:
+            return None
+        shapes = [tensor.shape for tensor in tensors]
+        return shapes[0] if len(shapes) == 1 else shapes
+
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in ``layers``."""
         if name is not None and index is not None:
