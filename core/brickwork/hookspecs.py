@@ -895,3 +895,15 @@ def take_rows_backward(dy, indices, num_rows):
 
     :returns: ``dtable``.
     """
+
+
+# --- The array namespace -------------------------------------------------------
+#
+# Besides the kernels above, a backend gives core its array namespace
+# (``BackendInfo.array_module``, NumPy's API: creation, elementwise math,
+# reductions, indexing, linalg, fft, random) and a few adapters
+# (``BackendInfo.array_adapters``: host transfer and unbuffered scatter
+# updates). Both are declared, name by name, in ``brickwork.array_namespace``;
+# core uses nothing else of an array library.
+from brickwork.array_namespace import (  # noqa: E402,F401  (part of this contract)
+    ADAPTER_NAMES, NAMESPACE_NAMES, ArrayAdapters, ArrayNamespace)
