@@ -79,12 +79,65 @@ class _AffineParameters:
 
 @keras_export("keras.layers.BatchNormalization")
 class BatchNormalization(_AffineParameters, Layer):
-    """Normalize over the batch (every axis but ``axis``), then scale and shift.
+    """Normalizes its input with batch statistics, then scales and shifts it.
 
-    In training (``training=True`` and the layer trainable) it uses the batch's
-    statistics and updates ``moving = moving * momentum + batch * (1 -
-    momentum)``; otherwise it uses the moving statistics. Weights: ``gamma``,
-    ``beta``, ``moving_mean``, ``moving_variance``, each ``(channels,)``.
+    The statistics are taken over every axis except ``axis`` (the
+    features). When called with ``training=True`` on a trainable layer, it
+    uses the current batch's mean and variance and updates the moving
+    statistics: ``moving = moving * momentum + batch * (1 - momentum)``.
+    Otherwise (inference, or a layer frozen with ``trainable = False``) it
+    uses the moving statistics. The output is ``gamma * (x - mean) /
+    sqrt(variance + epsilon) + beta``. With a mask, only the kept positions
+    count towards the batch statistics.
+
+    Weights: ``gamma``, ``beta`` (trainable), ``moving_mean`` and
+    ``moving_variance`` (non-trainable), each of shape ``(features,)``.
+
+    Args:
+        axis: int, the features axis (usually the channels). Default -1.
+        momentum: float in [0, 1], the decay of the moving statistics.
+            Default 0.99.
+        epsilon: positive float added to the variance. Default 1e-3.
+        center: whether to learn the offset ``beta``. Default True.
+        scale: whether to learn the factor ``gamma``. Default True.
+        beta_initializer: initializer of ``beta``. Default ``"zeros"``.
+        gamma_initializer: initializer of ``gamma``. Default ``"ones"``.
+        moving_mean_initializer: initializer of ``moving_mean``. Default
+            ``"zeros"``.
+        moving_variance_initializer: initializer of ``moving_variance``.
+            Default ``"ones"``.
+        beta_regularizer: optional regularizer of ``beta``.
+        gamma_regularizer: optional regularizer of ``gamma``.
+        beta_constraint: optional constraint on ``beta``.
+        gamma_constraint: optional constraint on ``gamma``.
+        renorm: must be False; batch renormalization is not available
+            (ValueError).
+        renorm_clipping: kept in the config for Keras compatibility; unused.
+        renorm_momentum: kept in the config for Keras compatibility; unused.
+        synchronized: accepted for Keras compatibility. One process computes
+            the whole batch here, so the statistics are always the full
+            batch's.
+
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, whether to use (and update with) the batch statistics.
+        mask: optional boolean mask of the input's shape without ``axis``.
+
+    Input shape:
+        Any shape; the size along ``axis`` must be known.
+
+    Output shape:
+        The input's shape.
+
+    Example:
+
+    >>> layer = layers.BatchNormalization()
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> layer(x, training=True).round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> layer.moving_mean.numpy().round(3)
+    array([0.02, 0.2 ], dtype=float32)
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -196,8 +249,38 @@ class BatchNormalization(_AffineParameters, Layer):
 
 @keras_export("keras.layers.LayerNormalization")
 class LayerNormalization(_AffineParameters, Layer):
-    """Normalize each sample over ``axis`` (an int or a list of ints), then
-    scale by ``gamma`` and shift by ``beta`` (shaped like the normalized axes)."""
+    """Normalizes each sample over its feature axes, then scales and shifts it.
+
+    Unlike ``BatchNormalization``, the mean and variance are those of each
+    sample alone, so training and inference compute the same thing. The
+    output is ``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with
+    ``gamma`` and ``beta`` shaped like the normalized axes.
+
+    Args:
+        axis: int or list of ints, the axes to normalize over (and the shape
+            of ``gamma`` and ``beta``). Default -1.
+        epsilon: positive float added to the variance. Default 1e-3.
+        center: whether to learn the offset ``beta``. Default True.
+        scale: whether to learn the factor ``gamma``. Default True.
+        beta_initializer: initializer of ``beta``. Default ``"zeros"``.
+        gamma_initializer: initializer of ``gamma``. Default ``"ones"``.
+        beta_regularizer: optional regularizer of ``beta``.
+        gamma_regularizer: optional regularizer of ``gamma``.
+        beta_constraint: optional constraint on ``beta``.
+        gamma_constraint: optional constraint on ``gamma``.
+
+    Input shape:
+        Any shape; the sizes along ``axis`` must be known.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layers.LayerNormalization()(np.array([[1.0, 3.0], [10.0, 30.0]])).round(3)
+    array([[-1.,  1.],
+           [-1.,  1.]], dtype=float32)
+    """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -256,9 +339,44 @@ class LayerNormalization(_AffineParameters, Layer):
 
 @keras_export("keras.layers.GroupNormalization")
 class GroupNormalization(_AffineParameters, Layer):
-    """Normalize each sample over groups of channels (``groups`` groups along
-    ``axis``, ``-1`` meaning one group per channel), then scale and shift
-    per channel."""
+    """Normalizes each sample over groups of channels, then scales and shifts it.
+
+    The channels along ``axis`` are split into ``groups`` equal groups; each
+    group of each sample is normalized with its own mean and variance (over
+    the group's channels and every other non-batch axis), then each channel
+    gets its own ``gamma`` and ``beta``. With ``groups=1`` this is layer
+    normalization over all axes; with one group per channel it is instance
+    normalization. Statistics do not depend on the batch, so small batches
+    work well.
+
+    Args:
+        groups: int, the number of groups; it must divide the number of
+            channels. -1 means one group per channel. Default 32.
+        axis: int, the channels axis (not the batch axis). Default -1.
+        epsilon: positive float added to the variance. Default 1e-3.
+        center: whether to learn the offset ``beta``. Default True.
+        scale: whether to learn the factor ``gamma``. Default True.
+        beta_initializer: initializer of ``beta``. Default ``"zeros"``.
+        gamma_initializer: initializer of ``gamma``. Default ``"ones"``.
+        beta_regularizer: optional regularizer of ``beta``.
+        gamma_regularizer: optional regularizer of ``gamma``.
+        beta_constraint: optional constraint on ``beta``.
+        gamma_constraint: optional constraint on ``gamma``.
+
+    Input shape:
+        Any shape of rank at least 2; the size along ``axis`` must be known.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layer = layers.GroupNormalization(groups=2)
+    >>> layer(np.random.rand(2, 8, 8, 4)).shape
+    (2, 8, 8, 4)
+    >>> tuple(layer.gamma.shape)
+    (4,)
+    """
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -337,7 +455,23 @@ class GroupNormalization(_AffineParameters, Layer):
 
 @keras_export("keras.layers.UnitNormalization")
 class UnitNormalization(Layer):
-    """Scale each sample to unit L2 norm over ``axis`` (an int or a list)."""
+    """Scales each sample to unit L2 norm: ``x / sqrt(sum(x ** 2, axis))``.
+
+    Args:
+        axis: int or list of ints, the axes whose L2 norm becomes 1.
+            Default -1.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The input's shape. Masks pass through.
+
+    Example:
+
+    >>> layers.UnitNormalization()(np.array([[3.0, 4.0]]))
+    array([[0.6, 0.8]], dtype=float32)
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -368,12 +502,17 @@ class RMSNormalization(Layer):
             of the learned ``scale``, initialized to ones). Default ``-1``.
         epsilon: small float added to the mean square. Default ``1e-6``.
 
-    Input shape: any. Output shape: the input's.
+    Input shape:
+        Any shape; the sizes along ``axis`` must be known.
+
+    Output shape:
+        The input's shape.
 
     Example:
 
     >>> layer = brickwork.layers.RMSNormalization()
-    >>> out = layer(np.ones((2, 4)))  # (2, 4), all ones (scale is ones)
+    >>> layer(np.array([[3.0, 3.0, 3.0, 3.0]]))
+    array([[1., 1., 1., 1.]], dtype=float32)
     """
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
@@ -423,10 +562,17 @@ class SpectralNormalization(Wrapper):
     Weights: the wrapped kernel (shared, saved again at the wrapper's own
     path, as Keras does) and ``vector_u`` ``(1, out)`` (non-trainable).
 
+    Input shape:
+        The wrapped layer's input shape.
+
+    Output shape:
+        The wrapped layer's output shape.
+
     Example:
 
     >>> layer = brickwork.layers.SpectralNormalization(brickwork.layers.Dense(4))
-    >>> out = layer(np.ones((2, 3)), training=True)  # (2, 4)
+    >>> layer(np.ones((2, 3)), training=True).shape
+    (2, 4)
     """
 
     def __init__(self, layer, power_iterations=1, **kwargs):
