@@ -511,7 +511,7 @@ class RMSNormalization(Layer):
     Example:
 
     >>> layer = brickwork.layers.RMSNormalization()
-    >>> layer(np.array([[3.0, 3.0, 3.0, 3.0]]))
+    >>> layer(np.array([[3.0, 3.0, 3.0, 3.0]])).round(4)
     array([[1., 1., 1., 1.]], dtype=float32)
     """
 
