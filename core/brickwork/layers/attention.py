@@ -49,12 +49,52 @@ def _dropout(x, rate, seed_generator, training):
 
 @keras_export("keras.layers.Attention")
 class Attention(Layer):
-    """Dot-product attention: ``softmax(query @ key^T) @ value``.
+    """Dot-product attention (Luong-style): ``softmax(scores) @ value``.
 
-    Called on ``[query, value]`` or ``[query, value, key]`` (key defaults to
-    value) of shapes ``(batch, Tq, dim)``, ``(batch, Tv, dim)``; ``mask`` is
-    ``[query_mask, value_mask]``. ``score_mode="concat"`` scores with
-    ``sum(tanh(query + key))``. ``use_scale`` learns a scalar scale.
+    The layer is called on a list ``[query, value]`` or ``[query, value,
+    key]`` (``key`` defaults to ``value``). With ``score_mode="dot"`` the
+    scores are ``query @ key^T`` (times ``scale`` when ``use_scale``); with
+    ``"concat"`` they are ``concat_score_weight * sum(tanh(scale * (query +
+    key)), axis=-1)`` over each query/key pair. The softmax runs over the
+    value steps. The layer has no projections: the inputs' last axes are
+    used as they are.
+
+    Args:
+        use_scale: whether to learn a scalar ``scale`` for the scores.
+            Default False.
+        score_mode: ``"dot"`` (the default) or ``"concat"``, the score
+            function.
+        dropout: float in [0, 1), the fraction of the attention weights to
+            drop in training. Default 0.
+        seed: optional int, seed of the dropout.
+
+    Call arguments:
+        inputs: ``[query, value]`` or ``[query, value, key]``.
+        mask: optional ``[query_mask, value_mask]``, boolean ``(batch, Tq)``
+            and ``(batch, Tv)``: masked value steps get no attention, masked
+            query steps give zeros. Taken from the inputs' masks when omitted.
+        training: bool, whether to apply dropout.
+        return_attention_scores: bool, whether to also return the attention
+            weights ``(batch, Tq, Tv)``.
+        use_causal_mask: bool, whether query step ``i`` may only attend to
+            value steps ``j <= i`` (for decoders).
+
+    Input shape:
+        ``query`` ``(batch, Tq, dim)``, ``value`` ``(batch, Tv, dim_v)`` and
+        ``key`` ``(batch, Tv, dim)``.
+
+    Output shape:
+        ``(batch, Tq, dim_v)``, and the weights ``(batch, Tq, Tv)`` when
+        asked for. The output's mask is the query's mask.
+
+    Example:
+
+    >>> query, value = np.ones((2, 3, 4)), np.ones((2, 5, 4))
+    >>> layers.Attention()([query, value]).shape
+    (2, 3, 4)
+    >>> output, weights = layers.Attention()([query, value], return_attention_scores=True)
+    >>> weights.shape
+    (2, 3, 5)
     """
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
@@ -206,15 +246,85 @@ def attention_equations(rank, attention_axes):
 
 @keras_export("keras.layers.MultiHeadAttention")
 class MultiHeadAttention(Layer):
-    """Multi-head attention as in "Attention Is All You Need", with Keras 3's
-    weights: ``query``/``key``/``value`` EinsumDense kernels
-    ``(dim, num_heads, key_dim)`` (value: ``value_dim``), biases
-    ``(num_heads, key_dim)``, and the ``attention_output`` kernel
-    ``(num_heads, value_dim, out)`` with bias ``(out,)``.
+    """Multi-head attention, as in "Attention Is All You Need" (Vaswani et al.,
+    2017).
 
-    Called as ``mha(query, value, key=None, ...)``; masks: ``attention_mask``
-    ``(batch, Tq, Tv)`` (True = attend), the query/value/key masks (taken from
-    the tensors' Keras masks when not passed) and ``use_causal_mask``.
+    ``query``, ``key`` and ``value`` are projected into ``num_heads`` heads
+    (``key_dim`` units per head for queries and keys, ``value_dim`` for
+    values); each head computes ``softmax(query @ key^T / sqrt(key_dim)) @
+    value``, and the heads are concatenated and projected back to the query's
+    last size (or ``output_shape``). With ``query`` and ``value`` the same
+    tensor this is self-attention.
+
+    Weights (Keras's layout): ``query``/``key`` kernels ``(dim, num_heads,
+    key_dim)``, the ``value`` kernel ``(dim, num_heads, value_dim)``, their
+    biases ``(num_heads, key_dim or value_dim)``, and the
+    ``attention_output`` kernel ``(num_heads, value_dim, out)`` with bias
+    ``(out,)``.
+
+    Args:
+        num_heads: positive int, the number of attention heads.
+        key_dim: positive int, the size of each head for queries and keys.
+        value_dim: positive int or None, the size of each head for values;
+            None (the default) uses ``key_dim``.
+        dropout: float in [0, 1), the fraction of the attention weights to
+            drop in training. Default 0.
+        use_bias: whether the projections have biases. Default True.
+        output_shape: int or tuple, the output's last axes; None (the
+            default) gives the query's last size.
+        attention_axes: int or tuple of ints, the axes attention runs over;
+            None (the default) uses every axis between the batch and the
+            features (the sequence axis for 3D inputs).
+        sliding_window: positive int or None; when set, each query attends
+            only to keys fewer than ``sliding_window`` positions away.
+        flash_attention: accepted for Keras compatibility; brickwork always
+            computes exact attention (and refuses ``dropout > 0`` with it, as
+            Keras does).
+        kernel_initializer: initializer of the projection kernels. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the projection biases. Default
+            ``"zeros"``.
+        kernel_regularizer: optional regularizer of the projection kernels.
+        bias_regularizer: optional regularizer of the projection biases.
+        activity_regularizer: optional regularizer of the projections'
+            outputs.
+        kernel_constraint: optional constraint on the projection kernels.
+        bias_constraint: optional constraint on the projection biases.
+        use_gate: whether to multiply the attention output, before the output
+            projection, by a sigmoid gate computed from the query (gated
+            attention). Default False.
+        seed: optional int, seed of the dropout.
+
+    Call arguments:
+        query: ``(batch, Tq, dim)``.
+        value: ``(batch, Tv, dim_v)``.
+        key: optional ``(batch, Tv, dim_k)``; defaults to ``value``.
+        attention_mask: optional boolean ``(batch, Tq, Tv)``, True where a
+            query may attend to a key. Combined with the query/value/key masks
+            (taken from the tensors' masks when not passed).
+        return_attention_scores: bool, whether to also return the attention
+            weights ``(batch, num_heads, Tq, Tv)``.
+        training: bool, whether to apply dropout.
+        use_causal_mask: bool, whether query ``i`` may only attend to keys
+            ``j <= i``.
+
+    Input shape:
+        ``query`` ``(batch, Tq, dim)``; ``value`` and ``key`` ``(batch, Tv,
+        ...)`` with equal axes except the last.
+
+    Output shape:
+        The query's shape, with the last axis replaced by ``output_shape``
+        when it is given.
+
+    Example:
+
+    >>> layer = layers.MultiHeadAttention(num_heads=2, key_dim=8)
+    >>> query, value = np.ones((2, 5, 16)), np.ones((2, 7, 16))
+    >>> layer(query, value).shape
+    (2, 5, 16)
+    >>> output, scores = layer(query, value, return_attention_scores=True)
+    >>> scores.shape
+    (2, 2, 5, 7)
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
@@ -528,15 +638,23 @@ class AdditiveAttention(Attention):
             (glorot-uniform initialized); otherwise the scale is 1.
         dropout: fraction of the attention weights to drop in training.
 
-    Called on ``[query, value]`` or ``[query, value, key]`` of shapes
-    ``(batch, Tq, dim)``, ``(batch, Tv, dim)``, ``(batch, Tv, dim)``; returns
-    ``(batch, Tq, dim)`` (and the ``(batch, Tq, Tv)`` weights with
-    ``return_attention_scores=True``).
+    Called on ``[query, value]`` or ``[query, value, key]``, with the same
+    call arguments as ``Attention`` (masks, ``return_attention_scores``,
+    ``use_causal_mask``).
+
+    Input shape:
+        ``query`` ``(batch, Tq, dim)``, ``value`` ``(batch, Tv, dim)`` and
+        ``key`` ``(batch, Tv, dim)``.
+
+    Output shape:
+        ``(batch, Tq, dim)``, and the ``(batch, Tq, Tv)`` weights with
+        ``return_attention_scores=True``.
 
     Example:
 
     >>> layer = brickwork.layers.AdditiveAttention()
-    >>> out = layer([np.ones((2, 3, 4)), np.ones((2, 5, 4))])  # (2, 3, 4)
+    >>> layer([np.ones((2, 3, 4)), np.ones((2, 5, 4))]).shape
+    (2, 3, 4)
     """
 
     def __init__(self, use_scale=True, dropout=0.0, **kwargs):
@@ -587,9 +705,16 @@ class GroupedQueryAttention(Layer):
         sliding_window: optional positive int; each query attends only to
             keys less than ``sliding_window`` positions away.
         flash_attention: accepted for compatibility; attention is exact.
-        kernel_initializer, bias_initializer, kernel_regularizer,
-        bias_regularizer, activity_regularizer, kernel_constraint,
-        bias_constraint: for the projections' kernels and biases.
+        kernel_initializer: initializer of the projection kernels. Default
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of the projection biases. Default
+            ``"zeros"``.
+        kernel_regularizer: optional regularizer of the projection kernels.
+        bias_regularizer: optional regularizer of the projection biases.
+        activity_regularizer: optional regularizer applied to the
+            projections' outputs and to the layer's output.
+        kernel_constraint: optional constraint on the projection kernels.
+        bias_constraint: optional constraint on the projection biases.
         use_gate: gate the attention output with a sigmoid projection of the
             query (Gated Attention).
         seed: seed of the dropout.
@@ -599,16 +724,23 @@ class GroupedQueryAttention(Layer):
     head_dim)``, biases without the first axis, ``attention_output`` kernel
     ``(num_query_heads, head_dim, dim)`` and bias ``(dim,)``.
 
-    Called as ``layer(query, value, key=None, attention_mask=None, ...)`` on
-    ``(batch, Tq, dim)`` and ``(batch, Tv, dim)``; returns ``(batch, Tq, dim)``
-    and, with ``return_attention_scores=True``, the ``(batch,
-    num_query_heads, Tq, Tv)`` attention probabilities.
+    Called as ``layer(query, value, key=None, attention_mask=None, ...)``
+    with the call arguments of ``MultiHeadAttention``.
+
+    Input shape:
+        ``query`` ``(batch, Tq, dim)``; ``value`` and ``key`` ``(batch, Tv,
+        dim)``.
+
+    Output shape:
+        ``(batch, Tq, dim)`` and, with ``return_attention_scores=True``, the
+        ``(batch, num_query_heads, Tq, Tv)`` attention probabilities.
 
     Example:
 
     >>> layer = brickwork.layers.GroupQueryAttention(8, num_query_heads=4,
     ...                                             num_key_value_heads=2)
-    >>> out = layer(np.ones((2, 5, 16)), np.ones((2, 7, 16)))  # (2, 5, 16)
+    >>> layer(np.ones((2, 5, 16)), np.ones((2, 7, 16))).shape
+    (2, 5, 16)
     """
 
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
