@@ -84,3 +84,16 @@ def test_istft_inverts_stft(sequence_length, stride, fft_length, center):
     # Without centring the first and last partial windows cannot be undone.
     inner = slice(fft_length, 40 - fft_length) if not center else slice(None)
     np.testing.assert_allclose(restored[:, inner], signal[:, inner], atol=1e-9)
+
+
+def test_gaussian_blur_takes_rows_from_the_second_size_and_sigma_as_keras():
+    # Keras's numpy/jax/tensorflow code builds outer(kernel(size[1], sigma[1]),
+    # kernel(size[0], sigma[0])): an impulse spreads over size[1] rows and size[0] columns.
+    impulse = np.zeros((1, 9, 9, 1))
+    impulse[0, 4, 4, 0] = 1.0
+    blurred = as_numpy(ops.image.gaussian_blur(impulse, (3, 5), (0.8, 1.5)))[0, :, :, 0]
+    rows, columns = np.nonzero(blurred > 1e-12)
+    assert (rows.max() - rows.min() + 1, columns.max() - columns.min() + 1) == (5, 3)
+    column_profile = blurred[4, 3:6] / blurred[4, 3:6].sum()
+    expected = np.exp(-0.5 * (np.arange(-1, 2) / 0.8) ** 2)
+    np.testing.assert_allclose(column_profile, expected / expected.sum(), rtol=1e-9)

@@ -409,7 +409,9 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
         r = xp.arange(size, dtype="float64") - (size - 1) / 2
         g = xp.exp(-(r * r) / (2 * s * s))
         return g / g.sum()
-    kernel = gauss(kernel_size[0], sigma[0])[:, None] * gauss(kernel_size[1], sigma[1])[None, :]
+    # As Keras computes it (whatever its docstring says): the kernel's rows
+    # come from kernel_size[1] / sigma[1], its columns from kernel_size[0] / sigma[0].
+    kernel = gauss(kernel_size[1], sigma[1])[:, None] * gauss(kernel_size[0], sigma[0])[None, :]
     return back(_depthwise_filter(x, kernel))
 
 

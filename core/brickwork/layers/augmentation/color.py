@@ -590,10 +590,8 @@ class RandomGaussianBlur(_ColorLayer):
 
     def _transform_images(self, images, transformation):
         sigma = [float(s) for s in ops.convert_to_numpy(transformation["blur_factor"])]
-        # Keras's kernel takes its rows from sigma[1] and its columns from sigma[0];
-        # ops.image.gaussian_blur reads them the other way round.
         blurred = ops.image.gaussian_blur(images, kernel_size=self.kernel_size,
-                                          sigma=(sigma[1], sigma[0]), data_format=self.data_format)
+                                          sigma=tuple(sigma), data_format=self.data_format)
         apply = _per_image(self._tensor(transformation["should_apply_blur"]))
         images = ops.where(apply, self._cast(blurred), images)
         return self._cast(ops.clip(images, self.value_range[0], self.value_range[1]))
