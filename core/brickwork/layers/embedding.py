@@ -25,10 +25,47 @@ def _positive_int(layer_name, argument, value):
 
 @keras_export("keras.layers.Embedding")
 class Embedding(Layer):
-    """Looks rows of ``embeddings`` ``(input_dim, output_dim)`` up by index.
+    """Turns integer indices into dense vectors of a fixed size.
 
-    With ``mask_zero=True`` index 0 is padding: the layer's output mask is
-    ``inputs != 0``. The gradient scatter-adds into the looked-up rows.
+    Row ``i`` of the weight ``embeddings`` ``(input_dim, output_dim)`` is the
+    vector of index ``i``; the layer looks one row up for each index of its
+    input. Usually the first layer of a text model. Indices must lie in
+    ``[0, input_dim)``.
+
+    Args:
+        input_dim: positive int, the vocabulary size (the largest index + 1).
+        output_dim: positive int, the size of each vector.
+        embeddings_initializer: initializer of ``embeddings``. Default
+            ``"uniform"`` (uniform in [-0.05, 0.05]).
+        embeddings_regularizer: optional regularizer of ``embeddings``.
+        embeddings_constraint: optional constraint on ``embeddings``.
+        mask_zero: bool, whether index 0 is padding. When True the layer
+            gives the mask ``inputs != 0`` to the layers that follow (RNNs,
+            attention, pooling skip those steps), so index 0 cannot stand for
+            a word and ``input_dim`` should be the vocabulary size + 1.
+            Default False.
+        weights: optional initial value of ``embeddings`` (an array, or a
+            list holding one).
+        lora_rank: accepted for Keras compatibility; brickwork has no LoRA
+            and ignores it.
+        lora_alpha: accepted for Keras compatibility and ignored.
+        quantization_config: must be None; quantization is not supported.
+
+    Input shape:
+        Integer tensor ``(batch, ...)``, usually ``(batch, sequence_length)``.
+
+    Output shape:
+        ``(batch, ..., output_dim)``.
+
+    Example:
+
+    >>> layer = layers.Embedding(input_dim=1000, output_dim=64, mask_zero=True)
+    >>> ids = np.array([[4, 20, 0], [7, 0, 0]])
+    >>> layer(ids).shape
+    (2, 3, 64)
+    >>> layer.compute_mask(ids)
+    array([[ True,  True, False],
+           [ True, False, False]])
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
@@ -178,21 +215,33 @@ class ReversibleEmbedding(Embedding):
         tie_weights: reuse ``embeddings`` for the reverse projection; if
             False a separate ``reverse_embeddings (output_dim, input_dim)``
             is learned.
-        embeddings_initializer, embeddings_regularizer,
-        embeddings_constraint, mask_zero: as ``Embedding``.
+        embeddings_initializer: initializer of ``embeddings``. Default
+            ``"uniform"``.
+        embeddings_regularizer: optional regularizer of ``embeddings``.
+        embeddings_constraint: optional constraint on ``embeddings``.
+        mask_zero: bool, whether index 0 is padding (masked), as in
+            ``Embedding``. Default False.
         reverse_dtype: dtype of the reverse projection's computation (None:
             the layer's compute dtype).
         logit_soft_cap: if set, reverse logits become
             ``tanh(logits / cap) * cap``.
 
-    Shapes: ``(batch, ...)`` ids -> ``(batch, ..., output_dim)``; with
-    ``reverse=True``, ``(batch, ..., output_dim)`` -> ``(batch, ..., input_dim)``.
+    Input shape:
+        Integer ids ``(batch, ...)``; with ``reverse=True``, vectors
+        ``(batch, ..., output_dim)``.
+
+    Output shape:
+        ``(batch, ..., output_dim)``; with ``reverse=True``, logits
+        ``(batch, ..., input_dim)``.
 
     Example:
 
     >>> layer = brickwork.layers.ReversibleEmbedding(10, 4)
-    >>> vectors = layer(np.array([[1, 2]]))          # (1, 2, 4)
-    >>> logits = layer(vectors, reverse=True)        # (1, 2, 10)
+    >>> vectors = layer(np.array([[1, 2]]))
+    >>> vectors.shape
+    (1, 2, 4)
+    >>> layer(vectors, reverse=True).shape
+    (1, 2, 10)
     """
 
     def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
