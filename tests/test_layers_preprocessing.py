@@ -20,7 +20,8 @@ def _load(name):
 
 NUMERIC = _load("numeric.json")
 NUMERIC_ARRAYS = np.load(os.path.join(HERE, "numeric.npz"))
-NUMERIC_CASES = sorted(k for k in NUMERIC if k != "archives")
+NUMERIC_CASES = sorted(k for k in NUMERIC if k not in ("archives", "boxes"))
+BOX_CASES = sorted(NUMERIC["boxes"])
 
 
 def _json_roundtrip(value):
@@ -65,6 +66,26 @@ def test_numeric_config_round_trip(name):
     spec, layer = _build_numeric(name)
     clone = type(layer).from_config(_json_roundtrip(layer.get_config()))
     assert _json_roundtrip(clone.get_config()) == _json_roundtrip(layer.get_config())
+
+
+@pytest.mark.parametrize("name", BOX_CASES)
+def test_image_layers_move_boxes_and_masks_as_keras(name):
+    spec = NUMERIC["boxes"][name]
+    layer = getattr(layers, spec["class"])(**spec["kwargs"])
+    result = layer({"images": NUMERIC_ARRAYS["boxes/image"],
+                    "segmentation_masks": NUMERIC_ARRAYS["boxes/masks"],
+                    "bounding_boxes": {"boxes": NUMERIC_ARRAYS[f"{name}/boxes_in"],
+                                       "labels": NUMERIC_ARRAYS["boxes/labels"]}})
+    numpy = keras.ops.convert_to_numpy
+    np.testing.assert_allclose(numpy(result["images"]), NUMERIC_ARRAYS[f"{name}/images"],
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(numpy(result["segmentation_masks"]),  # CenterCrop: bilinear
+                               NUMERIC_ARRAYS[f"{name}/masks"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(numpy(result["bounding_boxes"]["boxes"]),
+                               NUMERIC_ARRAYS[f"{name}/boxes"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(numpy(result["bounding_boxes"]["labels"]),
+                                  NUMERIC_ARRAYS[f"{name}/labels"])
+    assert _config(layer.get_config()) == _config(spec["config"])
 
 
 def test_keras_written_normalization_model_loads(tmp_path):
