@@ -11,8 +11,59 @@ from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer, check_use_
 
 @keras_export("keras.layers.GRUCell")
 class GRUCell(BaseRNNCell):
-    """One GRU step: ``kernel (in, 3u)``, ``recurrent_kernel (u, 3u)``; bias
-    ``(2, 3u)`` (input row, recurrent row) when ``reset_after``, else ``(3u,)``."""
+    """GRU cell: one step of ``GRU``.
+
+    Weights ``kernel`` ``(features, 3 * units)``, ``recurrent_kernel``
+    ``(units, 3 * units)`` and ``bias`` ``(2, 3 * units)`` with
+    ``reset_after`` (else ``(3 * units,)``), gate blocks in the order ``[z,
+    r, h]``; the state is ``[h]``. Wrap it in ``layers.RNN`` to run it over
+    a sequence; ``layers.GRU`` is that, in one fused kernel.
+
+    Args:
+        units: positive int, the size of the output and of the state.
+        activation: activation function or its name; ``"tanh"`` by default. None
+            is linear.
+        recurrent_activation: activation of the gates; ``"sigmoid"`` by default.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel`` (the input transform).
+            Default ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel`` (the state
+            transform). Default ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input units to drop in
+            training. Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the state units to
+            drop in training. Default 0.
+        seed: optional int, seed of the dropout masks.
+        reset_after: whether the reset gate applies after the recurrent matrix
+            multiplication (True, the default, and the cuDNN-compatible form
+            with a ``(2, 3 * units)`` bias) or before it (``(3 * units,)``
+            bias).
+
+    Call arguments:
+        inputs: one step ``(batch, features)``.
+        states: the previous states, a list of ``(batch, units)`` tensors.
+        training: bool, whether to apply dropout.
+
+    Input shape:
+        ``(batch, features)`` and the states (``[h]``).
+
+    Output shape:
+        ``(output, new_states)``: the output ``(batch, units)`` and the list
+        of new states.
+
+    Example:
+
+    >>> rnn = layers.RNN(layers.GRUCell(4), return_sequences=True)
+    >>> rnn(np.ones((2, 10, 8))).shape
+    (2, 10, 4)
+    """
 
     gates = 3
 
@@ -89,7 +140,82 @@ class GRUCell(BaseRNNCell):
 
 @keras_export("keras.layers.GRU")
 class GRU(BuiltinRecurrentLayer):
-    """Gated Recurrent Unit layer (Cho et al. 2014), as ``keras.layers.GRU``."""
+    """Gated Recurrent Unit layer (Cho et al., 2014).
+
+    Each step computes an update gate ``z`` and a reset gate ``r`` from
+    ``x_t`` and ``h_(t-1)``, a candidate state from ``x_t`` and the reset
+    previous state, and outputs ``h_t = z * h_(t-1) + (1 - z) * candidate``.
+    The weights hold the three blocks in Keras's order ``[z, r, h]``:
+    ``kernel`` ``(features, 3 * units)``, ``recurrent_kernel`` ``(units, 3 *
+    units)``, and ``bias`` ``(2, 3 * units)`` (input and recurrent rows) with
+    ``reset_after``, else ``(3 * units,)``.
+
+    Args:
+        units: positive int, the size of the output and of the state.
+        activation: activation function or its name; ``"tanh"`` by default. None
+            is linear.
+        recurrent_activation: activation of the gates; ``"sigmoid"`` by default.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel`` (the input transform).
+            Default ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel`` (the state
+            transform). Default ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the layer's output.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input units to drop in
+            training (one mask for the whole sequence). Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the state units to
+            drop in training. Default 0.
+        seed: optional int, seed of the dropout masks.
+        return_sequences: whether to return the output of every step (True) or
+            only the last one (False, the default).
+        return_state: whether to also return the final states. Default False.
+        go_backwards: whether to run over the sequence backwards (the outputs
+            are then in reverse order). Default False.
+        stateful: whether the final states of a batch are the initial states of
+            the next call (sample ``i`` continues sample ``i``); the batch size
+            must then be fixed. ``reset_states()`` clears them. Default False.
+        unroll: accepted for Keras compatibility; brickwork runs built-in cells
+            in one fused kernel either way, so it changes nothing.
+        reset_after: whether the reset gate applies after the recurrent matrix
+            multiplication (True, the default, and the cuDNN-compatible form
+            with a ``(2, 3 * units)`` bias) or before it (``(3 * units,)``
+            bias).
+        use_cudnn: accepted and validated (``"auto"``, True or False) for Keras
+            compatibility; brickwork picks its kernels through the backend.
+
+    Call arguments:
+        sequences: ``(batch, timesteps, features)``.
+        mask: optional boolean ``(batch, timesteps)``, False for steps to skip
+            (the state carries over them). Taken from the input's mask (for
+            example ``Embedding(mask_zero=True)``) when not passed.
+        training: bool, whether to apply dropout.
+        initial_state: optional list of initial state tensors (zeros by
+            default).
+
+    Input shape:
+        ``(batch, timesteps, features)``.
+
+    Output shape:
+        ``(batch, units)``, or ``(batch, timesteps, units)`` with
+        ``return_sequences``. With ``return_state``, a list: the output, then
+        the final states (``h``), each ``(batch, units)``. With
+        ``return_sequences`` the output's mask is the input's mask.
+
+    Example:
+
+    >>> x = np.ones((2, 10, 8))
+    >>> layers.GRU(4)(x).shape
+    (2, 4)
+    >>> layers.GRU(4, return_sequences=True)(x).shape
+    (2, 10, 4)
+    """
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",

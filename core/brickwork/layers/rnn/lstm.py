@@ -11,8 +11,59 @@ from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer, check_use_
 
 @keras_export("keras.layers.LSTMCell")
 class LSTMCell(BaseRNNCell):
-    """One LSTM step: ``kernel (in, 4u)``, ``recurrent_kernel (u, 4u)``,
-    ``bias (4u,)``; column blocks ``[i, f, c, o]``; states ``[h, c]``."""
+    """LSTM cell: one step of ``LSTM``.
+
+    Weights ``kernel`` ``(features, 4 * units)``, ``recurrent_kernel``
+    ``(units, 4 * units)`` and ``bias`` ``(4 * units,)``, with the gate
+    blocks in the order ``[i, f, c, o]``; the states are ``[h, c]``. Wrap it
+    in ``layers.RNN`` to run it over a sequence; ``layers.LSTM`` is that, in
+    one fused kernel.
+
+    Args:
+        units: positive int, the size of the output and of the state.
+        activation: activation function or its name; ``"tanh"`` by default. None
+            is linear.
+        recurrent_activation: activation of the gates; ``"sigmoid"`` by default.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel`` (the input transform).
+            Default ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel`` (the state
+            transform). Default ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        unit_forget_bias: whether to initialize the forget gate's bias to 1 (the
+            other gates' biases use ``bias_initializer``), as Jozefowicz et al.
+            (2015) recommend. Default True.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input units to drop in
+            training. Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the state units to
+            drop in training. Default 0.
+        seed: optional int, seed of the dropout masks.
+
+    Call arguments:
+        inputs: one step ``(batch, features)``.
+        states: the previous states, a list of ``(batch, units)`` tensors.
+        training: bool, whether to apply dropout.
+
+    Input shape:
+        ``(batch, features)`` and the states (``[h, c]``).
+
+    Output shape:
+        ``(output, new_states)``: the output ``(batch, units)`` and the list
+        of new states.
+
+    Example:
+
+    >>> cell = layers.LSTMCell(4)
+    >>> output, (h, c) = cell(np.ones((2, 8)), [np.zeros((2, 4)), np.zeros((2, 4))])
+    >>> output.shape, c.shape
+    ((2, 4), (2, 4))
+    """
 
     gates = 4
 
@@ -95,7 +146,81 @@ class LSTMCell(BaseRNNCell):
 
 @keras_export("keras.layers.LSTM")
 class LSTM(BuiltinRecurrentLayer):
-    """Long Short-Term Memory layer (Hochreiter 1997), as ``keras.layers.LSTM``."""
+    """Long Short-Term Memory layer (Hochreiter and Schmidhuber, 1997).
+
+    Each step computes input, forget and output gates and a candidate cell
+    value from ``x_t`` and ``h_(t-1)``, updates the cell state ``c_t = f * c_(t-1)
+    + i * candidate`` and outputs ``h_t = o * activation(c_t)``. The weights
+    hold the four blocks in Keras's order ``[i, f, c, o]``: ``kernel``
+    ``(features, 4 * units)``, ``recurrent_kernel`` ``(units, 4 * units)`` and
+    ``bias`` ``(4 * units,)``.
+
+    Args:
+        units: positive int, the size of the output and of the state.
+        activation: activation function or its name; ``"tanh"`` by default. None
+            is linear.
+        recurrent_activation: activation of the gates; ``"sigmoid"`` by default.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel`` (the input transform).
+            Default ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel`` (the state
+            transform). Default ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        unit_forget_bias: whether to initialize the forget gate's bias to 1 (the
+            other gates' biases use ``bias_initializer``), as Jozefowicz et al.
+            (2015) recommend. Default True.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the layer's output.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input units to drop in
+            training (one mask for the whole sequence). Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the state units to
+            drop in training. Default 0.
+        seed: optional int, seed of the dropout masks.
+        return_sequences: whether to return the output of every step (True) or
+            only the last one (False, the default).
+        return_state: whether to also return the final states. Default False.
+        go_backwards: whether to run over the sequence backwards (the outputs
+            are then in reverse order). Default False.
+        stateful: whether the final states of a batch are the initial states of
+            the next call (sample ``i`` continues sample ``i``); the batch size
+            must then be fixed. ``reset_states()`` clears them. Default False.
+        unroll: accepted for Keras compatibility; brickwork runs built-in cells
+            in one fused kernel either way, so it changes nothing.
+        use_cudnn: accepted and validated (``"auto"``, True or False) for Keras
+            compatibility; brickwork picks its kernels through the backend.
+
+    Call arguments:
+        sequences: ``(batch, timesteps, features)``.
+        mask: optional boolean ``(batch, timesteps)``, False for steps to skip
+            (the state carries over them). Taken from the input's mask (for
+            example ``Embedding(mask_zero=True)``) when not passed.
+        training: bool, whether to apply dropout.
+        initial_state: optional list of initial state tensors (zeros by
+            default).
+
+    Input shape:
+        ``(batch, timesteps, features)``.
+
+    Output shape:
+        ``(batch, units)``, or ``(batch, timesteps, units)`` with
+        ``return_sequences``. With ``return_state``, a list: the output, then
+        the final states (``h`` and ``c``), each ``(batch, units)``. With
+        ``return_sequences`` the output's mask is the input's mask.
+
+    Example:
+
+    >>> x = np.ones((2, 10, 8))
+    >>> layers.LSTM(4)(x).shape
+    (2, 4)
+    >>> output, h, c = layers.LSTM(4, return_sequences=True, return_state=True)(x)
+    >>> output.shape, h.shape, c.shape
+    ((2, 10, 4), (2, 4), (2, 4))
+    """
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",

@@ -10,8 +10,54 @@ from brickwork.layers.rnn.builtin_layer import BuiltinRecurrentLayer
 
 @keras_export("keras.layers.SimpleRNNCell")
 class SimpleRNNCell(BaseRNNCell):
-    """One fully connected recurrent step: ``kernel (in, u)``,
-    ``recurrent_kernel (u, u)``, ``bias (u,)``."""
+    """SimpleRNN cell: one step of ``SimpleRNN``.
+
+    Computes ``h_t = activation(x_t @ kernel + h_(t-1) @ recurrent_kernel +
+    bias)``; weights ``kernel`` ``(features, units)``, ``recurrent_kernel``
+    ``(units, units)``, ``bias`` ``(units,)``. Wrap it in ``layers.RNN`` to
+    run it over a sequence; ``layers.SimpleRNN`` is that, in one fused
+    kernel.
+
+    Args:
+        units: positive int, the size of the output and of the state.
+        activation: activation function or its name; ``"tanh"`` by default. None
+            is linear.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel`` (the input transform).
+            Default ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel`` (the state
+            transform). Default ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input units to drop in
+            training. Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the state units to
+            drop in training. Default 0.
+        seed: optional int, seed of the dropout masks.
+
+    Call arguments:
+        inputs: one step ``(batch, features)``.
+        states: the previous states, a list of ``(batch, units)`` tensors.
+        training: bool, whether to apply dropout.
+
+    Input shape:
+        ``(batch, features)`` and the states (``[h]``).
+
+    Output shape:
+        ``(output, new_states)``: the output ``(batch, units)`` and the list
+        of new states.
+
+    Example:
+
+    >>> rnn = layers.RNN(layers.SimpleRNNCell(4))
+    >>> rnn(np.ones((2, 10, 8))).shape
+    (2, 4)
+    """
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
@@ -58,7 +104,70 @@ class SimpleRNNCell(BaseRNNCell):
 
 @keras_export("keras.layers.SimpleRNN")
 class SimpleRNN(BuiltinRecurrentLayer):
-    """Fully connected RNN whose output is fed back, as ``keras.layers.SimpleRNN``."""
+    """Fully connected recurrent layer whose output is fed back as its state.
+
+    At each step ``h_t = activation(x_t @ kernel + h_(t-1) @ recurrent_kernel
+    + bias)``; ``h_t`` is both the output and the state.
+
+    Args:
+        units: positive int, the size of the output and of the state.
+        activation: activation function or its name; ``"tanh"`` by default. None
+            is linear.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel`` (the input transform).
+            Default ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel`` (the state
+            transform). Default ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the layer's output.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input units to drop in
+            training (one mask for the whole sequence). Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the state units to
+            drop in training. Default 0.
+        return_sequences: whether to return the output of every step (True) or
+            only the last one (False, the default).
+        return_state: whether to also return the final states. Default False.
+        go_backwards: whether to run over the sequence backwards (the outputs
+            are then in reverse order). Default False.
+        stateful: whether the final states of a batch are the initial states of
+            the next call (sample ``i`` continues sample ``i``); the batch size
+            must then be fixed. ``reset_states()`` clears them. Default False.
+        unroll: accepted for Keras compatibility; brickwork runs built-in cells
+            in one fused kernel either way, so it changes nothing.
+        seed: optional int, seed of the dropout masks.
+
+    Call arguments:
+        sequences: ``(batch, timesteps, features)``.
+        mask: optional boolean ``(batch, timesteps)``, False for steps to skip
+            (the state carries over them). Taken from the input's mask (for
+            example ``Embedding(mask_zero=True)``) when not passed.
+        training: bool, whether to apply dropout.
+        initial_state: optional list of initial state tensors (zeros by
+            default).
+
+    Input shape:
+        ``(batch, timesteps, features)``.
+
+    Output shape:
+        ``(batch, units)``, or ``(batch, timesteps, units)`` with
+        ``return_sequences``. With ``return_state``, a list: the output, then
+        the final states (``h``), each ``(batch, units)``. With
+        ``return_sequences`` the output's mask is the input's mask.
+
+    Example:
+
+    >>> x = np.ones((2, 10, 8))
+    >>> layers.SimpleRNN(4)(x).shape
+    (2, 4)
+    >>> layers.SimpleRNN(4, return_sequences=True)(x).shape
+    (2, 10, 4)
+    """
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
