@@ -21,8 +21,50 @@ def _renamed_copy(layer, prefix, **overrides):
 
 @keras_export("keras.layers.Bidirectional")
 class Bidirectional(Layer):
-    """Bidirectional wrapper for RNNs; weights are the forward layer's, then
-    the backward layer's. ``merge_mode``: concat, sum, mul, ave or None."""
+    """Runs a recurrent layer over the sequence in both directions and merges
+    the two outputs.
+
+    The forward copy reads the sequence from start to end and the backward
+    copy from end to start (by default a copy of ``layer`` with
+    ``go_backwards`` flipped); with ``return_sequences`` the backward outputs
+    are reversed back, so step ``t`` of both lines up. The weights are the
+    forward layer's, then the backward layer's.
+
+    Args:
+        layer: a recurrent layer (``LSTM``, ``GRU``, ``SimpleRNN``, ``RNN``,
+            ...) to run forwards.
+        merge_mode: how to combine the two outputs: ``"concat"`` (the
+            default), ``"sum"``, ``"mul"``, ``"ave"``, or None to return them
+            as a list ``[forward, backward]``.
+        weights: optional initial weights: the forward layer's, then the
+            backward layer's.
+        backward_layer: optional recurrent layer to use as the backward
+            direction; it must have the opposite ``go_backwards`` and the same
+            ``return_sequences``, ``return_state`` and ``stateful``.
+
+    Call arguments:
+        inputs: ``(batch, timesteps, features)``.
+        mask: optional boolean ``(batch, timesteps)``.
+        training: bool, passed to both layers.
+        initial_state: optional list: the forward states, then the backward
+            states.
+
+    Input shape:
+        ``(batch, timesteps, features)``.
+
+    Output shape:
+        The wrapped layer's output shape, with the last axis doubled for
+        ``"concat"``; with ``return_state``, followed by the forward then the
+        backward final states.
+
+    Example:
+
+    >>> x = np.ones((2, 10, 8))
+    >>> layers.Bidirectional(layers.LSTM(4))(x).shape
+    (2, 8)
+    >>> layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="sum")(x).shape
+    (2, 10, 4)
+    """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):

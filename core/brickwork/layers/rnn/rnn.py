@@ -25,11 +25,64 @@ from brickwork.variables import Variable
 
 @keras_export("keras.layers.RNN")
 class RNN(Layer):
-    """Base class for recurrent layers; ``RNN(cell)`` runs any cell.
+    """Base class of the recurrent layers: runs a cell over the time axis.
 
-    A cell has ``call(inputs_t, states) -> (output_t, new_states)``, a
-    ``state_size`` (int or list of ints) and optionally ``output_size`` and
-    ``get_initial_state(batch_size)``. A list of cells is stacked.
+    A cell is a layer with ``call(inputs_t, states) -> (output_t,
+    new_states)`` and a ``state_size`` (an int or a list of ints), and
+    optionally ``output_size`` and ``get_initial_state(batch_size)``. A list
+    of cells is stacked (as ``StackedRNNCells``). The built-in cells run the
+    whole sequence in one fused kernel; other cells run step by step.
+    Masked steps keep the previous state, and their output repeats the
+    previous output (zeros with ``zero_output_for_mask``).
+
+    Args:
+        cell: a cell instance, or a list of cells to stack.
+        return_sequences: whether to return the output of every step (True)
+            or only the last one (False, the default).
+        return_state: whether to also return the final states. Default False.
+        go_backwards: whether to run over the sequence backwards (the outputs
+            are then in reverse order). Default False.
+        stateful: whether the final states of a batch are the initial states
+            of the next call; the batch size must then be fixed, and
+            ``reset_states()`` clears them. Default False.
+        unroll: accepted for Keras compatibility; it changes nothing here.
+        zero_output_for_mask: whether masked steps output zeros instead of
+            repeating the previous output. Default False (``Bidirectional``
+            sets it for sequences, so both directions line up).
+
+    Call arguments:
+        sequences: ``(batch, timesteps, features)``.
+        initial_state: optional list of initial states (the cell's
+            ``get_initial_state`` or zeros by default).
+        mask: optional boolean ``(batch, timesteps)``; taken from the input's
+            mask when not passed.
+        training: bool, passed to the cell (for dropout).
+        constants: optional tensors passed to the cell's ``call`` at every
+            step as ``constants=``.
+
+    Input shape:
+        ``(batch, timesteps, features)``.
+
+    Output shape:
+        ``(batch, output_size)``, or ``(batch, timesteps, output_size)`` with
+        ``return_sequences``; with ``return_state``, followed by the final
+        states.
+
+    Example:
+
+    >>> class MinimalCell(layers.Layer):
+    ...     def __init__(self, units, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.units = self.state_size = units
+    ...     def build(self, input_shape):
+    ...         self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+    ...     def call(self, inputs, states):
+    ...         output = keras.ops.matmul(inputs, self.kernel) + states[0]
+    ...         return output, [output]
+    >>> layers.RNN(MinimalCell(4))(np.ones((2, 10, 8))).shape
+    (2, 4)
+    >>> layers.RNN([layers.LSTMCell(4), layers.LSTMCell(3)])(np.ones((2, 10, 8))).shape
+    (2, 3)
     """
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,

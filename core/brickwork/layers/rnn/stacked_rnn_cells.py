@@ -9,7 +9,30 @@ from brickwork.saving.serialization import deserialize_keras_object, serialize_k
 
 @keras_export("keras.layers.StackedRNNCells")
 class StackedRNNCells(Layer):
-    """Wraps a list of cells so that an RNN runs them as one deep cell."""
+    """Wraps a list of cells so that a recurrent layer runs them as one deep
+    cell.
+
+    At each step the first cell reads the input, each following cell reads
+    the previous cell's output, and the last cell's output is the step's
+    output. The states are the cells' states, in order. ``RNN([cell1,
+    cell2])`` builds one for you.
+
+    Args:
+        cells: list of cell instances (each with ``call`` and
+            ``state_size``).
+
+    Input shape:
+        One step ``(batch, features)`` and the list of all cells' states.
+
+    Output shape:
+        ``(output, new_states)``: the last cell's output and the new states.
+
+    Example:
+
+    >>> cells = layers.StackedRNNCells([layers.GRUCell(8), layers.GRUCell(4)])
+    >>> layers.RNN(cells)(np.ones((2, 10, 3))).shape
+    (2, 4)
+    """
 
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)

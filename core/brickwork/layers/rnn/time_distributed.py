@@ -23,7 +23,30 @@ _PER_SAMPLE_LAYERS = frozenset({
 
 @keras_export("keras.layers.TimeDistributed")
 class TimeDistributed(Wrapper):
-    """Applies ``layer`` to each slice ``inputs[:, t]``; input ``(B, T, ...)``."""
+    """Applies a layer to every time step of a sequence, with the same weights.
+
+    ``layer`` runs on each slice ``inputs[:, t]`` (where it can, the batch
+    and time axes are merged so this is a single call); useful for applying
+    a ``Dense`` or a ``Conv2D`` to each frame of a sequence.
+
+    Args:
+        layer: the layer to apply to each step.
+
+    Input shape:
+        ``(batch, timesteps, ...)``, at least 3 axes; ``layer`` sees
+        ``(batch, ...)``.
+
+    Output shape:
+        ``(batch, timesteps) + layer's output shape without its batch axis``.
+        The input's mask passes through.
+
+    Example:
+
+    >>> layers.TimeDistributed(layers.Dense(8))(np.ones((2, 10, 16))).shape
+    (2, 10, 8)
+    >>> layers.TimeDistributed(layers.Conv2D(4, 3))(np.ones((2, 5, 12, 12, 3))).shape
+    (2, 5, 10, 10, 4)
+    """
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
