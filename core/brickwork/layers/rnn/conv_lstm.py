@@ -387,30 +387,70 @@ class ConvLSTM(RNN):
 _LAYER_DOC = """{rank}D convolutional LSTM: an LSTM whose input-to-state and
     state-to-state transforms are {rank}D convolutions.
 
+    Each step reads one frame ``(batch, {spatial}, channels)`` of the input
+    sequence and keeps a hidden state and a cell state shaped like the
+    output frame, with the LSTM's gates computed by convolutions instead of
+    matrix products. Masks over the time axis are supported.
+
     Args:
-        filters: number of output channels (of each gate).
-        kernel_size: int or tuple of {rank} ints.
-        strides: int or tuple of {rank} ints (input convolution only).
-        padding: "valid" or "same" (input convolution; the recurrent one is
-            always "same").
-        data_format: "channels_last" (default) or "channels_first".
-        dilation_rate: int or tuple of {rank} ints.
-        activation, recurrent_activation: as LSTM ("tanh", "sigmoid").
-        use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-        unit_forget_bias, kernel_regularizer, recurrent_regularizer,
-        bias_regularizer, activity_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-        seed: as LSTM.
-        return_sequences, return_state, go_backwards, stateful: as RNN.
+        filters: positive int, the number of output channels (of each gate).
+        kernel_size: int or tuple of {rank} ints, the convolution window.
+        strides: int or tuple of {rank} ints, the strides of the input
+            convolution (the recurrent one has stride 1). Default 1.
+        padding: ``"valid"`` (the default) or ``"same"``, the padding of the
+            input convolution; the recurrent convolution always uses
+            ``"same"``.
+        data_format: ``"channels_last"`` or ``"channels_first"``; None (the
+            default) uses ``keras.config.image_data_format()``.
+        dilation_rate: int or tuple of {rank} ints, the dilation of the input
+            convolution. Default 1.
+        activation: activation of the candidate and of the output;
+            ``"tanh"`` by default.
+        recurrent_activation: activation of the gates; ``"sigmoid"`` by
+            default.
+        use_bias: whether to add biases. Default True.
+        kernel_initializer: initializer of ``kernel``. Default
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``. Default
+            ``"orthogonal"``.
+        bias_initializer: initializer of the bias. Default ``"zeros"``.
+        unit_forget_bias: whether to initialize the forget gate's bias to
+            1. Default True.
+        kernel_regularizer: optional regularizer of ``kernel``.
+        recurrent_regularizer: optional regularizer of ``recurrent_kernel``.
+        bias_regularizer: optional regularizer of the bias.
+        activity_regularizer: optional regularizer of the layer's output.
+        kernel_constraint: optional constraint on ``kernel``.
+        recurrent_constraint: optional constraint on ``recurrent_kernel``.
+        bias_constraint: optional constraint on the bias.
+        dropout: float in [0, 1), the fraction of the input to drop in
+            training. Default 0.
+        recurrent_dropout: float in [0, 1), the fraction of the hidden state
+            to drop in training. Default 0.
+        seed: optional int, seed of the dropout masks.
+        return_sequences: whether to return the output of every step.
+            Default False (only the last).
+        return_state: whether to also return the final hidden and cell
+            states. Default False.
+        go_backwards: whether to run over the sequence backwards. Default
+            False.
+        stateful: whether the final states of a batch are the initial
+            states of the next call. Default False.
 
     Weights (in ``layer.cell``): ``kernel (*kernel_size, channels,
     4 * filters)``, ``recurrent_kernel (*kernel_size, filters, 4 * filters)``,
     ``bias (4 * filters,)``; gates ``[i, f, c, o]``.
 
-    Input shape: ``(batch, time, {spatial}, channels)`` (channels_last) or
-    ``(batch, time, channels, {spatial})``. Output shape: ``(batch,
-    {out_spatial}, filters)`` (with ``return_sequences``, ``time`` after the
-    batch axis), the spatial sizes those of the input convolution.
+    Input shape:
+        ``(batch, time, {spatial}, channels)`` with ``channels_last``, or
+        ``(batch, time, channels, {spatial})`` with ``channels_first``.
+
+    Output shape:
+        ``(batch, {out_spatial}, filters)`` (``channels_first``: filters
+        before the spatial axes), with ``time`` after the batch axis when
+        ``return_sequences``; the spatial sizes are those of the input
+        convolution. With ``return_state``, followed by the final hidden
+        and cell states, each of the last output's shape.
 
     Example:
 
