@@ -10,7 +10,8 @@ import re
 import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
-PAGES = ["index.md", "customizing-fit.md", "backends.md", "saving.md", "data.md", "distributed.md"]
+PAGES = ["index.md", "customizing-fit.md", "backends.md", "saving.md", "data.md",
+         "distributed.md"]
 BLOCK = re.compile(r"(<!-- docs-test: skip -->\n)?```python\n(.*?)```", re.S)
 
 

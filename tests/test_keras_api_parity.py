@@ -21,7 +21,8 @@ import pytest
 LISTING = json.loads((pathlib.Path(__file__).parent / "fixtures" / "keras_public_api.json")
                      .read_text())
 MODULES = ["keras", "activations", "backend", "callbacks", "config", "constraints",
-           "distribution", "dtype_policies", "initializers", "losses", "metrics", "mixed_precision", "models",
+           "distribution", "dtype_policies", "initializers", "losses", "metrics",
+           "mixed_precision", "models",
            "ops", "ops.image", "ops.linalg", "ops.nn", "ops.numpy", "optimizers",
            "optimizers.schedules", "random", "regularizers", "saving", "tree", "utils",
            "visualization"]
