@@ -61,7 +61,14 @@ class RandomBrightness(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``data_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -103,7 +110,14 @@ class RandomContrast(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``data_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -154,7 +168,14 @@ class RandomSaturation(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D RGB images (or the dict form).
+    Input shape:
+        3D ``(height, width, 3)`` or 4D ``(batch, height, width, 3)`` RGB
+        images (``channels_first``: channels before height and width), or
+        the dict form ``{"images": ..., "labels": ..., "bounding_boxes":
+        ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -200,7 +221,14 @@ class RandomHue(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D RGB images (or the dict form).
+    Input shape:
+        3D ``(height, width, 3)`` or 4D ``(batch, height, width, 3)`` RGB
+        images (``channels_first``: channels before height and width), or
+        the dict form ``{"images": ..., "labels": ..., "bounding_boxes":
+        ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -250,7 +278,14 @@ class RandomColorDegeneration(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D RGB images (or the dict form).
+    Input shape:
+        3D ``(height, width, 3)`` or 4D ``(batch, height, width, 3)`` RGB
+        images (``channels_first``: channels before height and width), or
+        the dict form ``{"images": ..., "labels": ..., "bounding_boxes":
+        ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -287,13 +322,23 @@ class RandomColorJitter(_ColorLayer):
 
     Args:
         value_range: The range of the pixel values, ``(0, 255)`` by default.
-        brightness_factor, contrast_factor, saturation_factor, hue_factor:
-            The ``factor`` of each step, or None.
+        brightness_factor: The ``factor`` of the brightness step
+            (see ``RandomBrightness``), or None to skip it.
+        contrast_factor: The ``factor`` of the contrast step, or None.
+        saturation_factor: The ``factor`` of the saturation step, or None.
+        hue_factor: The ``factor`` of the hue step, or None.
         seed: Integer seed.
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D RGB images (or the dict form).
+    Input shape:
+        3D ``(height, width, 3)`` or 4D ``(batch, height, width, 3)`` RGB
+        images (``channels_first``: channels before height and width), or
+        the dict form ``{"images": ..., "labels": ..., "bounding_boxes":
+        ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -354,7 +399,14 @@ class RandomGrayscale(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D RGB images (or the dict form).
+    Input shape:
+        3D ``(height, width, 3)`` or 4D ``(batch, height, width, 3)`` RGB
+        images (``channels_first``: channels before height and width), or
+        the dict form ``{"images": ..., "labels": ..., "bounding_boxes":
+        ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -401,7 +453,14 @@ class RandomInvert(_ColorLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -444,7 +503,14 @@ class RandomPosterization(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -497,7 +563,14 @@ class RandomSharpness(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -551,7 +624,14 @@ class RandomGaussianBlur(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -616,7 +696,14 @@ class Solarization(_ColorLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``data_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -673,7 +760,14 @@ class AutoContrast(_ColorLayer):
         value_range: The range of the pixel values, ``(0, 255)`` by default.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``data_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -722,7 +816,14 @@ class Equalization(_ColorLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -789,7 +890,14 @@ class ContrastLimitedAdaptiveHistogramEqualization(_ColorLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
