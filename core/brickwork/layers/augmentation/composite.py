@@ -80,7 +80,14 @@ class AugMix(_PolicyLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -166,7 +173,14 @@ class RandAugment(_PolicyLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -244,6 +258,13 @@ class Pipeline(Layer):
     Args:
         layers: A list of layers.
         name: The layer's name.
+
+    Input shape:
+        What the first layer accepts: for augmentation layers, 3D or 4D
+        images or the dict form.
+
+    Output shape:
+        What the last layer returns.
 
     Example:
 

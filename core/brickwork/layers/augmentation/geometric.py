@@ -247,7 +247,14 @@ class RandomTranslation(_AffineLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -326,7 +333,14 @@ class RandomRotation(_AffineLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -411,7 +425,14 @@ class RandomZoom(_AffineLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -507,7 +528,14 @@ class RandomShear(_AffineLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -599,7 +627,14 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -708,7 +743,14 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -783,8 +825,12 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         fill_value: The value of padded boxes' coordinates and labels (-1).
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input: the dict form ``{"images", "bounding_boxes": {"boxes": (N, B, 4),
-    "labels": (N, B)}}``. Output: the same, with ``B`` replaced by ``max_number``.
+    Input shape:
+        The dict form ``{"images": ..., "bounding_boxes": {"boxes": (N, B,
+        4), "labels": (N, B)}}``.
+
+    Output shape:
+        The same, with ``B`` replaced by ``max_number``.
 
     Example:
 

@@ -56,8 +56,13 @@ class CutMix(_RectangleLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input: a batch of images, or ``{"images": ..., "labels": (N, classes)}``.
-    Output: the same.
+    Input shape:
+        A batch of images ``(batch, height, width, channels)``
+        (``channels_first``: channels before height and width), or the
+        dict form ``{"images": ..., "labels": (batch, classes)}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -137,7 +142,13 @@ class MixUp(BaseImagePreprocessingLayer):
         seed: Integer seed.
         **kwargs: Base layer arguments (``name``, ``dtype``, ``bounding_box_format``).
 
-    Input: a batch of images, or the dict form with ``"labels"``. Output: the same.
+    Input shape:
+        A batch of images ``(batch, height, width, channels)``
+        (``channels_first``: channels before height and width), or the
+        dict form ``{"images": ..., "labels": (batch, classes)}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
@@ -218,7 +229,14 @@ class RandomErasing(_RectangleLayer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
         **kwargs: Base layer arguments (``name``, ``dtype``).
 
-    Input and output shape: 3-D or 4-D images (or the dict form).
+    Input shape:
+        3D ``(height, width, channels)`` or 4D ``(batch, height, width,
+        channels)`` images (``channels_first``: channels before height
+        and width), or the dict form ``{"images": ..., "labels": ...,
+        "bounding_boxes": ..., "segmentation_masks": ...}``.
+
+    Output shape:
+        The input's shape (a dict keeps its keys).
 
     Example:
 
