@@ -342,3 +342,33 @@ def test_image_layers_in_a_functional_model():
     direct = layers.CenterCrop(3, 3)(layers.Resizing(5, 4, interpolation="lanczos3")(x))
     np.testing.assert_allclose(model.predict(x, verbose=0), keras.ops.convert_to_numpy(direct),
                                rtol=1e-6)
+
+
+def test_text_vectorization_callables_and_config_round_trip():
+    @keras.saving.register_keras_serializable(package="preprocessing_test")
+    def shout(strings):
+        return np.char.upper(strings)
+
+    @keras.saving.register_keras_serializable(package="preprocessing_test")
+    def comma_split(strings):
+        return [s.split(",") for s in strings.tolist()]
+
+    layer = layers.TextVectorization(standardize=shout, split=comma_split,
+                                     vocabulary=["A", "B C"], output_sequence_length=3)
+    expected = [[2, 3, 1], [1, 0, 0]]
+    assert keras.ops.convert_to_numpy(layer(np.array(["a,b c,d", "x"]))).tolist() == expected
+    clone = layers.TextVectorization.from_config(_json_roundtrip(layer.get_config()))
+    assert keras.ops.convert_to_numpy(clone(np.array(["a,b c,d", "x"]))).tolist() == expected
+
+
+def test_lookup_adapt_on_pydataset_with_steps():
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.array([["x", "y"], ["y", "z"], ["w", "w"]][i])
+
+    layer = layers.StringLookup()
+    layer.adapt(Batches(), steps=2)
+    assert layer.get_vocabulary() == ["[UNK]", "y", "z", "x"]

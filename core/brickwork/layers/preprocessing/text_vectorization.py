@@ -198,10 +198,10 @@ class TextVectorization(HostLayer):
             raise ValueError(f"TextVectorization {self.name!r}: output_mode='one_hot' encodes "
                              f"one token per input; it needs split=None and no n-grams")
         depth = lookup._depth()
-        counts = np.zeros((len(rows), depth), dtype="int64")
         row_of = np.repeat(np.arange(len(rows)), np.diff(bounds))
-        keep = (indices >= 0) & (indices < depth)
-        np.add.at(counts, (row_of[keep], indices[keep]), 1)
+        keep = (indices >= 0) & (indices < depth)  # the padding token (-1 here) is not counted
+        counts = np.bincount(row_of[keep] * depth + indices[keep],
+                             minlength=len(rows) * depth).reshape(len(rows), depth)
         if self._output_mode == "multi_hot":
             counts = (counts > 0).astype("int64")
         if self._output_mode == "tf_idf":
