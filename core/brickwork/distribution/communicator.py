@@ -66,9 +66,6 @@ class Communicator:
         if requests:
             self._MPI.Request.Waitall(list(requests))
 
-    def barrier(self):
-        self.comm.Barrier()
-
     def local_rank(self):
         """This process's index among the processes on its host (for choosing a GPU)."""
         local = self.comm.Split_type(self._MPI.COMM_TYPE_SHARED, key=self.rank)

@@ -6,9 +6,10 @@ gradients become final in the backward walk), in buckets of at most
 ``bucket_bytes``. The tape calls back as each gradient is final; the
 gradient, times this process's share of the global batch, is copied into
 its bucket, and a full bucket starts its non-blocking sum at once while the
-backward walk goes on. After the walk, the remaining buckets are started,
-all are waited for, and each variable's gradient is read back from its
-bucket: the same sum on every process.
+backward walk goes on. The tape reports every variable, so every bucket
+has started when the walk ends; then all are waited for, and each
+variable's gradient is read back from its bucket: the same sum on every
+process.
 
 Weighting by share (``local rows / global rows``) rather than averaging
 ``1/N`` keeps the result equal to one process's gradient of the global
@@ -38,8 +39,11 @@ class GradientReducer:
     ``Communicator`` for NumPy arrays, an ``NcclTransport`` for CuPy ones).
 
     Args:
-        transport: has ``iallreduce_sum(buffer)`` returning a request and
-            ``wait_all(requests)``; ``new_buffer(size, dtype)`` makes a buffer.
+        transport: makes flat buffers (``new_buffer(size, dtype)``), copies a
+            gradient times a weight into one (``copy_scaled``), starts a sum
+            (``iallreduce_sum(buffer)``, returning a request), waits
+            (``wait_all(requests)``) and hands a summed slice back as a
+            backend array (``to_backend``).
         bucket_bytes: the largest bucket, in bytes (a variable larger than
             that gets a bucket of its own).
     """

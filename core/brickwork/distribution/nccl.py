@@ -85,9 +85,3 @@ class NcclTransport:
 
     def to_backend(self, array):
         return array.copy()
-
-    def allreduce_sum(self, buffer):
-        """A blocking in-place sum (used for broadcasts' checks and tests)."""
-        self.iallreduce_sum(buffer)
-        self.cupy.cuda.get_current_stream().synchronize()
-        return buffer
