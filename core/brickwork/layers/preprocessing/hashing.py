@@ -37,7 +37,11 @@ class Hashing(HostLayer):
     Example:
 
     >>> brickwork.layers.Hashing(num_bins=3)([["A"], ["B"], ["C"], ["D"], ["E"]])
-    array([[1], [0], [1], [1], [2]])
+    array([[1],
+           [0],
+           [1],
+           [1],
+           [2]])
     """
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
@@ -154,6 +158,7 @@ class HashedCrossing(HostLayer):
 
     >>> layer = brickwork.layers.HashedCrossing(num_bins=5)
     >>> layer((np.array(["A", "B"]), np.array([1, 2])))
+    array([0, 1])
     """
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,

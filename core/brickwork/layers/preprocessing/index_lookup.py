@@ -514,7 +514,8 @@ class StringLookup(IndexLookup):
 
     >>> layer = brickwork.layers.StringLookup(vocabulary=["a", "b", "c", "d"])
     >>> layer([["a", "c", "d"], ["d", "z", "b"]])
-    array([[1, 3, 4], [4, 0, 2]])
+    array([[1, 3, 4],
+           [4, 0, 2]])
     """
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
@@ -576,7 +577,8 @@ class IntegerLookup(IndexLookup):
 
     >>> layer = brickwork.layers.IntegerLookup(vocabulary=[12, 36, 1138, 42])
     >>> layer(np.array([[12, 1138, 42], [42, 1000, 36]]))
-    array([[1, 3, 4], [4, 0, 2]])
+    array([[1, 3, 4],
+           [4, 0, 2]])
     """
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,

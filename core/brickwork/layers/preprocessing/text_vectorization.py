@@ -6,7 +6,7 @@ import numpy as np
 from brickwork.api_export import keras_export
 from brickwork.layers.preprocessing import adapt_data, text_ops
 from brickwork.layers.preprocessing import encoding as encodings
-from brickwork.layers.preprocessing.host_layer import HostLayer, as_strings, to_output
+from brickwork.layers.preprocessing.host_layer import HostLayer, to_output
 from brickwork.layers.preprocessing.index_lookup import StringLookup, _as_list
 
 
@@ -50,7 +50,8 @@ class TextVectorization(HostLayer):
     >>> layer = brickwork.layers.TextVectorization(output_sequence_length=4)
     >>> layer.adapt(["the cat sat", "the dog"])
     >>> layer(["the cat", "a dog sat"])
-    array([[2, 5, 0, 0], [1, 4, 3, 0]])
+    array([[2, 5, 0, 0],
+           [1, 4, 3, 0]])
     """
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
@@ -289,5 +290,3 @@ class TextVectorization(HostLayer):
     def load_assets(self, dir_path):
         self._lookup_layer.load_assets(dir_path)
 
-
-del as_strings
