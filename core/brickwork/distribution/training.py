@@ -1,7 +1,9 @@
 """What ``fit``, ``evaluate`` and ``predict`` do differently under ``DataParallel``."""
 from __future__ import annotations
 
+import hashlib
 import json
+import warnings
 
 import numpy as np
 
@@ -78,6 +80,36 @@ def check_same_model(comm, model):
                              f"model (run the same code with the same arguments).")
 
 
+def _digest(variable):
+    value = np.ascontiguousarray(ops.convert_to_numpy(variable))
+    return hashlib.blake2b(value.tobytes(), digest_size=8).hexdigest()
+
+
+def warn_if_weights_differ(comm, model):
+    """Weights whose values differ between processes (an unseeded
+    initialization, or different files loaded) are named in a warning on
+    rank 0 before rank 0's are broadcast."""
+    weights = model.weights
+    everyone = comm.allgather_object([_digest(w) for w in weights])
+    if comm.rank != 0:
+        return
+    differing = {}
+    for rank, digests in enumerate(everyone[1:], start=1):
+        for weight, mine, theirs in zip(weights, everyone[0], digests):
+            if mine != theirs:
+                differing.setdefault(weight.path, []).append(rank)
+    if differing:
+        shown = ", ".join(f"{path!r} (ranks {ranks})" for path, ranks in
+                          list(differing.items())[:5])
+        more = f" and {len(differing) - 5} more" if len(differing) > 5 else ""
+        warnings.warn(f"DataParallel: {len(differing)} of {len(weights)} weights differ from "
+                      f"rank 0's on other processes: {shown}{more}. Every process continues "
+                      f"from rank 0's weights. If the processes were meant to load the same "
+                      f"weights, check the files each one read; to start from the same random "
+                      f"weights everywhere, call keras.utils.set_random_seed on every process.",
+                      stacklevel=2)
+
+
 def _seed_generators(model):
     from brickwork.random import SeedGenerator
     found = []
@@ -113,6 +145,7 @@ def begin_fit(distribution, model, initial_epoch):
     rank 0's state and epoch."""
     comm = distribution.communicator
     check_same_model(comm, model)
+    warn_if_weights_differ(comm, model)
     broadcast_state(comm, model)
     return comm.bcast_object(initial_epoch)
 
