@@ -59,10 +59,9 @@ class ReLU(_ElementwiseActivation):
     Output shape:
         The input's shape. The input's mask is passed on unchanged.
 
-    Example:
-
-    >>> layers.ReLU(max_value=6.0)(np.array([-2.0, 3.0, 8.0]))
-    array([0., 3., 6.], dtype=float32)
+    Examples:
+        >>> layers.ReLU(max_value=6.0)(np.array([-2.0, 3.0, 8.0]))
+        array([0., 3., 6.], dtype=float32)
     """
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
@@ -114,10 +113,9 @@ class LeakyReLU(_ElementwiseActivation):
     Output shape:
         The input's shape. The input's mask is passed on unchanged.
 
-    Example:
-
-    >>> layers.LeakyReLU(negative_slope=0.5)(np.array([-2.0, 3.0]))
-    array([-1.,  3.], dtype=float32)
+    Examples:
+        >>> layers.LeakyReLU(negative_slope=0.5)(np.array([-2.0, 3.0]))
+        array([-1.,  3.], dtype=float32)
     """
 
     def __init__(self, negative_slope=0.3, **kwargs):
@@ -152,10 +150,9 @@ class ELU(_ElementwiseActivation):
     Output shape:
         The input's shape. The input's mask is passed on unchanged.
 
-    Example:
-
-    >>> layers.ELU()(np.array([-1.0, 2.0])).round(4)
-    array([-0.6321,  2.    ], dtype=float32)
+    Examples:
+        >>> layers.ELU()(np.array([-1.0, 2.0])).round(4)
+        array([-0.6321,  2.    ], dtype=float32)
     """
 
     def __init__(self, alpha=1.0, **kwargs):
@@ -198,13 +195,12 @@ class PReLU(Layer):
     Output shape:
         The input's shape. The input's mask is passed on unchanged.
 
-    Example:
-
-    >>> layer = layers.PReLU(shared_axes=[1, 2])
-    >>> layer(np.ones((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
-    >>> tuple(layer.alpha.shape)
-    (1, 1, 3)
+    Examples:
+        >>> layer = layers.PReLU(shared_axes=[1, 2])
+        >>> layer(np.ones((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
+        >>> tuple(layer.alpha.shape)
+        (1, 1, 3)
     """
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
@@ -311,12 +307,11 @@ class Softmax(_ElementwiseActivation):
     Output shape:
         The input's shape.
 
-    Example:
-
-    >>> layers.Softmax()(np.array([[1.0, 1.0, 1.0, 1.0]]))
-    array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
-    >>> layers.Softmax()(np.array([[1.0, 1.0]]), mask=np.array([[True, False]]))
-    array([[1., 0.]], dtype=float32)
+    Examples:
+        >>> layers.Softmax()(np.array([[1.0, 1.0, 1.0, 1.0]]))
+        array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
+        >>> layers.Softmax()(np.array([[1.0, 1.0]]), mask=np.array([[True, False]]))
+        array([[1., 0.]], dtype=float32)
     """
 
     def __init__(self, axis=-1, **kwargs):

@@ -81,11 +81,10 @@ _DOC = """Adaptive {kind} pooling over {rank} spatial axis(es) to a fixed size.
     ``(batch, channels, {spatial})``. Output shape: the spatial axes replaced
     by ``output_size``.
 
-    Example:
-
-    >>> layer = brickwork.layers.{name}({example})
-    >>> layer(np.ones({shape})).shape
-    {out}
+    Examples:
+        >>> layer = brickwork.layers.{name}({example})
+        >>> layer(np.ones({shape})).shape
+        {out}
     """
 
 

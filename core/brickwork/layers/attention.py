@@ -87,14 +87,13 @@ class Attention(Layer):
         ``(batch, Tq, dim_v)``, and the weights ``(batch, Tq, Tv)`` when
         asked for. The output's mask is the query's mask.
 
-    Example:
-
-    >>> query, value = np.ones((2, 3, 4)), np.ones((2, 5, 4))
-    >>> layers.Attention()([query, value]).shape
-    (2, 3, 4)
-    >>> output, weights = layers.Attention()([query, value], return_attention_scores=True)
-    >>> weights.shape
-    (2, 3, 5)
+    Examples:
+        >>> query, value = np.ones((2, 3, 4)), np.ones((2, 5, 4))
+        >>> layers.Attention()([query, value]).shape
+        (2, 3, 4)
+        >>> output, weights = layers.Attention()([query, value], return_attention_scores=True)
+        >>> weights.shape
+        (2, 3, 5)
     """
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
@@ -316,15 +315,14 @@ class MultiHeadAttention(Layer):
         The query's shape, with the last axis replaced by ``output_shape``
         when it is given.
 
-    Example:
-
-    >>> layer = layers.MultiHeadAttention(num_heads=2, key_dim=8)
-    >>> query, value = np.ones((2, 5, 16)), np.ones((2, 7, 16))
-    >>> layer(query, value).shape
-    (2, 5, 16)
-    >>> output, scores = layer(query, value, return_attention_scores=True)
-    >>> scores.shape
-    (2, 2, 5, 7)
+    Examples:
+        >>> layer = layers.MultiHeadAttention(num_heads=2, key_dim=8)
+        >>> query, value = np.ones((2, 5, 16)), np.ones((2, 7, 16))
+        >>> layer(query, value).shape
+        (2, 5, 16)
+        >>> output, scores = layer(query, value, return_attention_scores=True)
+        >>> scores.shape
+        (2, 2, 5, 7)
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
@@ -650,11 +648,10 @@ class AdditiveAttention(Attention):
         ``(batch, Tq, dim)``, and the ``(batch, Tq, Tv)`` weights with
         ``return_attention_scores=True``.
 
-    Example:
-
-    >>> layer = brickwork.layers.AdditiveAttention()
-    >>> layer([np.ones((2, 3, 4)), np.ones((2, 5, 4))]).shape
-    (2, 3, 4)
+    Examples:
+        >>> layer = brickwork.layers.AdditiveAttention()
+        >>> layer([np.ones((2, 3, 4)), np.ones((2, 5, 4))]).shape
+        (2, 3, 4)
     """
 
     def __init__(self, use_scale=True, dropout=0.0, **kwargs):
@@ -735,12 +732,11 @@ class GroupedQueryAttention(Layer):
         ``(batch, Tq, dim)`` and, with ``return_attention_scores=True``, the
         ``(batch, num_query_heads, Tq, Tv)`` attention probabilities.
 
-    Example:
-
-    >>> layer = brickwork.layers.GroupQueryAttention(8, num_query_heads=4,
-    ...                                             num_key_value_heads=2)
-    >>> layer(np.ones((2, 5, 16)), np.ones((2, 7, 16))).shape
-    (2, 5, 16)
+    Examples:
+        >>> layer = brickwork.layers.GroupQueryAttention(8, num_query_heads=4,
+        ...                                             num_key_value_heads=2)
+        >>> layer(np.ones((2, 5, 16)), np.ones((2, 7, 16))).shape
+        (2, 5, 16)
     """
 
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,

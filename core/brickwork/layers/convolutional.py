@@ -292,13 +292,12 @@ class Conv1D(BaseConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> x = np.ones((4, 10, 3))
-    >>> layers.Conv1D(8, 3, activation="relu")(x).shape
-    (4, 8, 8)
-    >>> layers.Conv1D(8, 3, padding="causal", dilation_rate=2)(x).shape
-    (4, 10, 8)
+    Examples:
+        >>> x = np.ones((4, 10, 3))
+        >>> layers.Conv1D(8, 3, activation="relu")(x).shape
+        (4, 8, 8)
+        >>> layers.Conv1D(8, 3, padding="causal", dilation_rate=2)(x).shape
+        (4, 10, 8)
     """
 
     allow_causal = True
@@ -357,13 +356,12 @@ class Conv2D(BaseConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> x = np.ones((2, 28, 28, 3))
-    >>> layers.Conv2D(16, 3, activation="relu")(x).shape
-    (2, 26, 26, 16)
-    >>> layers.Conv2D(16, 3, strides=2, padding="same")(x).shape
-    (2, 14, 14, 16)
+    Examples:
+        >>> x = np.ones((2, 28, 28, 3))
+        >>> layers.Conv2D(16, 3, activation="relu")(x).shape
+        (2, 26, 26, 16)
+        >>> layers.Conv2D(16, 3, strides=2, padding="same")(x).shape
+        (2, 14, 14, 16)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
@@ -420,11 +418,10 @@ class Conv3D(BaseConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> x = np.ones((2, 8, 8, 8, 1))
-    >>> layers.Conv3D(4, 3)(x).shape
-    (2, 6, 6, 6, 4)
+    Examples:
+        >>> x = np.ones((2, 8, 8, 8, 1))
+        >>> layers.Conv3D(4, 3)(x).shape
+        (2, 6, 6, 6, 4)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
@@ -561,10 +558,9 @@ class Conv1DTranspose(BaseConvTranspose):
         strides`` (``"same"``) or ``(n - 1) * strides + max(k, strides)``
         (``"valid"``), where ``k`` is the dilated kernel size.
 
-    Example:
-
-    >>> layers.Conv1DTranspose(8, 3, strides=2, padding="same")(np.ones((2, 10, 4))).shape
-    (2, 20, 8)
+    Examples:
+        >>> layers.Conv1DTranspose(8, 3, strides=2, padding="same")(np.ones((2, 10, 4))).shape
+        (2, 20, 8)
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
@@ -622,13 +618,12 @@ class Conv2DTranspose(BaseConvTranspose):
         strides`` (``"same"``) or ``(n - 1) * strides + max(k, strides)``
         (``"valid"``), where ``k`` is the dilated kernel size.
 
-    Example:
-
-    >>> x = np.ones((2, 7, 7, 16))
-    >>> layers.Conv2DTranspose(8, 3, strides=2, padding="same")(x).shape
-    (2, 14, 14, 8)
-    >>> layers.Conv2DTranspose(8, 3, strides=2)(x).shape
-    (2, 15, 15, 8)
+    Examples:
+        >>> x = np.ones((2, 7, 7, 16))
+        >>> layers.Conv2DTranspose(8, 3, strides=2, padding="same")(x).shape
+        (2, 14, 14, 8)
+        >>> layers.Conv2DTranspose(8, 3, strides=2)(x).shape
+        (2, 15, 15, 8)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -686,10 +681,9 @@ class Conv3DTranspose(BaseConvTranspose):
         strides`` (``"same"``) or ``(n - 1) * strides + max(k, strides)``
         (``"valid"``), where ``k`` is the dilated kernel size.
 
-    Example:
-
-    >>> layers.Conv3DTranspose(2, 2, strides=2)(np.ones((1, 4, 4, 4, 3))).shape
-    (1, 8, 8, 8, 2)
+    Examples:
+        >>> layers.Conv3DTranspose(2, 2, strides=2)(np.ones((1, 4, 4, 4, 3))).shape
+        (1, 8, 8, 8, 2)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
@@ -805,10 +799,9 @@ class DepthwiseConv1D(BaseDepthwiseConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> layers.DepthwiseConv1D(3, depth_multiplier=2)(np.ones((2, 10, 4))).shape
-    (2, 8, 8)
+    Examples:
+        >>> layers.DepthwiseConv1D(3, depth_multiplier=2)(np.ones((2, 10, 4))).shape
+        (2, 8, 8)
     """
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
@@ -863,10 +856,9 @@ class DepthwiseConv2D(BaseDepthwiseConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> layers.DepthwiseConv2D(3, padding="same")(np.ones((2, 16, 16, 8))).shape
-    (2, 16, 16, 8)
+    Examples:
+        >>> layers.DepthwiseConv2D(3, padding="same")(np.ones((2, 16, 16, 8))).shape
+        (2, 16, 16, 8)
     """
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
@@ -1002,10 +994,9 @@ class SeparableConv1D(BaseSeparableConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> layers.SeparableConv1D(16, 3)(np.ones((2, 10, 4))).shape
-    (2, 8, 16)
+    Examples:
+        >>> layers.SeparableConv1D(16, 3)(np.ones((2, 10, 4))).shape
+        (2, 8, 16)
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
@@ -1069,10 +1060,9 @@ class SeparableConv2D(BaseSeparableConv):
         The spatial sizes shrink with ``"valid"`` padding and divide by the
         strides.
 
-    Example:
-
-    >>> layers.SeparableConv2D(16, 3, depth_multiplier=2)(np.ones((2, 12, 12, 3))).shape
-    (2, 10, 10, 16)
+    Examples:
+        >>> layers.SeparableConv2D(16, 3, depth_multiplier=2)(np.ones((2, 12, 12, 3))).shape
+        (2, 10, 10, 16)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,

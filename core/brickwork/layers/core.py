@@ -43,14 +43,13 @@ class InputLayer(Layer):
     Output shape:
         ``(batch_size,) + shape``, or ``batch_shape``.
 
-    Example:
-
-    >>> layer = layers.InputLayer(shape=(4,))
-    >>> layer.batch_shape
-    (None, 4)
-    >>> model = keras.Sequential([layer, layers.Dense(2)])
-    >>> model(np.ones((3, 4))).shape
-    (3, 2)
+    Examples:
+        >>> layer = layers.InputLayer(shape=(4,))
+        >>> layer.batch_shape
+        (None, 4)
+        >>> model = keras.Sequential([layer, layers.Dense(2)])
+        >>> model(np.ones((3, 4))).shape
+        (3, 2)
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
@@ -153,13 +152,12 @@ class Dense(Layer):
     Output shape:
         ``(batch, ..., units)``.
 
-    Example:
-
-    >>> x = np.ones((2, 4))
-    >>> layers.Dense(3, activation="relu")(x).shape
-    (2, 3)
-    >>> layers.Dense(3)(np.ones((2, 5, 4))).shape
-    (2, 5, 3)
+    Examples:
+        >>> x = np.ones((2, 4))
+        >>> layers.Dense(3, activation="relu")(x).shape
+        (2, 3)
+        >>> layers.Dense(3)(np.ones((2, 5, 4))).shape
+        (2, 5, 3)
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -258,10 +256,9 @@ class Activation(Layer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layers.Activation("relu")(np.array([-1.0, 2.0]))
-    array([0., 2.], dtype=float32)
+    Examples:
+        >>> layers.Activation("relu")(np.array([-1.0, 2.0]))
+        array([0., 2.], dtype=float32)
     """
 
     def __init__(self, activation, **kwargs):

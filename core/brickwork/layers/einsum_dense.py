@@ -149,13 +149,12 @@ class EinsumDense(Layer):
     Output shape:
         ``(batch,) + output_shape`` (as given by the output term).
 
-    Example:
-
-    >>> layer = layers.EinsumDense("abc,cd->abd", output_shape=(None, 8), bias_axes="d")
-    >>> layer(np.ones((2, 5, 4))).shape
-    (2, 5, 8)
-    >>> tuple(layer.kernel.shape), tuple(layer.bias.shape)
-    ((4, 8), (8,))
+    Examples:
+        >>> layer = layers.EinsumDense("abc,cd->abd", output_shape=(None, 8), bias_axes="d")
+        >>> layer(np.ones((2, 5, 4))).shape
+        (2, 5, 8)
+        >>> tuple(layer.kernel.shape), tuple(layer.bias.shape)
+        ((4, 8), (8,))
     """
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,

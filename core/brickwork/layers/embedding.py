@@ -57,15 +57,14 @@ class Embedding(Layer):
     Output shape:
         ``(batch, ..., output_dim)``.
 
-    Example:
-
-    >>> layer = layers.Embedding(input_dim=1000, output_dim=64, mask_zero=True)
-    >>> ids = np.array([[4, 20, 0], [7, 0, 0]])
-    >>> layer(ids).shape
-    (2, 3, 64)
-    >>> layer.compute_mask(ids)
-    array([[ True,  True, False],
-           [ True, False, False]])
+    Examples:
+        >>> layer = layers.Embedding(input_dim=1000, output_dim=64, mask_zero=True)
+        >>> ids = np.array([[4, 20, 0], [7, 0, 0]])
+        >>> layer(ids).shape
+        (2, 3, 64)
+        >>> layer.compute_mask(ids)
+        array([[ True,  True, False],
+               [ True, False, False]])
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
@@ -234,14 +233,13 @@ class ReversibleEmbedding(Embedding):
         ``(batch, ..., output_dim)``; with ``reverse=True``, logits
         ``(batch, ..., input_dim)``.
 
-    Example:
-
-    >>> layer = brickwork.layers.ReversibleEmbedding(10, 4)
-    >>> vectors = layer(np.array([[1, 2]]))
-    >>> vectors.shape
-    (1, 2, 4)
-    >>> layer(vectors, reverse=True).shape
-    (1, 2, 10)
+    Examples:
+        >>> layer = brickwork.layers.ReversibleEmbedding(10, 4)
+        >>> vectors = layer(np.array([[1, 2]]))
+        >>> vectors.shape
+        (1, 2, 4)
+        >>> layer(vectors, reverse=True).shape
+        (1, 2, 10)
     """
 
     def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",

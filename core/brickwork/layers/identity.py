@@ -22,10 +22,9 @@ class Identity(Layer):
     Output shape:
         The input's.
 
-    Example:
-
-    >>> brickwork.layers.Identity()(np.ones((2, 3))).shape
-    (2, 3)
+    Examples:
+        >>> brickwork.layers.Identity()(np.ones((2, 3))).shape
+        (2, 3)
     """
 
     def __init__(self, **kwargs):

@@ -128,14 +128,13 @@ class Lambda(Layer):
     Output shape:
         What ``function`` returns, or ``output_shape`` when given.
 
-    Example:
-
-    >>> square = layers.Lambda(lambda x: x ** 2)
-    >>> square(np.array([[1.0, 2.0, 3.0]]))
-    array([[1., 4., 9.]], dtype=float32)
-    >>> scale = layers.Lambda(lambda x, factor: x * factor, arguments={"factor": 10.0})
-    >>> scale(np.ones((2, 3))).shape
-    (2, 3)
+    Examples:
+        >>> square = layers.Lambda(lambda x: x ** 2)
+        >>> square(np.array([[1.0, 2.0, 3.0]]))
+        array([[1., 4., 9.]], dtype=float32)
+        >>> scale = layers.Lambda(lambda x, factor: x * factor, arguments={"factor": 10.0})
+        >>> scale(np.ones((2, 3))).shape
+        (2, 3)
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

@@ -134,18 +134,17 @@ class Layer:
         Whatever the subclass's ``call`` returns (``compute_output_shape``
         gives it for symbolic inputs).
 
-    Example:
-
-    >>> class Scale(layers.Layer):
-    ...     def build(self, input_shape):
-    ...         self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
-    ...     def call(self, inputs):
-    ...         return inputs * self.scale
-    >>> layer = Scale()
-    >>> layer(np.ones((2, 3))).shape
-    (2, 3)
-    >>> len(layer.trainable_weights)
-    1
+    Examples:
+        >>> class Scale(layers.Layer):
+        ...     def build(self, input_shape):
+        ...         self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+        ...     def call(self, inputs):
+        ...         return inputs * self.scale
+        >>> layer = Scale()
+        >>> layer(np.ones((2, 3))).shape
+        (2, 3)
+        >>> len(layer.trainable_weights)
+        1
     """
 
     #: NumPy dtype kinds this layer's inputs may have (bool, ints, floats);

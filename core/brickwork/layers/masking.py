@@ -34,14 +34,13 @@ class Masking(Layer):
         The input's shape; the mask has the input's shape without the last
         axis.
 
-    Example:
-
-    >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
-    >>> layer = layers.Masking(mask_value=0.0)
-    >>> layer(x).shape
-    (1, 3, 2)
-    >>> layer.compute_mask(x)
-    array([[ True, False,  True]])
+    Examples:
+        >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
+        >>> layer = layers.Masking(mask_value=0.0)
+        >>> layer(x).shape
+        (1, 3, 2)
+        >>> layer.compute_mask(x)
+        array([[ True, False,  True]])
     """
 
     def __init__(self, mask_value=0.0, **kwargs):

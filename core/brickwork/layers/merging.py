@@ -137,12 +137,11 @@ class Add(Merge):
     Output shape:
         The broadcast shape of the inputs.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Add()([a, b])
-    array([[3., 3., 3.],
-           [3., 3., 3.]], dtype=float32)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Add()([a, b])
+        array([[3., 3., 3.],
+               [3., 3., 3.]], dtype=float32)
     """
 
     def _merge_function(self, inputs, masks):
@@ -170,12 +169,11 @@ class Subtract(Merge):
     Output shape:
         The broadcast shape of the inputs.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Subtract()([a, b])
-    array([[-1., -1., -1.],
-           [-1., -1., -1.]], dtype=float32)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Subtract()([a, b])
+        array([[-1., -1., -1.],
+               [-1., -1., -1.]], dtype=float32)
     """
 
     def build(self, input_shape):
@@ -211,12 +209,11 @@ class Multiply(Merge):
     Output shape:
         The broadcast shape of the inputs.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Multiply()([a, b])
-    array([[2., 2., 2.],
-           [2., 2., 2.]], dtype=float32)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Multiply()([a, b])
+        array([[2., 2., 2.],
+               [2., 2., 2.]], dtype=float32)
     """
 
     def _merge_function(self, inputs, masks):
@@ -252,12 +249,11 @@ class Average(Merge):
     Output shape:
         The broadcast shape of the inputs.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Average()([a, b])
-    array([[1.5, 1.5, 1.5],
-           [1.5, 1.5, 1.5]], dtype=float32)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Average()([a, b])
+        array([[1.5, 1.5, 1.5],
+               [1.5, 1.5, 1.5]], dtype=float32)
     """
 
     def _merge_function(self, inputs, masks):
@@ -310,12 +306,11 @@ class Maximum(_MaskedExtremum):
     Output shape:
         The broadcast shape of the inputs.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Maximum()([a, b])
-    array([[2., 2., 2.],
-           [2., 2., 2.]], dtype=float32)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Maximum()([a, b])
+        array([[2., 2., 2.],
+               [2., 2., 2.]], dtype=float32)
     """
 
     _op = staticmethod(ops.maximum)
@@ -340,12 +335,11 @@ class Minimum(_MaskedExtremum):
     Output shape:
         The broadcast shape of the inputs.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Minimum()([a, b])
-    array([[1., 1., 1.],
-           [1., 1., 1.]], dtype=float32)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Minimum()([a, b])
+        array([[1., 1., 1.],
+               [1., 1., 1.]], dtype=float32)
     """
 
     _op = staticmethod(ops.minimum)
@@ -372,12 +366,11 @@ class Concatenate(Merge):
     Output shape:
         The common shape, with the sizes along ``axis`` summed.
 
-    Example:
-
-    >>> layers.Concatenate()([np.ones((2, 3)), np.ones((2, 4))]).shape
-    (2, 7)
-    >>> layers.Concatenate(axis=1)([np.ones((2, 3, 5)), np.ones((2, 1, 5))]).shape
-    (2, 4, 5)
+    Examples:
+        >>> layers.Concatenate()([np.ones((2, 3)), np.ones((2, 4))]).shape
+        (2, 7)
+        >>> layers.Concatenate(axis=1)([np.ones((2, 3, 5)), np.ones((2, 1, 5))]).shape
+        (2, 4, 5)
     """
 
     def __init__(self, axis=-1, **kwargs):
@@ -508,14 +501,13 @@ class Dot(Merge):
         ``(batch,) + remaining axes of input 1 + remaining axes of input 2``,
         or ``(batch, 1)`` when nothing else remains.
 
-    Example:
-
-    >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
-    >>> layers.Dot(axes=1)([a, b])
-    array([[6.],
-           [6.]], dtype=float32)
-    >>> layers.Dot(axes=(2, 2))([np.ones((2, 4, 8)), np.ones((2, 5, 8))]).shape
-    (2, 4, 5)
+    Examples:
+        >>> a, b = np.ones((2, 3)), np.full((2, 3), 2.0)
+        >>> layers.Dot(axes=1)([a, b])
+        array([[6.],
+               [6.]], dtype=float32)
+        >>> layers.Dot(axes=(2, 2))([np.ones((2, 4, 8)), np.ones((2, 5, 8))]).shape
+        (2, 4, 5)
     """
 
     def __init__(self, axes, normalize=False, **kwargs):

@@ -66,12 +66,11 @@ class GaussianNoise(_NoiseLayer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layer = layers.GaussianNoise(0.1, seed=1)
-    >>> x = np.zeros((2, 3))
-    >>> bool((layer(x) == 0).all()), bool((layer(x, training=True) == 0).all())
-    (True, False)
+    Examples:
+        >>> layer = layers.GaussianNoise(0.1, seed=1)
+        >>> x = np.zeros((2, 3))
+        >>> bool((layer(x) == 0).all()), bool((layer(x, training=True) == 0).all())
+        (True, False)
     """
 
     def __init__(self, stddev, seed=None, **kwargs):
@@ -109,11 +108,10 @@ class GaussianDropout(_NoiseLayer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layer = layers.GaussianDropout(0.2, seed=1)
-    >>> layer(np.ones((2, 3)), training=True).shape
-    (2, 3)
+    Examples:
+        >>> layer = layers.GaussianDropout(0.2, seed=1)
+        >>> layer(np.ones((2, 3)), training=True).shape
+        (2, 3)
     """
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -159,11 +157,10 @@ class AlphaDropout(_NoiseLayer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layer = layers.AlphaDropout(0.1, seed=1)
-    >>> layer(np.ones((2, 3)), training=True).shape
-    (2, 3)
+    Examples:
+        >>> layer = layers.AlphaDropout(0.1, seed=1)
+        >>> layer(np.ones((2, 3)), training=True).shape
+        (2, 3)
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -252,12 +249,11 @@ class SpatialDropout1D(_SpatialDropout):
     Output shape:
         The input's shape.
 
-    Example:
-
-    >>> layer = layers.SpatialDropout1D(0.5, seed=1)
-    >>> y = np.asarray(layer(np.ones((1, 4, 6)), training=True))
-    >>> bool((y == y[:, :1]).all())  # each channel is the same at every step
-    True
+    Examples:
+        >>> layer = layers.SpatialDropout1D(0.5, seed=1)
+        >>> y = np.asarray(layer(np.ones((1, 4, 6)), training=True))
+        >>> bool((y == y[:, :1]).all())  # each channel is the same at every step
+        True
     """
 
     rank = 1
@@ -284,10 +280,9 @@ class SpatialDropout2D(_SpatialDropout):
     Output shape:
         The input's shape.
 
-    Example:
-
-    >>> layers.SpatialDropout2D(0.5, seed=1)(np.ones((2, 8, 8, 3)), training=True).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> layers.SpatialDropout2D(0.5, seed=1)(np.ones((2, 8, 8, 3)), training=True).shape
+        (2, 8, 8, 3)
     """
 
     rank = 2
@@ -326,10 +321,9 @@ class SpatialDropout3D(SpatialDropout2D):
     Output shape:
         The input's shape.
 
-    Example:
-
-    >>> layers.SpatialDropout3D(0.5, seed=1)(np.ones((1, 4, 4, 4, 2)), training=True).shape
-    (1, 4, 4, 4, 2)
+    Examples:
+        >>> layers.SpatialDropout3D(0.5, seed=1)(np.ones((1, 4, 4, 4, 2)), training=True).shape
+        (1, 4, 4, 4, 2)
     """
 
     rank = 3
@@ -353,13 +347,12 @@ class ActivityRegularization(Layer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layer = layers.ActivityRegularization(l1=0.1)
-    >>> layer(np.ones((2, 5))).shape
-    (2, 5)
-    >>> float(layer.losses[0])
-    0.5
+    Examples:
+        >>> layer = layers.ActivityRegularization(l1=0.1)
+        >>> layer(np.ones((2, 5))).shape
+        (2, 5)
+        >>> float(layer.losses[0])
+        0.5
     """
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):

@@ -129,15 +129,14 @@ class BatchNormalization(_AffineParameters, Layer):
     Output shape:
         The input's shape.
 
-    Example:
-
-    >>> layer = layers.BatchNormalization()
-    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
-    >>> layer(x, training=True).round(3)
-    array([[-1., -1.],
-           [ 1.,  1.]], dtype=float32)
-    >>> layer.moving_mean.numpy().round(3)
-    array([0.02, 0.2 ], dtype=float32)
+    Examples:
+        >>> layer = layers.BatchNormalization()
+        >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+        >>> layer(x, training=True).round(3)
+        array([[-1., -1.],
+               [ 1.,  1.]], dtype=float32)
+        >>> layer.moving_mean.numpy().round(3)
+        array([0.02, 0.2 ], dtype=float32)
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -275,11 +274,10 @@ class LayerNormalization(_AffineParameters, Layer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layers.LayerNormalization()(np.array([[1.0, 3.0], [10.0, 30.0]])).round(3)
-    array([[-1.,  1.],
-           [-1.,  1.]], dtype=float32)
+    Examples:
+        >>> layers.LayerNormalization()(np.array([[1.0, 3.0], [10.0, 30.0]])).round(3)
+        array([[-1.,  1.],
+               [-1.,  1.]], dtype=float32)
     """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
@@ -369,13 +367,12 @@ class GroupNormalization(_AffineParameters, Layer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layer = layers.GroupNormalization(groups=2)
-    >>> layer(np.random.rand(2, 8, 8, 4)).shape
-    (2, 8, 8, 4)
-    >>> tuple(layer.gamma.shape)
-    (4,)
+    Examples:
+        >>> layer = layers.GroupNormalization(groups=2)
+        >>> layer(np.random.rand(2, 8, 8, 4)).shape
+        (2, 8, 8, 4)
+        >>> tuple(layer.gamma.shape)
+        (4,)
     """
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
@@ -467,10 +464,9 @@ class UnitNormalization(Layer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layers.UnitNormalization()(np.array([[3.0, 4.0]]))
-    array([[0.6, 0.8]], dtype=float32)
+    Examples:
+        >>> layers.UnitNormalization()(np.array([[3.0, 4.0]]))
+        array([[0.6, 0.8]], dtype=float32)
     """
 
     def __init__(self, axis=-1, **kwargs):
@@ -508,11 +504,10 @@ class RMSNormalization(Layer):
     Output shape:
         The input's shape.
 
-    Example:
-
-    >>> layer = brickwork.layers.RMSNormalization()
-    >>> layer(np.array([[3.0, 3.0, 3.0, 3.0]])).round(4)
-    array([[1., 1., 1., 1.]], dtype=float32)
+    Examples:
+        >>> layer = brickwork.layers.RMSNormalization()
+        >>> layer(np.array([[3.0, 3.0, 3.0, 3.0]])).round(4)
+        array([[1., 1., 1., 1.]], dtype=float32)
     """
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
@@ -568,11 +563,10 @@ class SpectralNormalization(Wrapper):
     Output shape:
         The wrapped layer's output shape.
 
-    Example:
-
-    >>> layer = brickwork.layers.SpectralNormalization(brickwork.layers.Dense(4))
-    >>> layer(np.ones((2, 3)), training=True).shape
-    (2, 4)
+    Examples:
+        >>> layer = brickwork.layers.SpectralNormalization(brickwork.layers.Dense(4))
+        >>> layer(np.ones((2, 3)), training=True).shape
+        (2, 4)
     """
 
     def __init__(self, layer, power_iterations=1, **kwargs):

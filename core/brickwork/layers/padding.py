@@ -104,10 +104,9 @@ class ZeroPadding1D(_ZeroPadding):
     Output shape:
         The same with ``steps + before + after`` steps.
 
-    Example:
-
-    >>> layers.ZeroPadding1D(padding=(1, 2))(np.ones((2, 3, 4))).shape
-    (2, 6, 4)
+    Examples:
+        >>> layers.ZeroPadding1D(padding=(1, 2))(np.ones((2, 3, 4))).shape
+        (2, 6, 4)
     """
 
     rank = 1
@@ -143,10 +142,9 @@ class ZeroPadding2D(_ZeroPadding):
         The same with ``rows + top + bottom`` rows and ``cols + left +
         right`` columns.
 
-    Example:
-
-    >>> layers.ZeroPadding2D(padding=((1, 0), (2, 2)))(np.ones((2, 4, 4, 3))).shape
-    (2, 5, 8, 3)
+    Examples:
+        >>> layers.ZeroPadding2D(padding=((1, 0), (2, 2)))(np.ones((2, 4, 4, 3))).shape
+        (2, 5, 8, 3)
     """
 
     rank = 2
@@ -175,10 +173,9 @@ class ZeroPadding3D(_ZeroPadding):
     Output shape:
         The same with each spatial axis grown by its ``before + after``.
 
-    Example:
-
-    >>> layers.ZeroPadding3D(padding=1)(np.ones((1, 2, 3, 4, 2))).shape
-    (1, 4, 5, 6, 2)
+    Examples:
+        >>> layers.ZeroPadding3D(padding=1)(np.ones((1, 2, 3, 4, 2))).shape
+        (1, 4, 5, 6, 2)
     """
 
     rank = 3
@@ -249,10 +246,9 @@ class Cropping1D(_Cropping):
     Output shape:
         ``(batch, steps - before - after, features)``.
 
-    Example:
-
-    >>> layers.Cropping1D(cropping=(1, 2))(np.ones((2, 6, 4))).shape
-    (2, 3, 4)
+    Examples:
+        >>> layers.Cropping1D(cropping=(1, 2))(np.ones((2, 6, 4))).shape
+        (2, 3, 4)
     """
 
     rank = 1
@@ -289,10 +285,9 @@ class Cropping2D(_Cropping):
         The same with ``rows - top - bottom`` rows and ``cols - left -
         right`` columns.
 
-    Example:
-
-    >>> layers.Cropping2D(cropping=((2, 2), (4, 4)))(np.ones((2, 28, 28, 3))).shape
-    (2, 24, 20, 3)
+    Examples:
+        >>> layers.Cropping2D(cropping=((2, 2), (4, 4)))(np.ones((2, 28, 28, 3))).shape
+        (2, 24, 20, 3)
     """
 
     rank = 2
@@ -321,10 +316,9 @@ class Cropping3D(_Cropping):
     Output shape:
         The same with each spatial axis shrunk by its ``before + after``.
 
-    Example:
-
-    >>> layers.Cropping3D(cropping=1)(np.ones((1, 4, 5, 6, 2))).shape
-    (1, 2, 3, 4, 2)
+    Examples:
+        >>> layers.Cropping3D(cropping=1)(np.ones((1, 4, 5, 6, 2))).shape
+        (1, 2, 3, 4, 2)
     """
 
     rank = 3

@@ -126,13 +126,12 @@ MaxPooling1D = _pooling_class(
         ``floor((size - pool_size) / strides) + 1`` positions per axis with
         ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
 
-    Example:
-
-    >>> x = np.array([[[1.0], [3.0], [2.0], [5.0], [4.0]]])
-    >>> layers.MaxPooling1D(pool_size=2)(x)[0, :, 0]
-    array([3., 5.], dtype=float32)
-    >>> layers.MaxPooling1D(pool_size=2, padding="same")(x).shape
-    (1, 3, 1)
+    Examples:
+        >>> x = np.array([[[1.0], [3.0], [2.0], [5.0], [4.0]]])
+        >>> layers.MaxPooling1D(pool_size=2)(x)[0, :, 0]
+        array([3., 5.], dtype=float32)
+        >>> layers.MaxPooling1D(pool_size=2, padding="same")(x).shape
+        (1, 3, 1)
     """)
 MaxPooling2D = _pooling_class(
     "MaxPooling2D", 2, "max", (2, 2),
@@ -161,12 +160,11 @@ MaxPooling2D = _pooling_class(
         ``floor((size - pool_size) / strides) + 1`` positions per axis with
         ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
 
-    Example:
-
-    >>> layers.MaxPooling2D()(np.ones((2, 28, 28, 3))).shape
-    (2, 14, 14, 3)
-    >>> layers.MaxPooling2D(3, strides=1, padding="same")(np.ones((2, 28, 28, 3))).shape
-    (2, 28, 28, 3)
+    Examples:
+        >>> layers.MaxPooling2D()(np.ones((2, 28, 28, 3))).shape
+        (2, 14, 14, 3)
+        >>> layers.MaxPooling2D(3, strides=1, padding="same")(np.ones((2, 28, 28, 3))).shape
+        (2, 28, 28, 3)
     """)
 MaxPooling3D = _pooling_class(
     "MaxPooling3D", 3, "max", (2, 2, 2),
@@ -196,10 +194,9 @@ MaxPooling3D = _pooling_class(
         ``floor((size - pool_size) / strides) + 1`` positions per axis with
         ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
 
-    Example:
-
-    >>> layers.MaxPooling3D()(np.ones((1, 4, 6, 8, 2))).shape
-    (1, 2, 3, 4, 2)
+    Examples:
+        >>> layers.MaxPooling3D()(np.ones((1, 4, 6, 8, 2))).shape
+        (1, 2, 3, 4, 2)
     """)
 AveragePooling1D = _pooling_class(
     "AveragePooling1D", 1, "average", None,
@@ -229,11 +226,10 @@ AveragePooling1D = _pooling_class(
         ``floor((size - pool_size) / strides) + 1`` positions per axis with
         ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
 
-    Example:
-
-    >>> x = np.array([[[1.0], [3.0], [2.0], [6.0]]])
-    >>> layers.AveragePooling1D(pool_size=2)(x)[0, :, 0]
-    array([2., 4.], dtype=float32)
+    Examples:
+        >>> x = np.array([[[1.0], [3.0], [2.0], [6.0]]])
+        >>> layers.AveragePooling1D(pool_size=2)(x)[0, :, 0]
+        array([2., 4.], dtype=float32)
     """)
 AveragePooling2D = _pooling_class(
     "AveragePooling2D", 2, "average", None,
@@ -263,10 +259,9 @@ AveragePooling2D = _pooling_class(
         ``floor((size - pool_size) / strides) + 1`` positions per axis with
         ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
 
-    Example:
-
-    >>> layers.AveragePooling2D(pool_size=2)(np.ones((2, 28, 28, 3))).shape
-    (2, 14, 14, 3)
+    Examples:
+        >>> layers.AveragePooling2D(pool_size=2)(np.ones((2, 28, 28, 3))).shape
+        (2, 14, 14, 3)
     """)
 AveragePooling3D = _pooling_class(
     "AveragePooling3D", 3, "average", None,
@@ -297,10 +292,9 @@ AveragePooling3D = _pooling_class(
         ``floor((size - pool_size) / strides) + 1`` positions per axis with
         ``"valid"`` padding, ``ceil(size / strides)`` with ``"same"``.
 
-    Example:
-
-    >>> layers.AveragePooling3D(pool_size=2)(np.ones((1, 4, 6, 8, 2))).shape
-    (1, 2, 3, 4, 2)
+    Examples:
+        >>> layers.AveragePooling3D(pool_size=2)(np.ones((1, 4, 6, 8, 2))).shape
+        (1, 2, 3, 4, 2)
     """)
 
 
@@ -363,11 +357,10 @@ class GlobalMaxPooling1D(_GlobalMaxPooling):
         ``(batch, features)``; with ``keepdims``, ``(batch, 1, features)`` or
         ``(batch, features, 1)``.
 
-    Example:
-
-    >>> x = np.array([[[1.0, 5.0], [3.0, 2.0]]])
-    >>> layers.GlobalMaxPooling1D()(x)
-    array([[3., 5.]], dtype=float32)
+    Examples:
+        >>> x = np.array([[[1.0, 5.0], [3.0, 2.0]]])
+        >>> layers.GlobalMaxPooling1D()(x)
+        array([[3., 5.]], dtype=float32)
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
@@ -393,12 +386,11 @@ class GlobalMaxPooling2D(_GlobalMaxPooling):
         ``(batch, channels)``; with ``keepdims``, ``(batch, 1, 1, channels)``
         or ``(batch, channels, 1, 1)``.
 
-    Example:
-
-    >>> layers.GlobalMaxPooling2D()(np.ones((2, 8, 8, 3))).shape
-    (2, 3)
-    >>> layers.GlobalMaxPooling2D(keepdims=True)(np.ones((2, 8, 8, 3))).shape
-    (2, 1, 1, 3)
+    Examples:
+        >>> layers.GlobalMaxPooling2D()(np.ones((2, 8, 8, 3))).shape
+        (2, 3)
+        >>> layers.GlobalMaxPooling2D(keepdims=True)(np.ones((2, 8, 8, 3))).shape
+        (2, 1, 1, 3)
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
@@ -424,10 +416,9 @@ class GlobalMaxPooling3D(_GlobalMaxPooling):
         ``(batch, channels)``; with ``keepdims``, size-1 spatial axes are
         kept.
 
-    Example:
-
-    >>> layers.GlobalMaxPooling3D()(np.ones((2, 4, 4, 4, 3))).shape
-    (2, 3)
+    Examples:
+        >>> layers.GlobalMaxPooling3D()(np.ones((2, 4, 4, 4, 3))).shape
+        (2, 3)
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
@@ -457,13 +448,12 @@ class GlobalAveragePooling1D(_GlobalAveragePooling):
         ``(batch, features)``; with ``keepdims``, ``(batch, 1, features)`` or
         ``(batch, features, 1)``.
 
-    Example:
-
-    >>> x = np.array([[[1.0, 4.0], [3.0, 2.0], [9.0, 9.0]]])
-    >>> layers.GlobalAveragePooling1D()(x[:, :2])
-    array([[2., 3.]], dtype=float32)
-    >>> layers.GlobalAveragePooling1D()(x, mask=np.array([[True, True, False]]))
-    array([[2., 3.]], dtype=float32)
+    Examples:
+        >>> x = np.array([[[1.0, 4.0], [3.0, 2.0], [9.0, 9.0]]])
+        >>> layers.GlobalAveragePooling1D()(x[:, :2])
+        array([[2., 3.]], dtype=float32)
+        >>> layers.GlobalAveragePooling1D()(x, mask=np.array([[True, True, False]]))
+        array([[2., 3.]], dtype=float32)
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
@@ -504,10 +494,9 @@ class GlobalAveragePooling2D(_GlobalAveragePooling):
         ``(batch, channels)``; with ``keepdims``, ``(batch, 1, 1, channels)``
         or ``(batch, channels, 1, 1)``.
 
-    Example:
-
-    >>> layers.GlobalAveragePooling2D()(np.ones((2, 7, 7, 512))).shape
-    (2, 512)
+    Examples:
+        >>> layers.GlobalAveragePooling2D()(np.ones((2, 7, 7, 512))).shape
+        (2, 512)
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
@@ -533,10 +522,9 @@ class GlobalAveragePooling3D(_GlobalAveragePooling):
         ``(batch, channels)``; with ``keepdims``, size-1 spatial axes are
         kept.
 
-    Example:
-
-    >>> layers.GlobalAveragePooling3D()(np.ones((2, 4, 4, 4, 3))).shape
-    (2, 3)
+    Examples:
+        >>> layers.GlobalAveragePooling3D()(np.ones((2, 4, 4, 4, 3))).shape
+        (2, 3)
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):

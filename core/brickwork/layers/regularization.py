@@ -42,14 +42,13 @@ class Dropout(Layer):
     Output shape:
         The input's shape. Masks pass through.
 
-    Example:
-
-    >>> layer = layers.Dropout(0.5, seed=1)
-    >>> x = np.ones((2, 4))
-    >>> bool((layer(x) == x).all())
-    True
-    >>> sorted(set(np.asarray(layer(x, training=True)).ravel().tolist()))
-    [0.0, 2.0]
+    Examples:
+        >>> layer = layers.Dropout(0.5, seed=1)
+        >>> x = np.ones((2, 4))
+        >>> bool((layer(x) == x).all())
+        True
+        >>> sorted(set(np.asarray(layer(x, training=True)).ravel().tolist()))
+        [0.0, 2.0]
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

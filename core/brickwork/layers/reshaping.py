@@ -40,10 +40,9 @@ class Flatten(Layer):
     Output shape:
         ``(batch, product of the other axes)``.
 
-    Example:
-
-    >>> layers.Flatten()(np.ones((2, 4, 4, 3))).shape
-    (2, 48)
+    Examples:
+        >>> layers.Flatten()(np.ones((2, 4, 4, 3))).shape
+        (2, 48)
     """
 
     def __init__(self, data_format=None, **kwargs):
@@ -83,12 +82,11 @@ class Reshape(Layer):
     Output shape:
         ``(batch,) + target_shape``.
 
-    Example:
-
-    >>> layers.Reshape((3, 4))(np.ones((2, 12))).shape
-    (2, 3, 4)
-    >>> layers.Reshape((-1, 2))(np.ones((2, 12))).shape
-    (2, 6, 2)
+    Examples:
+        >>> layers.Reshape((3, 4))(np.ones((2, 12))).shape
+        (2, 3, 4)
+        >>> layers.Reshape((-1, 2))(np.ones((2, 12))).shape
+        (2, 6, 2)
     """
 
     def __init__(self, target_shape, **kwargs):
@@ -146,10 +144,9 @@ class Permute(Layer):
     Output shape:
         ``(batch,)`` followed by the input's axes in the order ``dims`` gives.
 
-    Example:
-
-    >>> layers.Permute((2, 1))(np.ones((2, 10, 64))).shape
-    (2, 64, 10)
+    Examples:
+        >>> layers.Permute((2, 1))(np.ones((2, 10, 64))).shape
+        (2, 64, 10)
     """
 
     def __init__(self, dims, **kwargs):
@@ -187,10 +184,9 @@ class RepeatVector(Layer):
     Output shape:
         ``(batch, n, features)``.
 
-    Example:
-
-    >>> layers.RepeatVector(3)(np.ones((2, 32))).shape
-    (2, 3, 32)
+    Examples:
+        >>> layers.RepeatVector(3)(np.ones((2, 32))).shape
+        (2, 3, 32)
     """
 
     def __init__(self, n, **kwargs):

@@ -50,11 +50,10 @@ class STFTSpectrogram(Layer):
     frames, freqs)``), where ``freqs = fft_length // 2 + 1`` (twice that in
     "stft" mode).
 
-    Example:
-
-    >>> layer = brickwork.layers.STFTSpectrogram(frame_length=64, frame_step=32)
-    >>> layer(np.random.rand(2, 1024, 1).astype("float32")).shape
-    (2, 31, 33)
+    Examples:
+        >>> layer = brickwork.layers.STFTSpectrogram(frame_length=64, frame_step=32)
+        >>> layer(np.random.rand(2, 1024, 1).astype("float32")).shape
+        (2, 31, 33)
     """
 
     def __init__(self, mode="log", frame_length=256, frame_step=None, fft_length=None,
@@ -246,12 +245,11 @@ class MelSpectrogram(Layer):
     ``(num_mel_bins, frames)`` or ``(batch, num_mel_bins, frames)``, with
     ``frames = 1 + time // sequence_stride``. No weights.
 
-    Example:
-
-    >>> layer = brickwork.layers.MelSpectrogram(num_mel_bins=64, fft_length=512,
-    ...                                         sequence_stride=256)
-    >>> layer(np.random.rand(2, 16000).astype("float32")).shape
-    (2, 64, 63)
+    Examples:
+        >>> layer = brickwork.layers.MelSpectrogram(num_mel_bins=64, fft_length=512,
+        ...                                         sequence_stride=256)
+        >>> layer(np.random.rand(2, 16000).astype("float32")).shape
+        (2, 64, 63)
     """
 
     def __init__(self, fft_length=2048, sequence_stride=512, sequence_length=None,

@@ -59,14 +59,13 @@ class UpSampling1D(_UpSampling):
     Output shape:
         ``(batch, steps * size, features)``.
 
-    Example:
-
-    >>> x = np.arange(4.0).reshape((1, 2, 2))
-    >>> layers.UpSampling1D(size=2)(x)
-    array([[[0., 1.],
-            [0., 1.],
-            [2., 3.],
-            [2., 3.]]], dtype=float32)
+    Examples:
+        >>> x = np.arange(4.0).reshape((1, 2, 2))
+        >>> layers.UpSampling1D(size=2)(x)
+        array([[[0., 1.],
+                [0., 1.],
+                [2., 3.],
+                [2., 3.]]], dtype=float32)
     """
 
     rank = 1
@@ -115,12 +114,11 @@ class UpSampling2D(_UpSampling):
         ``(batch, rows * size[0], cols * size[1], channels)``, or the
         ``channels_first`` equivalent.
 
-    Example:
-
-    >>> layers.UpSampling2D(size=(2, 3))(np.ones((2, 4, 4, 3))).shape
-    (2, 8, 12, 3)
-    >>> layers.UpSampling2D(interpolation="bilinear")(np.ones((1, 2, 2, 1))).shape
-    (1, 4, 4, 1)
+    Examples:
+        >>> layers.UpSampling2D(size=(2, 3))(np.ones((2, 4, 4, 3))).shape
+        (2, 8, 12, 3)
+        >>> layers.UpSampling2D(interpolation="bilinear")(np.ones((1, 2, 2, 1))).shape
+        (1, 4, 4, 1)
     """
 
     rank = 2
@@ -167,10 +165,9 @@ class UpSampling3D(_UpSampling):
     Output shape:
         Each spatial axis multiplied by its factor.
 
-    Example:
-
-    >>> layers.UpSampling3D(size=2)(np.ones((1, 2, 3, 4, 2))).shape
-    (1, 4, 6, 8, 2)
+    Examples:
+        >>> layers.UpSampling3D(size=2)(np.ones((1, 2, 3, 4, 2))).shape
+        (1, 4, 6, 8, 2)
     """
 
     rank = 3

@@ -25,13 +25,12 @@ class Wrapper(Layer):
     Output shape:
         What the subclass's ``call`` returns.
 
-    Example:
-
-    >>> class Doubled(brickwork.layers.Wrapper):
-    ...     def call(self, x):
-    ...         return 2 * self.layer(x)
-    >>> Doubled(brickwork.layers.Dense(3))(np.ones((2, 4))).shape
-    (2, 3)
+    Examples:
+        >>> class Doubled(brickwork.layers.Wrapper):
+        ...     def call(self, x):
+        ...         return 2 * self.layer(x)
+        >>> Doubled(brickwork.layers.Dense(3))(np.ones((2, 4))).shape
+        (2, 3)
     """
 
     def __init__(self, layer, **kwargs):

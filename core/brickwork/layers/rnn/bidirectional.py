@@ -57,13 +57,12 @@ class Bidirectional(Layer):
         ``"concat"``; with ``return_state``, followed by the forward then the
         backward final states.
 
-    Example:
-
-    >>> x = np.ones((2, 10, 8))
-    >>> layers.Bidirectional(layers.LSTM(4))(x).shape
-    (2, 8)
-    >>> layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="sum")(x).shape
-    (2, 10, 4)
+    Examples:
+        >>> x = np.ones((2, 10, 8))
+        >>> layers.Bidirectional(layers.LSTM(4))(x).shape
+        (2, 8)
+        >>> layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="sum")(x).shape
+        (2, 10, 4)
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):

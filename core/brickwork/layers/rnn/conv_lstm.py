@@ -452,11 +452,10 @@ _LAYER_DOC = """{rank}D convolutional LSTM: an LSTM whose input-to-state and
         convolution. With ``return_state``, followed by the final hidden
         and cell states, each of the last output's shape.
 
-    Example:
-
-    >>> layer = brickwork.layers.ConvLSTM{rank}D(4, 3, padding="same")
-    >>> layer(np.ones({shape}, "float32")).shape
-    {out}
+    Examples:
+        >>> layer = brickwork.layers.ConvLSTM{rank}D(4, 3, padding="same")
+        >>> layer(np.ones({shape}, "float32")).shape
+        {out}
     """
 
 

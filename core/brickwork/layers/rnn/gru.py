@@ -58,11 +58,10 @@ class GRUCell(BaseRNNCell):
         ``(output, new_states)``: the output ``(batch, units)`` and the list
         of new states.
 
-    Example:
-
-    >>> rnn = layers.RNN(layers.GRUCell(4), return_sequences=True)
-    >>> rnn(np.ones((2, 10, 8))).shape
-    (2, 10, 4)
+    Examples:
+        >>> rnn = layers.RNN(layers.GRUCell(4), return_sequences=True)
+        >>> rnn(np.ones((2, 10, 8))).shape
+        (2, 10, 4)
     """
 
     gates = 3
@@ -208,13 +207,12 @@ class GRU(BuiltinRecurrentLayer):
         the final states (``h``), each ``(batch, units)``. With
         ``return_sequences`` the output's mask is the input's mask.
 
-    Example:
-
-    >>> x = np.ones((2, 10, 8))
-    >>> layers.GRU(4)(x).shape
-    (2, 4)
-    >>> layers.GRU(4, return_sequences=True)(x).shape
-    (2, 10, 4)
+    Examples:
+        >>> x = np.ones((2, 10, 8))
+        >>> layers.GRU(4)(x).shape
+        (2, 4)
+        >>> layers.GRU(4, return_sequences=True)(x).shape
+        (2, 10, 4)
     """
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,

@@ -57,12 +57,11 @@ class LSTMCell(BaseRNNCell):
         ``(output, new_states)``: the output ``(batch, units)`` and the list
         of new states.
 
-    Example:
-
-    >>> cell = layers.LSTMCell(4)
-    >>> output, (h, c) = cell(np.ones((2, 8)), [np.zeros((2, 4)), np.zeros((2, 4))])
-    >>> output.shape, c.shape
-    ((2, 4), (2, 4))
+    Examples:
+        >>> cell = layers.LSTMCell(4)
+        >>> output, (h, c) = cell(np.ones((2, 8)), [np.zeros((2, 4)), np.zeros((2, 4))])
+        >>> output.shape, c.shape
+        ((2, 4), (2, 4))
     """
 
     gates = 4
@@ -212,14 +211,13 @@ class LSTM(BuiltinRecurrentLayer):
         the final states (``h`` and ``c``), each ``(batch, units)``. With
         ``return_sequences`` the output's mask is the input's mask.
 
-    Example:
-
-    >>> x = np.ones((2, 10, 8))
-    >>> layers.LSTM(4)(x).shape
-    (2, 4)
-    >>> output, h, c = layers.LSTM(4, return_sequences=True, return_state=True)(x)
-    >>> output.shape, h.shape, c.shape
-    ((2, 10, 4), (2, 4), (2, 4))
+    Examples:
+        >>> x = np.ones((2, 10, 8))
+        >>> layers.LSTM(4)(x).shape
+        (2, 4)
+        >>> output, h, c = layers.LSTM(4, return_sequences=True, return_state=True)(x)
+        >>> output.shape, h.shape, c.shape
+        ((2, 10, 4), (2, 4), (2, 4))
     """
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,

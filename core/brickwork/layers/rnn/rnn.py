@@ -68,21 +68,20 @@ class RNN(Layer):
         ``return_sequences``; with ``return_state``, followed by the final
         states.
 
-    Example:
-
-    >>> class MinimalCell(layers.Layer):
-    ...     def __init__(self, units, **kwargs):
-    ...         super().__init__(**kwargs)
-    ...         self.units = self.state_size = units
-    ...     def build(self, input_shape):
-    ...         self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
-    ...     def call(self, inputs, states):
-    ...         output = keras.ops.matmul(inputs, self.kernel) + states[0]
-    ...         return output, [output]
-    >>> layers.RNN(MinimalCell(4))(np.ones((2, 10, 8))).shape
-    (2, 4)
-    >>> layers.RNN([layers.LSTMCell(4), layers.LSTMCell(3)])(np.ones((2, 10, 8))).shape
-    (2, 3)
+    Examples:
+        >>> class MinimalCell(layers.Layer):
+        ...     def __init__(self, units, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.units = self.state_size = units
+        ...     def build(self, input_shape):
+        ...         self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+        ...     def call(self, inputs, states):
+        ...         output = keras.ops.matmul(inputs, self.kernel) + states[0]
+        ...         return output, [output]
+        >>> layers.RNN(MinimalCell(4))(np.ones((2, 10, 8))).shape
+        (2, 4)
+        >>> layers.RNN([layers.LSTMCell(4), layers.LSTMCell(3)])(np.ones((2, 10, 8))).shape
+        (2, 3)
     """
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,

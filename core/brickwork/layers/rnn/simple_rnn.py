@@ -52,11 +52,10 @@ class SimpleRNNCell(BaseRNNCell):
         ``(output, new_states)``: the output ``(batch, units)`` and the list
         of new states.
 
-    Example:
-
-    >>> rnn = layers.RNN(layers.SimpleRNNCell(4))
-    >>> rnn(np.ones((2, 10, 8))).shape
-    (2, 4)
+    Examples:
+        >>> rnn = layers.RNN(layers.SimpleRNNCell(4))
+        >>> rnn(np.ones((2, 10, 8))).shape
+        (2, 4)
     """
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
@@ -160,13 +159,12 @@ class SimpleRNN(BuiltinRecurrentLayer):
         the final states (``h``), each ``(batch, units)``. With
         ``return_sequences`` the output's mask is the input's mask.
 
-    Example:
-
-    >>> x = np.ones((2, 10, 8))
-    >>> layers.SimpleRNN(4)(x).shape
-    (2, 4)
-    >>> layers.SimpleRNN(4, return_sequences=True)(x).shape
-    (2, 10, 4)
+    Examples:
+        >>> x = np.ones((2, 10, 8))
+        >>> layers.SimpleRNN(4)(x).shape
+        (2, 4)
+        >>> layers.SimpleRNN(4, return_sequences=True)(x).shape
+        (2, 10, 4)
     """
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",

@@ -27,11 +27,10 @@ class StackedRNNCells(Layer):
     Output shape:
         ``(output, new_states)``: the last cell's output and the new states.
 
-    Example:
-
-    >>> cells = layers.StackedRNNCells([layers.GRUCell(8), layers.GRUCell(4)])
-    >>> layers.RNN(cells)(np.ones((2, 10, 3))).shape
-    (2, 4)
+    Examples:
+        >>> cells = layers.StackedRNNCells([layers.GRUCell(8), layers.GRUCell(4)])
+        >>> layers.RNN(cells)(np.ones((2, 10, 3))).shape
+        (2, 4)
     """
 
     def __init__(self, cells, **kwargs):

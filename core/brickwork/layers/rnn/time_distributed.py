@@ -40,12 +40,11 @@ class TimeDistributed(Wrapper):
         ``(batch, timesteps) + layer's output shape without its batch axis``.
         The input's mask passes through.
 
-    Example:
-
-    >>> layers.TimeDistributed(layers.Dense(8))(np.ones((2, 10, 16))).shape
-    (2, 10, 8)
-    >>> layers.TimeDistributed(layers.Conv2D(4, 3))(np.ones((2, 5, 12, 12, 3))).shape
-    (2, 5, 10, 10, 4)
+    Examples:
+        >>> layers.TimeDistributed(layers.Dense(8))(np.ones((2, 10, 16))).shape
+        (2, 10, 8)
+        >>> layers.TimeDistributed(layers.Conv2D(4, 3))(np.ones((2, 5, 12, 12, 3))).shape
+        (2, 5, 10, 10, 4)
     """
 
     def __init__(self, layer, **kwargs):
