@@ -70,10 +70,9 @@ class RandomBrightness(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomBrightness(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomBrightness(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -119,10 +118,9 @@ class RandomContrast(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomContrast(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomContrast(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _FACTOR_BOUNDS = (0, 1)
@@ -177,10 +175,9 @@ class RandomSaturation(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomSaturation(0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomSaturation(0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
@@ -230,10 +227,9 @@ class RandomHue(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomHue(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomHue(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _FACTOR_BOUNDS = (0, 1)
@@ -287,10 +283,9 @@ class RandomColorDegeneration(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomColorDegeneration(0.5)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomColorDegeneration(0.5)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
@@ -340,11 +335,10 @@ class RandomColorJitter(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> layer = brickwork.layers.RandomColorJitter(brightness_factor=0.2, hue_factor=0.1)
-    >>> layer(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> layer = brickwork.layers.RandomColorJitter(brightness_factor=0.2, hue_factor=0.1)
+        >>> layer(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -408,10 +402,9 @@ class RandomGrayscale(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomGrayscale(0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomGrayscale(0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -462,10 +455,9 @@ class RandomInvert(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomInvert(seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomInvert(seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -512,10 +504,9 @@ class RandomPosterization(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomPosterization((1, 8))(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomPosterization((1, 8))(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -572,10 +563,9 @@ class RandomSharpness(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomSharpness(0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomSharpness(0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -633,10 +623,9 @@ class RandomGaussianBlur(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomGaussianBlur(seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomGaussianBlur(seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -705,10 +694,9 @@ class Solarization(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.Solarization(0.2, 0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.Solarization(0.2, 0.5, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -769,10 +757,9 @@ class AutoContrast(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.AutoContrast()(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.AutoContrast()(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -825,10 +812,9 @@ class Equalization(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.Equalization()(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.Equalization()(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -899,11 +885,10 @@ class ContrastLimitedAdaptiveHistogramEqualization(_ColorLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> layer = brickwork.layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))
-    >>> layer(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> layer = brickwork.layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))
+        >>> layer(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False

@@ -89,10 +89,9 @@ class AugMix(_PolicyLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.AugMix(seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.AugMix(seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0,
@@ -182,10 +181,9 @@ class RandAugment(_PolicyLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandAugment(seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandAugment(seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _AUGMENT_LAYERS = ["random_shear", "random_translation", "random_rotation",
@@ -266,12 +264,11 @@ class Pipeline(Layer):
     Output shape:
         What the last layer returns.
 
-    Example:
-
-    >>> pipeline = brickwork.layers.Pipeline([
-    ...     brickwork.layers.RandomFlip(), brickwork.layers.RandomRotation(0.2)])
-    >>> pipeline(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> pipeline = brickwork.layers.Pipeline([
+        ...     brickwork.layers.RandomFlip(), brickwork.layers.RandomRotation(0.2)])
+        >>> pipeline(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, layers, name=None):

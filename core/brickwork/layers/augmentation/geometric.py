@@ -71,11 +71,10 @@ class RandomFlip(BaseImagePreprocessingLayer):
     dict with ``"images"`` (and ``"bounding_boxes"``, ``"labels"``,
     ``"segmentation_masks"``). Output: the same.
 
-    Example:
-
-    >>> layer = brickwork.layers.RandomFlip("horizontal", seed=1)
-    >>> layer(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> layer = brickwork.layers.RandomFlip("horizontal", seed=1)
+        >>> layer(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -154,10 +153,9 @@ class RandomCrop(BaseImagePreprocessingLayer):
     Input shape: 3-D or 4-D images (or the dict form). Output shape: the
     height and width replaced by ``height`` and ``width``.
 
-    Example:
-
-    >>> brickwork.layers.RandomCrop(4, 4, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 4, 4, 3)
+    Examples:
+        >>> brickwork.layers.RandomCrop(4, 4, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 4, 4, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -256,10 +254,9 @@ class RandomTranslation(_AffineLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomTranslation(0.2, 0.2)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomTranslation(0.2, 0.2)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear",
@@ -342,10 +339,9 @@ class RandomRotation(_AffineLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomRotation(0.1, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomRotation(0.1, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = True
@@ -434,10 +430,9 @@ class RandomZoom(_AffineLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomZoom(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomZoom(0.2, seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
@@ -537,10 +532,9 @@ class RandomShear(_AffineLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomShear(x_factor=0.2)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomShear(x_factor=0.2)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect",
@@ -636,10 +630,9 @@ class RandomPerspective(BaseImagePreprocessingLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomPerspective(scale=0.5)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomPerspective(scale=0.5)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -752,10 +745,9 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomElasticTransform(seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomElasticTransform(seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -832,13 +824,12 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
     Output shape:
         The same, with ``B`` replaced by ``max_number``.
 
-    Example:
-
-    >>> layer = brickwork.layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")
-    >>> out = layer({"images": np.zeros((1, 8, 8, 3)),
-    ...              "bounding_boxes": {"boxes": np.zeros((1, 1, 4)), "labels": np.zeros((1, 1))}})
-    >>> out["bounding_boxes"]["boxes"].shape
-    (1, 3, 4)
+    Examples:
+        >>> layer = brickwork.layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")
+        >>> out = layer({"images": np.zeros((1, 8, 8, 3)),
+        ...              "bounding_boxes": {"boxes": np.zeros((1, 1, 4)), "labels": np.zeros((1, 1))}})
+        >>> out["bounding_boxes"]["boxes"].shape
+        (1, 3, 4)
     """
 
     _USE_BASE_FACTOR = False

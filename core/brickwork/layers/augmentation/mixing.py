@@ -64,12 +64,11 @@ class CutMix(_RectangleLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> out = brickwork.layers.CutMix(seed=0)({"images": np.zeros((4, 8, 8, 3)),
-    ...                                       "labels": np.eye(4)})
-    >>> out["labels"].shape
-    (4, 4)
+    Examples:
+        >>> out = brickwork.layers.CutMix(seed=0)({"images": np.zeros((4, 8, 8, 3)),
+        ...                                       "labels": np.eye(4)})
+        >>> out["labels"].shape
+        (4, 4)
     """
 
     def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
@@ -150,12 +149,11 @@ class MixUp(BaseImagePreprocessingLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> out = brickwork.layers.MixUp(seed=0)({"images": np.zeros((4, 8, 8, 3)),
-    ...                                      "labels": np.eye(4)})
-    >>> out["images"].shape
-    (4, 8, 8, 3)
+    Examples:
+        >>> out = brickwork.layers.MixUp(seed=0)({"images": np.zeros((4, 8, 8, 3)),
+        ...                                      "labels": np.eye(4)})
+        >>> out["images"].shape
+        (4, 8, 8, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -238,10 +236,9 @@ class RandomErasing(_RectangleLayer):
     Output shape:
         The input's shape (a dict keeps its keys).
 
-    Example:
-
-    >>> brickwork.layers.RandomErasing(seed=0)(np.zeros((2, 8, 8, 3))).shape
-    (2, 8, 8, 3)
+    Examples:
+        >>> brickwork.layers.RandomErasing(seed=0)(np.zeros((2, 8, 8, 3))).shape
+        (2, 8, 8, 3)
     """
 
     def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255),
