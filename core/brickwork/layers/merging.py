@@ -356,8 +356,7 @@ class Concatenate(Merge):
     kept.
 
     Args:
-        axis: int, the axis to concatenate along (not the batch axis).
-            Default -1.
+        axis: int, the axis to concatenate along. Default -1.
 
     Input shape:
         A list of at least 2 tensors of the same rank whose shapes agree
