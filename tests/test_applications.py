@@ -322,3 +322,13 @@ def test_input_tensor_is_used_as_the_model_input():
         else inputs
     model = A.MobileNetV2(input_tensor=x, alpha=0.35, include_top=False, weights=None)
     assert model.inputs[0] is inputs
+
+
+@pytest.mark.parametrize("module", ["imagenet_utils", "mobilenet", "convnext",
+                                    "inception_resnet_v2"])
+def test_docstring_examples_run(module):
+    import doctest
+
+    result = doctest.testmod(getattr(A, module), optionflags=doctest.NORMALIZE_WHITESPACE,
+                             extraglobs={"np": np, "ops": brickwork.ops, "brickwork": brickwork})
+    assert result.failed == 0 and result.attempted > 0

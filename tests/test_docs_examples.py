@@ -11,7 +11,7 @@ import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 PAGES = ["index.md", "customizing-fit.md", "backends.md", "saving.md", "data.md",
-         "distributed.md"]
+         "distributed.md", "applications.md"]
 BLOCK = re.compile(r"(<!-- docs-test: skip -->\n)?```python\n(.*?)```", re.S)
 
 

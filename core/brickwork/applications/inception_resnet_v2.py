@@ -28,7 +28,8 @@ class CustomScaleLayer(Layer):
     Example:
 
     >>> layer = CustomScaleLayer(0.5)
-    >>> layer([np.ones((1, 2)), np.ones((1, 2))])  # 1 + 0.5
+    >>> ops.convert_to_numpy(layer([np.ones((1, 2)), np.ones((1, 2))]))  # 1 + 1 * 0.5
+    array([[1.5, 1.5]], dtype=float32)
     """
 
     def __init__(self, scale, **kwargs):
