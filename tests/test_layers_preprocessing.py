@@ -372,3 +372,36 @@ def test_lookup_adapt_on_pydataset_with_steps():
     layer = layers.StringLookup()
     layer.adapt(Batches(), steps=2)
     assert layer.get_vocabulary() == ["[UNK]", "y", "z", "x"]
+
+
+# -- the CuPy backend (skipped without a GPU) -------------------------------------------
+
+
+def _cupy_skip_reason():
+    from brickwork import backend
+    status = {s.name: s for s in backend.list_backends()}.get("cupy")
+    return None if status is not None and status.usable else "cupy backend unusable here"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(_cupy_skip_reason() is not None, reason=_cupy_skip_reason() or "")
+@pytest.mark.parametrize("name", ["norm_batches", "norm_given_invert", "rescale_channels",
+                                  "resize_lanczos3_4x3_aa1", "resize_area_13x11_aa0",
+                                  "resize_uint8_bicubic", "center_crop_grow", "disc_adapt",
+                                  "cat_count_weights", "slookup_tf_idf", "tv_count",
+                                  "hash_one_hot"])
+def test_preprocessing_layers_on_cupy(name):
+    from brickwork import backend
+    with backend.use_backend("cupy"):
+        if name in NUMERIC:
+            spec, layer = _build_numeric(name)
+            kwargs = {key: NUMERIC_ARRAYS[f"{name}/kw/{key}"] for key in spec["call_kwargs"]}
+            out = layer(NUMERIC_ARRAYS[f"{name}/in"], **kwargs)
+            expected = NUMERIC_ARRAYS[f"{name}/out"]
+        else:
+            spec, layer = _build_string(name)
+            out = _call_string(spec, layer)
+            expected = np.array(spec["out"])
+        assert type(out).__module__.split(".")[0] == "cupy"
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(out), expected, rtol=1e-5,
+                                   atol=1e-5)

@@ -63,7 +63,7 @@ class CategoryEncoding(Layer):
                 raise ValueError(f"CategoryEncoding {self.name!r}: `count_weights` is used only "
                                  f"when output_mode='count'; got output_mode="
                                  f"{self.output_mode!r}")
-            count_weights = ops.cast(count_weights, self.compute_dtype)
+            count_weights = ops.convert_to_tensor(count_weights, dtype=self.compute_dtype)
         return encoding.encode(inputs, self.output_mode, self.num_tokens, self.variable_dtype,
                                count_weights=count_weights)
 

@@ -125,7 +125,7 @@ class Discretization(Layer):
         if self.bin_boundaries is None:
             raise ValueError(f"Discretization {self.name!r}: pass `bin_boundaries` or call "
                              f"`adapt(data)` before using the layer")
-        boundaries = np.asarray(self.bin_boundaries, dtype="float64")
+        boundaries = ops.convert_to_tensor(np.asarray(self.bin_boundaries, dtype="float64"))
         indices = ops.digitize(inputs, boundaries)
         return encoding.encode(indices, self.output_mode, len(self.bin_boundaries) + 1,
                                self.output_dtype)

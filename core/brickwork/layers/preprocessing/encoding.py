@@ -38,7 +38,8 @@ def encode(indices, output_mode, depth, dtype, count_weights=None, idf_weights=N
         one_hot = ops.multiply(one_hot, ops.expand_dims(count_weights, -1))
     counts = ops.sum(one_hot, axis=-2)
     if output_mode == "tf_idf":
-        counts = ops.multiply(counts, ops.cast(idf_weights, ops.dtype_of(counts)))
+        idf_weights = ops.convert_to_tensor(idf_weights, dtype=ops.dtype_of(counts))
+        counts = ops.multiply(counts, idf_weights)
     return counts
 
 
