@@ -81,9 +81,12 @@ def _clip_boxes_to_window(bounding_boxes, top, left, bottom, right):
     """xyxy boxes clipped to a window and moved to its origin."""
     x1, y1, x2, y2 = box_utils.split(bounding_boxes["boxes"])
     result = dict(bounding_boxes)
-    result["boxes"] = box_utils.join([
-        ops.subtract(ops.clip(x1, left, right), left), ops.subtract(ops.clip(y1, top, bottom), top),
-        ops.subtract(ops.clip(x2, left, right), left), ops.subtract(ops.clip(y2, top, bottom), top)])
+    def clip_x(x):
+        return ops.subtract(ops.clip(x, left, right), left)
+
+    def clip_y(y):
+        return ops.subtract(ops.clip(y, top, bottom), top)
+    result["boxes"] = box_utils.join([clip_x(x1), clip_y(y1), clip_x(x2), clip_y(y2)])
     return result
 
 
