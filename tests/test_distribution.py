@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -195,6 +196,69 @@ def test_buckets_start_during_the_backward_walk_and_sum_to_the_gradient():
     assert sorted(transport.started) == [26, 40, 64]
     assert transport.started[-1] == 40
     assert reducer.buckets_started_early == 2
+
+
+class _DeviceArray(np.ndarray):
+    """A NumPy array with CuPy's ``.data.ptr``, standing in for a GPU buffer."""
+
+    @property
+    def data(self):
+        return types.SimpleNamespace(ptr=self.ctypes.data)
+
+
+def _fake_cupy_and_nccl(calls):
+    buffers = {}
+
+    def zeros(size, dtype):
+        array = np.zeros(size, dtype=dtype).view(_DeviceArray)
+        buffers[array.ctypes.data] = array
+        return array
+
+    class Communicator:
+        def __init__(self, size, uid, rank):
+            calls.append(("init", size, uid, rank))
+
+        def allReduce(self, send, recv, count, dtype, op, stream):  # noqa: N802 (CuPy's)
+            calls.append(("allReduce", count, dtype, op, stream))
+            assert send == recv and op == nccl_module.NCCL_SUM
+            buffers[recv][:count] *= 2   # an identical second process
+    stream = types.SimpleNamespace(ptr=1234)
+    cupy = types.SimpleNamespace(zeros=zeros, asarray=np.asarray, multiply=np.multiply,
+                                 cuda=types.SimpleNamespace(get_current_stream=lambda: stream))
+    nccl_module = types.SimpleNamespace(
+        get_unique_id=lambda: "unique-id", NcclCommunicator=Communicator, NCCL_SUM=0,
+        NCCL_FLOAT16=6, NCCL_FLOAT32=7, NCCL_FLOAT64=8)
+    return cupy, nccl_module
+
+
+def test_nccl_transport_sums_buckets_on_the_stream(monkeypatch):
+    """The NCCL path's arithmetic and calls, with NumPy standing in for CuPy
+    (the GPU run needs a device: docs/distributed.md)."""
+    from brickwork.distribution import nccl
+    calls = []
+    monkeypatch.setattr(nccl, "import_nccl", lambda: _fake_cupy_and_nccl(calls))
+    communicator = types.SimpleNamespace(rank=0, size=2, bcast_object=lambda value: value)
+    transport = nccl.NcclTransport(communicator)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(2)])
+    x = np.ones((2, 3), "float32")
+
+    def loss_and_tape():
+        tape = keras.GradientTape()
+        with tape:
+            loss = ops.mean(ops.square(model(x)))
+        return tape, loss
+    tape, loss = loss_and_tape()
+    expected = tape.gradient(loss, model.trainable_weights)
+    tape, loss = loss_and_tape()
+    got = GradientReducer(transport, bucket_bytes=64).gradients(
+        tape, loss, model.trainable_weights, weight=0.5)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(np.asarray(g), e, rtol=1e-6)
+    assert calls[0] == ("init", 2, "unique-id", 0)
+    reduces = [c for c in calls if c[0] == "allReduce"]
+    assert sum(c[1] for c in reduces) == 3 * 4 + 4 + 4 * 2 + 2
+    assert all(c[2] == 7 and c[4] == 1234 for c in reduces)   # float32, current stream
 
 
 def test_tape_reports_each_gradient_once_when_final():
