@@ -27,14 +27,13 @@ class CategoryEncoding(Layer):
     Output shape: ``one_hot`` adds a last axis of size ``num_tokens``
     (replacing a last axis of size 1); the other modes replace the last axis.
 
-    Example:
-
-    >>> layer = brickwork.layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")
-    >>> layer(np.array([3, 2, 0, 1]))
-    array([[0., 0., 0., 1.],
-           [0., 0., 1., 0.],
-           [1., 0., 0., 0.],
-           [0., 1., 0., 0.]], dtype=float32)
+    Examples:
+        >>> layer = brickwork.layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")
+        >>> layer(np.array([3, 2, 0, 1]))
+        array([[0., 0., 0., 1.],
+               [0., 0., 1., 0.],
+               [1., 0., 0., 0.],
+               [0., 1., 0., 0.]], dtype=float32)
     """
 
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):

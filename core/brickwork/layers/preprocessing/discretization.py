@@ -58,11 +58,10 @@ class Discretization(Layer):
     Input shape: any. Output shape: the input shape for ``"int"``; see
     ``CategoryEncoding`` for the encoded modes.
 
-    Example:
-
-    >>> layer = brickwork.layers.Discretization(bin_boundaries=[0., 1., 2.])
-    >>> layer(np.array([[-1.5, 1.0, 3.4, 0.5]]))
-    array([[0, 2, 3, 1]], dtype=int32)
+    Examples:
+        >>> layer = brickwork.layers.Discretization(bin_boundaries=[0., 1., 2.])
+        >>> layer(np.array([[-1.5, 1.0, 3.4, 0.5]]))
+        array([[0, 2, 3, 1]], dtype=int32)
     """
 
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",

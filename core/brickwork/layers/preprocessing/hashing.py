@@ -34,14 +34,13 @@ class Hashing(HostLayer):
     Input shape: any; strings or integers. Output shape: the input shape
     for ``"int"``; see ``CategoryEncoding`` for the encoded modes.
 
-    Example:
-
-    >>> brickwork.layers.Hashing(num_bins=3)([["A"], ["B"], ["C"], ["D"], ["E"]])
-    array([[1],
-           [0],
-           [1],
-           [1],
-           [2]])
+    Examples:
+        >>> brickwork.layers.Hashing(num_bins=3)([["A"], ["B"], ["C"], ["D"], ["E"]])
+        array([[1],
+               [0],
+               [1],
+               [1],
+               [2]])
     """
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
@@ -154,11 +153,10 @@ class HashedCrossing(HostLayer):
     Output shape: the inputs' shape for ``"int"``; ``(batch, num_bins)``
     for ``"one_hot"``.
 
-    Example:
-
-    >>> layer = brickwork.layers.HashedCrossing(num_bins=5)
-    >>> layer((np.array(["A", "B"]), np.array([1, 2])))
-    array([0, 1])
+    Examples:
+        >>> layer = brickwork.layers.HashedCrossing(num_bins=5)
+        >>> layer((np.array(["A", "B"]), np.array([1, 2])))
+        array([0, 1])
     """
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,

@@ -25,10 +25,9 @@ class Rescaling(Layer):
 
     Input shape: any. Output shape: the input shape.
 
-    Example:
-
-    >>> brickwork.layers.Rescaling(1 / 255)(np.array([[0, 255]]))
-    array([[0., 1.]], dtype=float32)
+    Examples:
+        >>> brickwork.layers.Rescaling(1 / 255)(np.array([[0, 255]]))
+        array([[0., 1.]], dtype=float32)
     """
 
     def __init__(self, scale, offset=0.0, **kwargs):
@@ -119,10 +118,9 @@ class Resizing(BaseImagePreprocessingLayer):
     Output shape: the same with the target height and width. Integer images
     come back in their dtype, rounded and saturated.
 
-    Example:
-
-    >>> brickwork.layers.Resizing(2, 2)(np.ones((1, 4, 4, 3))).shape
-    (1, 2, 2, 3)
+    Examples:
+        >>> brickwork.layers.Resizing(2, 2)(np.ones((1, 4, 4, 3))).shape
+        (1, 2, 2, 3)
     """
 
     _USE_BASE_FACTOR = False
@@ -252,10 +250,9 @@ class CenterCrop(BaseImagePreprocessingLayer):
     Input shape: ``(batch, height, width, channels)`` or ``(height, width,
     channels)``. Output shape: the same with the target height and width.
 
-    Example:
-
-    >>> brickwork.layers.CenterCrop(2, 2)(np.ones((1, 4, 4, 3))).shape
-    (1, 2, 2, 3)
+    Examples:
+        >>> brickwork.layers.CenterCrop(2, 2)(np.ones((1, 4, 4, 3))).shape
+        (1, 2, 2, 3)
     """
 
     _USE_BASE_FACTOR = False

@@ -510,12 +510,11 @@ class StringLookup(IndexLookup):
     list). Output shape: the input shape for ``"int"``, otherwise the
     encoded shape.
 
-    Example:
-
-    >>> layer = brickwork.layers.StringLookup(vocabulary=["a", "b", "c", "d"])
-    >>> layer([["a", "c", "d"], ["d", "z", "b"]])
-    array([[1, 3, 4],
-           [4, 0, 2]])
+    Examples:
+        >>> layer = brickwork.layers.StringLookup(vocabulary=["a", "b", "c", "d"])
+        >>> layer([["a", "c", "d"], ["d", "z", "b"]])
+        array([[1, 3, 4],
+               [4, 0, 2]])
     """
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
@@ -573,12 +572,11 @@ class IntegerLookup(IndexLookup):
 
     Input shape: any, of integers. Output shape: as ``StringLookup``.
 
-    Example:
-
-    >>> layer = brickwork.layers.IntegerLookup(vocabulary=[12, 36, 1138, 42])
-    >>> layer(np.array([[12, 1138, 42], [42, 1000, 36]]))
-    array([[1, 3, 4],
-           [4, 0, 2]])
+    Examples:
+        >>> layer = brickwork.layers.IntegerLookup(vocabulary=[12, 36, 1138, 42])
+        >>> layer(np.array([[12, 1138, 42], [42, 1000, 36]]))
+        array([[1, 3, 4],
+               [4, 0, 2]])
     """
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,

@@ -33,12 +33,11 @@ class Normalization(Layer):
     Input shape: any; the kept axes must have a known size.
     Output shape: the input shape.
 
-    Example:
-
-    >>> layer = brickwork.layers.Normalization(axis=None)
-    >>> layer.adapt(np.array([1., 2., 3., 4., 5.], "float32"))
-    >>> layer(np.array([1., 2., 3.], "float32"))
-    array([-1.4142135, -0.70710677, 0.], dtype=float32)
+    Examples:
+        >>> layer = brickwork.layers.Normalization(axis=None)
+        >>> layer.adapt(np.array([1., 2., 3., 4., 5.], "float32"))
+        >>> layer(np.array([1., 2., 3.], "float32"))
+        array([-1.4142135 , -0.70710677,  0.        ], dtype=float32)
     """
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):

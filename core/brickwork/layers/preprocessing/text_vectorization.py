@@ -45,13 +45,12 @@ class TextVectorization(HostLayer):
     ``(batch, output_sequence_length)`` int64 in ``"int"`` mode,
     ``(batch, vocabulary_size)`` otherwise.
 
-    Example:
-
-    >>> layer = brickwork.layers.TextVectorization(output_sequence_length=4)
-    >>> layer.adapt(["the cat sat", "the dog"])
-    >>> layer(["the cat", "a dog sat"])
-    array([[2, 5, 0, 0],
-           [1, 4, 3, 0]])
+    Examples:
+        >>> layer = brickwork.layers.TextVectorization(output_sequence_length=4)
+        >>> layer.adapt(["the cat sat", "the dog"])
+        >>> layer(["the cat", "a dog sat"])
+        array([[2, 5, 0, 0],
+               [1, 4, 3, 0]])
     """
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
