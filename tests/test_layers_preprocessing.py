@@ -413,3 +413,22 @@ def test_preprocessing_layers_on_cupy(name):
         assert type(out).__module__.split(".")[0] == "cupy"
         np.testing.assert_allclose(keras.ops.convert_to_numpy(out), expected, rtol=1e-5,
                                    atol=1e-5)
+
+
+def test_normalization_batches_an_unbatched_dataset_of_vectors():
+    data = np.random.default_rng(1).normal(size=(300, 3)).astype("float32")
+
+    class Spec:
+        shape = (3,)
+
+    class Unbatched:  # the parts of tf.data.Dataset that adapt reads
+        element_spec = Spec()
+
+        def batch(self, size):
+            return [data[i:i + size] for i in range(0, len(data), size)]
+
+    layer = layers.Normalization()
+    layer.adapt(Unbatched())
+    assert layer.adapt_mean.shape == (3,)
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), data.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(layer.adapt_variance.numpy(), data.var(axis=0), rtol=1e-5)

@@ -134,6 +134,12 @@ class Normalization(Layer):
             total_mean = np.mean(array, axis=self._reduce_axis)
             total_var = np.var(array, axis=self._reduce_axis)
         else:
+            if hasattr(data, "element_spec") and hasattr(data, "batch"):
+                # A tf.data.Dataset of single vectors is batched first, as Keras does.
+                spec = data.element_spec
+                spec = spec[0] if isinstance(spec, tuple) else spec
+                if len(tuple(spec.shape)) == 1:
+                    data = data.batch(128)
             total_mean, total_var = self._adapt_batches(adapt_data.batches(data, "Normalization"))
         self.adapt_mean.assign(np.asarray(total_mean, dtype=self.adapt_mean.dtype))
         self.adapt_variance.assign(np.asarray(total_var, dtype=self.adapt_variance.dtype))
