@@ -37,6 +37,9 @@ def _import_onnx():
     # Registering the converters imports every layer family once.
     from brickwork.export import (attention, convolution, core_layers,  # noqa: F401
                                   normalization, recurrent)
+    from brickwork.export import (adaptive_pooling, attention_extra,  # noqa: F401
+                                  augmentation, conv_lstm, misc_layers, preprocessing,
+                                  spectrogram)
     return onnx
 
 

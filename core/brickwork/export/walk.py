@@ -82,8 +82,9 @@ def convert_layer(graph, node, inputs):
         return inputs
     found = find_converter(layer)
     if found is None:
-        refuse(layer, "this layer class has no ONNX converter yet. Layers that export: see "
-                      "brickwork.export.supported_layer_classes().")
+        from brickwork.export.exclusions import reason_for
+        refuse(layer, reason_for(layer) or "this layer class has no ONNX converter yet. Layers "
+                      "that export: see brickwork.export.supported_layer_classes().")
     function, ignores_mask = found
     if not ignores_mask and getattr(layer, "_call_has_mask_arg", False) and any(
             get_keras_mask(t) is not None for t in node.input_tensors):

@@ -1,0 +1,28 @@
+"""Built-in layers that have no ONNX converter, and why (the export error
+quotes the reason)."""
+from __future__ import annotations
+
+_STRINGS = ("it works on strings (vocabulary lookups, tokenizing, FarmHash/SipHash of the "
+            "values' text), which a numeric ONNX graph cannot express; run it in the input "
+            "pipeline and export the model from its integer output on")
+
+#: Layer class name -> why it is not exported.
+REASONS = {
+    "StringLookup": _STRINGS,
+    "TextVectorization": _STRINGS,
+    "Hashing": ("it hashes the text of each value (FarmHash64, or SipHash with a salt, of "
+                "str(value), integers included), which has no ONNX operator; " + _STRINGS[
+                    _STRINGS.index("run it"):]),
+    "HashedCrossing": _STRINGS,
+    "ContrastLimitedAdaptiveHistogramEqualization": (
+        "it equalizes per-tile histograms at inference (histograms, clipping, cumulative sums "
+        "and bilinear blending of tile mappings), which has no op-by-op ONNX converter; apply "
+        "it in the input pipeline"),
+    "Lambda": "its function is arbitrary Python, with no layer graph to export",
+    "Wrapper": "it is an abstract base class (subclasses define `call`); a subclass needs its "
+               "own converter",
+}
+
+
+def reason_for(layer):
+    return REASONS.get(type(layer).__name__)
