@@ -41,7 +41,6 @@ EXCLUDED = {
         "QuantizedFloat8DTypePolicy")},
     "keras.RematScope": "rematerialization: issue 22 (peak memory of a train step)",
     "keras.remat": "rematerialization: issue 22 (peak memory of a train step)",
-    "keras.applications": "issue 17 (the application families)",
     "keras.preprocessing": "issue 17 (preprocessing layers and their legacy utilities)",
     "utils.FeatureSpace": "issue 17 (it is built of preprocessing layers)",
     "utils.bounding_boxes": "issue 17 (the bounding-box augmentation layers use it)",
