@@ -42,12 +42,14 @@ class BackendStatus:
 
 
 class Backend:
-    """A selected backend: its array namespace ``xp`` and its kernel table."""
+    """A selected backend: its array namespace ``xp``, its array adapters
+    (``brickwork.array_namespace``) and its kernel table."""
 
-    def __init__(self, info, xp, kernel_table: dict):
+    def __init__(self, info, xp, kernel_table: dict, adapters=None):
         self.info = info
         self.name = info.name
         self.xp = xp
+        self.adapters = adapters
         self.kernels = types.SimpleNamespace(**kernel_table)
         self.missing_kernels = tuple(n for n in kernel_spec_names() if n not in kernel_table)
         for name in self.missing_kernels:
@@ -127,7 +129,8 @@ class _Registry:
         info = self._usable_info(name)
         manager.ensure_kernel_modules(info)
         xp = importlib.import_module(info.array_module)
-        backend = Backend(info, xp, manager.resolve_kernels(info))
+        adapters = importlib.import_module(info.array_adapters)
+        backend = Backend(info, xp, manager.resolve_kernels(info), adapters)
         self._loaded[name] = backend
         return backend
 
@@ -209,6 +212,28 @@ def selection_reason() -> str:
         return selection[1]
     _select_default()
     return _registry.default_reason
+
+
+def owner_of(array) -> Backend | None:
+    """The loaded backend whose array type ``array`` is (the one in use
+    first), or None: for host transfer of an array another backend made."""
+    current = get_backend()
+    if isinstance(array, current.xp.ndarray):
+        return current
+    for loaded in list(_registry._loaded.values()):
+        if isinstance(array, loaded.xp.ndarray):
+            return loaded
+    return None
+
+
+def to_host(array):
+    """``array`` as a NumPy array: a backend array of any loaded backend
+    (through its ``array_adapters.to_host``), or host data (lists, scalars)."""
+    import numpy as np
+    if type(array) is np.ndarray:
+        return array
+    owner = owner_of(array)
+    return np.asarray(array) if owner is None else owner.adapters.to_host(array)
 
 
 def backend() -> str:

@@ -83,7 +83,8 @@ def _like(y_true, y_pred):
 
 
 def _shape(x):
-    return tuple(getattr(x, "shape", np.shape(x)))
+    shape = getattr(x, "shape", None)  # np.shape only for host data (lists, scalars)
+    return tuple(shape) if shape is not None else np.shape(x)
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):

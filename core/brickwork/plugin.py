@@ -21,7 +21,11 @@ class BackendInfo:
     """Describes one backend to the plugin manager.
 
     name: the name users select (``"numpy"``, ``"cupy"``).
-    array_module: import path of the Array-API namespace the backend computes with.
+    array_module: import path of the array namespace the backend computes with:
+        the functions of ``brickwork.array_namespace.ArrayNamespace``, NumPy's API.
+    array_adapters: import path of a module with the functions of
+        ``brickwork.array_namespace.ArrayAdapters`` for those arrays (host
+        transfer, unbuffered scatter updates); NumPy's by default.
     kernel_modules: import paths of modules holding this backend's kernel
         hookimpls; they are imported and registered only when the backend is
         selected, so a backend whose library is missing still imports cleanly.
@@ -43,6 +47,7 @@ class BackendInfo:
     name: str
     array_module: str
     kernel_modules: tuple[str, ...]
+    array_adapters: str = "brickwork.numpy_adapters"
     unavailable_reason: Callable[[], str | None] = field(default=lambda: None)
     device_name: Callable[[], str] = field(default=lambda: "cpu")
     details: Callable[[], str] = field(default=lambda: "")

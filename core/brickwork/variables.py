@@ -80,9 +80,11 @@ class Variable(TensorOperators):
     def assign(self, value):
         """Overwrite the value in place; the shape must not change."""
         data = _plain(value)
-        if tuple(getattr(data, "shape", np.shape(data))) != self._shape:
+        shape = getattr(data, "shape", None)  # np.shape only for host data (lists, scalars)
+        shape = tuple(shape) if shape is not None else np.shape(data)
+        if shape != self._shape:
             raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape "
-                             f"{tuple(np.shape(data))}, expected {self._shape}")
+                             f"{shape}, expected {self._shape}")
         xp = _backend.get_backend().xp
         self._value[...] = xp.asarray(data, dtype=self._value.dtype)
         return self
@@ -95,7 +97,8 @@ class Variable(TensorOperators):
 
     def numpy(self):
         value = self._value
-        return value.get() if hasattr(value, "get") else np.array(value)
+        host = _backend.to_host(value)
+        return host.copy() if host is value else host
 
     def _value_on(self, xp):
         """A copy of the value in the array namespace ``xp`` (C order, same
@@ -119,8 +122,8 @@ def _plain(value):
 def _to_host_array(value, dtype):
     """A NumPy array of ``dtype`` from any array-like (CuPy arrays included)."""
     value = _plain(value)
-    if hasattr(value, "get") and not isinstance(value, np.ndarray):
-        value = value.get()
+    if type(value) is not np.ndarray and _backend.owner_of(value) is not None:
+        value = _backend.to_host(value)
     if dtype is None:
         dtype = getattr(value, "dtype", None)
         if dtype is None:

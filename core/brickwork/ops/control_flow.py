@@ -14,7 +14,7 @@ from brickwork import tree
 from brickwork.autodiff import Tensor, needs_grad, record
 from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
-from brickwork.ops.core import backend_xp, data_of
+from brickwork.ops.core import array_adapters, backend_xp, data_of
 
 
 def _scalar(value):
@@ -150,7 +150,7 @@ def scatter(indices, values, shape):
     depth = idx.shape[-1]
     out = xp.zeros(tuple(shape), dtype=vals.dtype)
     key = tuple(idx[..., j] for j in range(depth))
-    xp.add.at(out, key, vals)
+    array_adapters().add_at(out, key, vals)
     if not needs_grad(values):
         return out
     return record(out, (values,), lambda g: (g[key],))
@@ -166,18 +166,13 @@ def scatter_update(inputs, indices, updates, reduction=None):
     if reduction is None:
         out[key] = upd
     elif reduction == "add":
-        xp.add.at(out, key, upd)
+        array_adapters().add_at(out, key, upd)
     elif reduction == "mul":
-        if xp is np:
-            xp.multiply.at(out, key, upd)
-        else:  # CuPy has no multiply.at: one update at a time
-            for i in range(upd.shape[0]):
-                one = tuple(k[i] for k in key)
-                out[one] = out[one] * upd[i]
+        array_adapters().multiply_at(out, key, upd)
     elif reduction == "max":
-        xp.maximum.at(out, key, upd)
+        array_adapters().maximum_at(out, key, upd)
     elif reduction == "min":
-        xp.minimum.at(out, key, upd)
+        array_adapters().minimum_at(out, key, upd)
     else:
         raise ValueError(f"scatter_update: `reduction` must be None, 'add', 'mul', 'max' or "
                          f"'min', got {reduction!r}")

@@ -64,6 +64,18 @@ def backend_xp():
     return _backend.get_backend().xp
 
 
+def array_adapters():
+    """The array adapters of the backend in use: host transfer and unbuffered
+    scatter updates (``brickwork.array_namespace.ArrayAdapters``)."""
+    return _backend.get_backend().adapters
+
+
+def to_host(array):
+    """``array`` (a backend array of any loaded backend, or host data) as a
+    NumPy array, through the adapters of the backend that owns it."""
+    return array if type(array) is np.ndarray else _backend.to_host(array)
+
+
 def kernels():
     """The kernel table of the backend in use."""
     return _backend.get_backend().kernels
@@ -90,18 +102,13 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     xp = backend_xp()
     if dtype is not None:
         dtype = standardize_dtype(dtype)
-    if xp is not np and isinstance(x, np.ndarray):
-        return xp.asarray(x, dtype=dtype)
-    if xp is np and hasattr(x, "get") and not isinstance(x, np.ndarray):
-        x = x.get()  # a CuPy array reaching the NumPy backend
+    if type(x) is not np.ndarray and not isinstance(x, xp.ndarray) and _backend.owner_of(x):
+        x = _backend.to_host(x)  # another backend's array (CuPy's reaching NumPy)
     return xp.asarray(x, dtype=dtype)
 
 
 def convert_to_numpy(x):
-    x = data_of(x)
-    if hasattr(x, "get") and not isinstance(x, np.ndarray):
-        return x.get()
-    return np.asarray(x)
+    return to_host(data_of(x))
 
 
 def cast(x, dtype):
@@ -147,6 +154,6 @@ def shape_of_data(value):
     return getattr(value, "shape", ())
 
 
-__all__ = ["backend_xp", "kernels", "data_of", "convert_to_tensor", "convert_to_numpy",
+__all__ = ["backend_xp", "array_adapters", "to_host", "kernels", "data_of", "convert_to_tensor", "convert_to_numpy",
            "cast", "stop_gradient", "shape", "dtype_of", "unbroadcast", "needs_grad",
            "record", "autodiff"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.ops.core import convert_to_numpy
+
 
 def beam_search_decode(log_probs, lengths, beam_width, top_paths, blank):
     """``(decoded, scores)`` as NumPy arrays: the ``top_paths`` most probable
@@ -68,4 +70,4 @@ def _extend_beams(beams, step, blank, beam_width):
 
 
 def _host_array(array):
-    return array.get() if hasattr(array, "get") else array
+    return convert_to_numpy(array)

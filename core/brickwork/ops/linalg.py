@@ -10,7 +10,7 @@ import numpy as np
 
 from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
-from brickwork.ops.core import backend_xp, data_of, needs_grad, record
+from brickwork.ops.core import backend_xp, convert_to_numpy, data_of, needs_grad, record
 
 
 def _square(name, x):
@@ -143,7 +143,7 @@ def eig(x):
 
 
 def _to_host(array):
-    return array.get() if hasattr(array, "get") else np.asarray(array)
+    return convert_to_numpy(array)
 
 
 def eigh(x):

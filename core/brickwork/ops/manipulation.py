@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from brickwork.dtypes import FLOATX, promote_types, standardize_dtype
-from brickwork.ops.core import backend_xp, data_of, kernels, needs_grad, record, unbroadcast
+from brickwork.ops.core import array_adapters, backend_xp, data_of, kernels, needs_grad, record, unbroadcast
 
 
 def _array(x):
@@ -40,7 +40,7 @@ def _rearrange(x, forward):
 
     def vjp(g):
         grad = xp.zeros(data.size, dtype=g.dtype)
-        xp.add.at(grad, positions.reshape(-1), g.reshape(-1))
+        array_adapters().add_at(grad, positions.reshape(-1), g.reshape(-1))
         return (grad.reshape(data.shape),)
     return record(out, (x,), vjp)
 
@@ -186,7 +186,7 @@ def getitem(x, key):
     def vjp(g):
         grad = backend_xp().zeros(data.shape, dtype=g.dtype)
         if _is_fancy(key):
-            backend_xp().add.at(grad, key, g)  # repeated indices accumulate
+            array_adapters().add_at(grad, key, g)  # repeated indices accumulate
         else:
             grad[key] = g
         return (grad,)
@@ -228,11 +228,11 @@ def take(x, indices, axis=None):
     def vjp(g):
         if axis is None:
             grad = xp.zeros(data.size, dtype=g.dtype)
-            xp.add.at(grad, idx.reshape(-1), g.reshape(-1))
+            array_adapters().add_at(grad, idx.reshape(-1), g.reshape(-1))
             return (grad.reshape(data.shape),)
         moved = xp.moveaxis(xp.zeros(data.shape, dtype=g.dtype), axis, 0)
         g_moved = xp.moveaxis(g, tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim)))
-        xp.add.at(moved, idx.reshape(-1), g_moved.reshape(-1, *moved.shape[1:]))
+        array_adapters().add_at(moved, idx.reshape(-1), g_moved.reshape(-1, *moved.shape[1:]))
         return (xp.moveaxis(moved, 0, axis),)
     return record(out, (x,), vjp)
 

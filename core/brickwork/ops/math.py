@@ -29,6 +29,16 @@ _FLOATING = "fc"
 _PYTHON_SCALARS = {int, float, bool}
 
 
+def _on_device(value):
+    """A host (NumPy) array as the backend's array, where the backend's
+    arrays are not NumPy's: a GPU array does not mix with a host one."""
+    if isinstance(value, np.ndarray):
+        xp = backend_xp()
+        if xp.ndarray is not np.ndarray:
+            return xp.asarray(value)
+    return value
+
+
 def _pair(op, x, y):
     """``x, y`` (data) in the dtype they meet in (Keras's promotion)."""
     # fast paths: an array and a Python scalar (no getattr on the scalar: a
@@ -44,6 +54,8 @@ def _pair(op, x, y):
     dx = getattr(x, "dtype", None)
     dy = getattr(y, "dtype", None)
     if dx is not None and dy is not None:
+        if type(x) is not type(y):
+            x, y = _on_device(x), _on_device(y)
         if dx != dy:
             target = promote_types(dx, dy)
             if dx != target:

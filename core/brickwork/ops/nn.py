@@ -8,7 +8,7 @@ from brickwork.ops import manipulation as _a
 from brickwork.ops import core as _core
 from brickwork.ops import math as _m
 from brickwork.ops.ctc_beam_search import beam_search_decode
-from brickwork.ops.core import backend_xp, data_of, kernels, needs_grad, record
+from brickwork.ops.core import array_adapters, backend_xp, data_of, kernels, needs_grad, record
 
 
 def dense(x, kernel, bias=None, activation="linear"):
@@ -418,7 +418,7 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     flat_index = (rows[:, None, :, None] * wp + cols[None, :, None, :]).reshape(-1)
     values = data.reshape(n, c, -1)
     out = xp.zeros((n, c, hp * wp), dtype=data.dtype)
-    xp.add.at(out, (slice(None), slice(None), flat_index), values)
+    array_adapters().add_at(out, (slice(None), slice(None), flat_index), values)
     out = out.reshape(n, c, hp, wp)[:, :, ph:ph + oh_full, pw:pw + ow_full]
     if not needs_grad(x):
         return out

@@ -10,7 +10,7 @@ import numpy as np
 from brickwork.dtypes import FLOATX, standardize_dtype
 from brickwork.ops import manipulation as _a
 from brickwork.ops import math as _m
-from brickwork.ops.core import backend_xp, data_of, needs_grad, record
+from brickwork.ops.core import array_adapters, backend_xp, data_of, needs_grad, record, to_host
 from brickwork.ops.einsum import einsum
 
 # --- contractions ----------------------------------------------------------
@@ -139,7 +139,7 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
 
 def _host(value):
     data = data_of(value)
-    return data.get() if hasattr(data, "get") and not isinstance(data, np.ndarray) else data
+    return to_host(data)
 
 
 def _plain(value):
@@ -431,7 +431,7 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     ids, n = _segments(values, segment_ids, num_segments)
     keep = (ids >= 0) & (ids < n)
     out = xp.zeros((n,) + values.shape[1:], dtype=values.dtype)
-    xp.add.at(out, ids[keep], values[keep])
+    array_adapters().add_at(out, ids[keep], values[keep])
     if not needs_grad(data):
         return out
     safe = xp.where(keep, ids, 0)
@@ -450,13 +450,13 @@ def _segment_extremum(data, segment_ids, num_segments, name):
         info = xp.iinfo(values.dtype)
         start = info.min if name == "max" else info.max
     out = xp.full((n,) + values.shape[1:], start, dtype=values.dtype)
-    getattr(xp, "maximum" if name == "max" else "minimum").at(out, ids[keep], values[keep])
+    getattr(array_adapters(), "maximum_at" if name == "max" else "minimum_at")(out, ids[keep], values[keep])
     if not needs_grad(data):
         return out
     safe = xp.where(keep, ids, 0)
     hit = ((values == out[safe]) & keep.reshape((-1,) + (1,) * (values.ndim - 1))).astype(values.dtype)
     counts = xp.zeros((n,) + values.shape[1:], dtype=values.dtype)
-    xp.add.at(counts, safe, hit)
+    array_adapters().add_at(counts, safe, hit)
     return record(out, (data,), lambda g: (hit * g[safe] / xp.maximum(counts[safe], 1),))
 
 
@@ -482,7 +482,7 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     zero = values == 0
     nonzero_product = _segment_product(xp, xp.where(zero, 1, values), ids, keep, n)
     zero_counts = xp.zeros((n,) + values.shape[1:], dtype="int64")
-    xp.add.at(zero_counts, ids[keep], zero[keep].astype("int64"))
+    array_adapters().add_at(zero_counts, ids[keep], zero[keep].astype("int64"))
     safe = xp.where(keep, ids, 0)
     others = xp.where(zero, nonzero_product[safe], nonzero_product[safe] / xp.where(zero, 1, values))
     other_zeros = zero_counts[safe] - zero.astype("int64")
@@ -493,13 +493,7 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
 
 def _segment_product(xp, values, ids, keep, n):
     out = xp.ones((n,) + values.shape[1:], dtype=values.dtype)
-    if hasattr(xp.multiply, "at"):
-        xp.multiply.at(out, ids[keep], values[keep])
-    else:  # CuPy has no multiply.at: one product per segment
-        for segment in range(n):
-            picked = values[ids == segment]
-            if picked.shape[0]:
-                out[segment] = picked.prod(axis=0)
+    array_adapters().multiply_at(out, ids[keep], values[keep])
     return out
 
 

@@ -35,9 +35,7 @@ def _step(step) -> float:
     """The step as a float, from an int, a NumPy/CuPy scalar or a Variable."""
     if hasattr(step, "numpy"):
         step = step.numpy()
-    elif hasattr(step, "get"):  # a CuPy 0-d array
-        step = step.get()
-    return float(step)
+    return float(step)  # a 0-d backend array converts itself
 
 
 def _check_positive(name, value):

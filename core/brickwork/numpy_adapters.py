@@ -1,0 +1,17 @@
+"""The array adapters (``brickwork.array_namespace.ArrayAdapters``) for
+backends whose arrays are NumPy arrays: the default ``BackendInfo.array_adapters``."""
+import numpy as np
+
+
+def to_host(array):
+    return array if type(array) is np.ndarray else np.asarray(array)
+
+
+def from_host(array):
+    return np.asarray(array)
+
+
+add_at = np.add.at
+maximum_at = np.maximum.at
+minimum_at = np.minimum.at
+multiply_at = np.multiply.at
