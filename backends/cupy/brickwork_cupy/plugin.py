@@ -96,6 +96,7 @@ def brickwork_backend():
     return BackendInfo(
         name="cupy",
         array_module="cupy",
+        array_adapters="brickwork_cupy.adapters",
         kernel_modules=KERNEL_MODULES,
         unavailable_reason=unavailable_reason,
         device_name=device_name,
