@@ -303,16 +303,25 @@ def test_bad_arguments_are_named(kwargs, match):
         A.ResNet50(**kwargs)
 
 
-def test_every_keras_constructor_exists_with_keras_arguments():
+API = json.loads((DATA / "api.json").read_text())
+
+
+@pytest.mark.parametrize("module", sorted(API))
+def test_each_module_has_keras_functions_with_keras_signatures(module):
     import inspect
 
-    for case, spec in STRUCTURES.items():
-        fn = getattr(getattr(A, spec["module"]), spec["constructor"])
-        params = inspect.signature(fn).parameters
-        for arg in ("include_top", "weights", "input_tensor", "input_shape", "pooling",
-                    "classes", "classifier_activation", "name"):
-            assert arg in params, f"{spec['constructor']} lacks {arg}"
-        assert getattr(A, spec["constructor"]) is fn
+    mod = getattr(A, module)
+    for name, keras_params in API[module].items():
+        fn = getattr(mod, name, None)
+        assert callable(fn), f"brickwork.applications.{module} lacks {name}"
+        params = [[p.name, p.kind.name, None if p.default is p.empty else repr(p.default)]
+                  for p in inspect.signature(fn).parameters.values()]
+        # Keras's parameters, in order, with Keras's defaults; brickwork may add
+        # optional keywords after them (decode_predictions' class_index_path).
+        assert params[:len(keras_params)] == keras_params, f"{module}.{name}"
+        assert all(p[2] is not None for p in params[len(keras_params):]), f"{module}.{name}"
+        if name[0].isupper():
+            assert getattr(A, name) is fn  # also at brickwork.applications.<Name>
 
 
 def test_input_tensor_is_used_as_the_model_input():
