@@ -464,11 +464,9 @@ def test_every_builtin_layer_class_has_a_converter():
     # Cells run inside RNN layers (exported there); Lambda is arbitrary Python;
     # InputLayer is the graph's input; Layer and Wrapper are abstract bases.
     # String layers (lookups, tokenizing, FarmHash/SipHash of the values' text,
-    # integers included) have no numeric ONNX form; CLAHE's per-tile histogram
-    # equalization at inference has no op-by-op converter. Each of these is
-    # refused with its reason (brickwork.export.exclusions).
+    # integers included) have no numeric ONNX form; each is refused with its
+    # reason (brickwork.export.exclusions).
     expected_missing = {"Layer", "InputLayer", "Lambda", "SimpleRNNCell", "LSTMCell", "GRUCell",
                         "StackedRNNCells", "Wrapper", "StringLookup", "TextVectorization",
-                        "Hashing", "HashedCrossing",
-                        "ContrastLimitedAdaptiveHistogramEqualization"}
+                        "Hashing", "HashedCrossing"}
     assert classes - set(export.supported_layer_classes()) == expected_missing

@@ -38,8 +38,8 @@ def _import_onnx():
     from brickwork.export import (attention, convolution, core_layers,  # noqa: F401
                                   normalization, recurrent)
     from brickwork.export import (adaptive_pooling, attention_extra,  # noqa: F401
-                                  augmentation, conv_lstm, misc_layers, preprocessing,
-                                  spectrogram)
+                                  augmentation, clahe, conv_lstm, misc_layers,
+                                  preprocessing, spectrogram)
     return onnx
 
 

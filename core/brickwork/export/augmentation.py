@@ -2,7 +2,8 @@
 
 Almost every augmentation layer draws no transformation at inference and
 returns its images cast to the compute dtype: that is a Cast (or nothing).
-AutoContrast acts at inference too and is written op by op. RandomCrop
+AutoContrast acts at inference too and is written op by op (CLAHE, which
+also does, has its own module, export.clahe). RandomCrop
 returns its images uncropped at inference while declaring a cropped output
 shape; it exports only where the two agree. A Pipeline is its layers'
 converters in turn. The dict form (images with labels, boxes or masks)

@@ -14,10 +14,6 @@ REASONS = {
                 "str(value), integers included), which has no ONNX operator; " + _STRINGS[
                     _STRINGS.index("run it"):]),
     "HashedCrossing": _STRINGS,
-    "ContrastLimitedAdaptiveHistogramEqualization": (
-        "it equalizes per-tile histograms at inference (histograms, clipping, cumulative sums "
-        "and bilinear blending of tile mappings), which has no op-by-op ONNX converter; apply "
-        "it in the input pipeline"),
     "Lambda": "its function is arbitrary Python, with no layer graph to export",
     "Wrapper": "it is an abstract base class (subclasses define `call`); a subclass needs its "
                "own converter",
