@@ -341,3 +341,13 @@ def test_docstring_examples_run(module):
     result = doctest.testmod(getattr(A, module), optionflags=doctest.NORMALIZE_WHITESPACE,
                              extraglobs={"np": np, "ops": brickwork.ops, "brickwork": brickwork})
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_keras_2_weights_file_loads_as_the_published_imagenet_files_do():
+    # Same seeded weights as mobilenet_small.keras, in the legacy HDF5 layout
+    # (top-level layer_names, one group per layer) of Keras's ImageNet files.
+    brickwork.utils.clear_session()
+    model = A.MobileNet(input_shape=S32, alpha=0.25, classes=10,
+                        weights=str(DATA / "mobilenet_small_legacy.h5"))
+    _close(model.predict(OUTPUTS["mobilenet_small/x"], verbose=0), OUTPUTS["mobilenet_small/y"],
+           "legacy weights")
