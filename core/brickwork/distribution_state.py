@@ -31,6 +31,7 @@ class BatchShard:
 
 class _ShardState(threading.local):
     shard = None
+    gradients_summed = False  # the built-in train_step summed them already
 
 
 _shard_state = _ShardState()
@@ -66,3 +67,20 @@ def current_batch_shard():
 
 def set_batch_shard(shard):
     _shard_state.shard = shard
+
+
+def gradients_summed():
+    """Whether the gradients being applied were already summed over the
+    processes (by the built-in ``train_step``, during the backward pass)."""
+    return _shard_state.gradients_summed
+
+
+class summed_gradients_applied:
+    """Context of the built-in ``train_step``'s ``apply_gradients`` call: its
+    gradients are summed already, so the optimizer must not sum them again."""
+
+    def __enter__(self):
+        _shard_state.gradients_summed = True
+
+    def __exit__(self, *exc):
+        _shard_state.gradients_summed = False

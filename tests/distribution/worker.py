@@ -67,6 +67,40 @@ def lstm():
     return model
 
 
+class CustomStep(keras.Model):
+    """Keras's "customizing what happens in fit()" pattern: its own tape and
+    apply_gradients; the optimizer sums the gradients over the processes."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(16, activation="relu")
+        self.out = keras.layers.Dense(1)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def train_step(self, data):
+        x, y = data
+        with keras.GradientTape() as tape:
+            loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+
+def custom_step():
+    keras.utils.set_random_seed(4)
+    model = CustomStep()
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.5), loss="mse")
+    return model
+
+
 def save(name, model, history, **more):
     if RANK != 0:
         return
@@ -139,6 +173,12 @@ def train_all():
     model = lstm()
     history = model.fit(Batches(), epochs=3, verbose=0)
     save("lstm", model, history)
+
+    # A custom train_step (its own tape and apply_gradients), batches of 8 split 4/4.
+    x, y = data(40, (6,), 32)
+    model = custom_step()
+    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    save("custom_step", model, history)
 
 
 def resumable(fail_at_epoch):

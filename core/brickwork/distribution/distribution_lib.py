@@ -383,6 +383,10 @@ class DataParallel:
         from brickwork.distribution import training
         return training.reduce_gradients(self, tape, loss, variables)
 
+    def sum_computed_gradients(self, grads, variables):
+        from brickwork.distribution import training
+        return training.sum_computed_gradients(self, grads, variables)
+
     def global_metrics_result(self, metrics, compute):
         from brickwork.distribution import training
         return training.global_metrics_result(self, metrics, compute)

@@ -123,8 +123,22 @@ class GradientReducer:
         # started by now; those started before the last report overlapped
         # with the backward walk.
         self.buckets_started_early = len(started_early)
+        return self._summed(len(variables))
+
+    def sum_gradients(self, grads, variables, weight):
+        """The summed ``weight``-scaled ``grads``, already computed (by a
+        custom ``train_step``), in the same buckets."""
+        self._layout(variables)
+        for index, grad in enumerate(grads):
+            bucket = self._fill(index, grad, weight)
+            if bucket.pending == 0:
+                bucket.request = self.transport.iallreduce_sum(bucket.buffer)
+        return self._summed(len(variables))
+
+    def _summed(self, count):
+        """Wait for every bucket's sum; each variable's gradient read back."""
         self.transport.wait_all([b.request for b in self._buckets])
-        grads = [None] * len(variables)
+        grads = [None] * count
         for bucket in self._buckets:
             for index in bucket.indices:
                 start, stop, shape = bucket.offsets[index]

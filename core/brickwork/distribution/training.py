@@ -168,13 +168,24 @@ def _transport(distribution, variables):
     return reducer
 
 
+def _share_of_batch(distribution):
+    shard = distribution_state.current_batch_shard()
+    return (shard.size / shard.global_size if shard is not None
+            else 1.0 / distribution.num_processes)
+
+
 def reduce_gradients(distribution, tape, loss, variables):
     """The gradients of the global batch: each process's, weighted by its
     share of the rows, summed over the processes in buckets."""
-    shard = distribution_state.current_batch_shard()
-    weight = (shard.size / shard.global_size if shard is not None
-              else 1.0 / distribution.num_processes)
+    weight = _share_of_batch(distribution)
     return _transport(distribution, variables).gradients(tape, loss, variables, weight)
+
+
+def sum_computed_gradients(distribution, grads, variables):
+    """As ``reduce_gradients``, for gradients a custom ``train_step`` computed
+    itself and hands to ``optimizer.apply_gradients``."""
+    weight = _share_of_batch(distribution)
+    return _transport(distribution, variables).sum_gradients(grads, variables, weight)
 
 
 def global_metrics_result(distribution, metrics, compute):

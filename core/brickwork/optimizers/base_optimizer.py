@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from brickwork import initializers
+from brickwork import distribution_state, initializers
 from brickwork.naming import auto_name, to_snake_case
 from brickwork.ops import backend_xp, convert_to_numpy, data_of
 from brickwork.optimizers import clipping, schedules
@@ -266,6 +266,7 @@ class Optimizer:
             return
         variables = self._variables_for(grads, trainable_variables)
         grads, variables = self._filter_empty_gradients(grads, variables)
+        grads = self._summed_over_processes(grads, variables)
         xp = backend_xp()
         grads = [xp.asarray(data_of(g)) for g in grads]
         if self.loss_scale_factor is not None:
@@ -278,6 +279,17 @@ class Optimizer:
             self._update_moving_averages()
         self._apply_constraints(variables)
         self._iterations.assign_add(1)
+
+    @staticmethod
+    def _summed_over_processes(grads, variables):
+        """Inside a data-parallel ``fit`` step, gradients a custom
+        ``train_step`` computed from this process's rows, summed over the
+        processes (weighted by each one's share of the global batch)."""
+        distribution = distribution_state.active_distribution()
+        if (distribution is None or distribution_state.current_batch_shard() is None
+                or distribution_state.gradients_summed()):
+            return grads
+        return distribution.sum_computed_gradients(grads, variables)
 
     def _variables_for(self, grads, trainable_variables):
         """The variables ``grads`` belong to, building the optimizer on first use."""

@@ -285,9 +285,13 @@ class Trainer:
         self._loss_tracker.update_state(ops.data_of(loss), sample_weight=_batch_size_of(x))
         if variables:
             distribution = distribution_state.active_distribution()
-            grads = (tape.gradient(scaled_loss, variables) if distribution is None
-                     else distribution.reduce_gradients(tape, scaled_loss, variables))
-            self.optimizer.apply_gradients(list(zip(grads, variables)))
+            if distribution is None:
+                self.optimizer.apply_gradients(list(zip(tape.gradient(scaled_loss, variables),
+                                                        variables)))
+            else:
+                grads = distribution.reduce_gradients(tape, scaled_loss, variables)
+                with distribution_state.summed_gradients_applied():
+                    self.optimizer.apply_gradients(list(zip(grads, variables)))
         else:
             warnings.warn(f"Model {self.name!r} has no trainable weights: fit does not change it.",
                           stacklevel=2)
@@ -375,7 +379,7 @@ class Trainer:
                     # A stream with nothing left: stop, as Keras interrupts training.
                     self.stop_training = True
                     break
-                epoch_logs = dict(logs)
+                epoch_logs = dict(self._metrics_result_or_logs(logs))
                 if validation is not None and _should_validate(epoch, validation_freq):
                     if val_iterator is None:
                         val_adapter = _distributed(adapters.get_data_adapter(
@@ -436,8 +440,17 @@ class Trainer:
             logs = pythonify_logs(self.test_step(
                 self._prepare_batch(*data_utils.unpack_x_y_sample_weight(batch))))
             callback_list.on_test_batch_end(step, logs)
+        logs = self._metrics_result_or_logs(logs)
         callback_list.on_test_end(logs)
         return logs
+
+    def _metrics_result_or_logs(self, logs):
+        """As Keras at the end of an epoch: when a step's logs name exactly the
+        model's metrics (a custom ``train_step`` returning its trackers'
+        results, say), the metrics' results (under a distribution, of every
+        process's rows); otherwise the step's logs."""
+        results = self.get_metrics_result()
+        return results if isinstance(logs, dict) and set(logs) == set(results) else logs
 
     def _flatten_logs(self, logs):
         names = [m.name for m in self.metrics]
