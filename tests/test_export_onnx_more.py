@@ -16,7 +16,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 FAMILIES = ("augmentation", "preprocessing", "resizing", "normalization", "embedding",
-            "attention", "pooling", "spectrogram", "conv_lstm")
+            "attention", "pooling", "spectrogram", "conv_lstm", "operations")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -327,3 +327,27 @@ def test_conv_lstm_with_initial_state(tmp_path):
     model = randomize(bw.Model([x, h0, c0], out))
     check_export(model, [data(3, 6, 2), data(4, 3, seed=1), data(4, 3, seed=2)], tmp_path,
                  "conv_lstm", rtol=1e-4, atol=1e-5)
+
+
+# -- applications' custom layers and operation nodes ----------------------------------
+
+def test_application_layers_and_operation_nodes(tmp_path):
+    from brickwork import ops
+    from brickwork.applications.convnext import LayerScale, StochasticDepth
+    from brickwork.applications.inception_resnet_v2 import CustomScaleLayer
+    x = L.Input((6,))
+    a = L.Dense(6)(x)
+    b = LayerScale(0.5, 6)(StochasticDepth(0.2)(a))
+    y = CustomScaleLayer(0.3)([a, b])
+    y = ops.relu(x + y) - ops.multiply(y, 2.0)
+    y = ops.maximum(ops.sigmoid(y), ops.negative(ops.tanh(y))) / ops.add(ops.abs(y), 1.0)
+    model = randomize(bw.Model(x, y))
+    check_export(model, data(6), tmp_path, "operations")
+
+
+def test_an_operation_without_converter_is_refused_by_name(tmp_path):
+    from brickwork import ops
+    x = L.Input((6,))
+    model = bw.Model(x, ops.cumsum(x, axis=-1))
+    with pytest.raises(ExportError, match="(?i)cumsum.*no ONNX converter"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)

@@ -37,9 +37,10 @@ def _import_onnx():
     # Registering the converters imports every layer family once.
     from brickwork.export import (attention, convolution, core_layers,  # noqa: F401
                                   normalization, recurrent)
-    from brickwork.export import (adaptive_pooling, attention_extra,  # noqa: F401
+    from brickwork.export import (adaptive_pooling, applications,  # noqa: F401
+                                  attention_extra,
                                   augmentation, clahe, conv_lstm, misc_layers,
-                                  preprocessing, spectrogram)
+                                  operations, preprocessing, spectrogram)
     return onnx
 
 
