@@ -10,6 +10,10 @@ def build_vgg(convs_per_block, weights_stem, include_top, weights, input_tensor,
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights)
+    file_name = f"{weights_stem}_weights_tf_dim_ordering_tf_kernels" \
+                f"{'' if include_top else '_notop'}.h5"
+    origin = f"{imagenet_utils.WEIGHTS_URL}{weights_stem}/{file_name}"
+    weights_file = imagenet_utils.locate_weights(weights, file_name, origin, name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
@@ -28,10 +32,7 @@ def build_vgg(convs_per_block, weights_stem, include_top, weights, input_tensor,
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = f"{weights_stem}_weights_tf_dim_ordering_tf_kernels" \
-                f"{'' if include_top else '_notop'}.h5"
-    origin = f"{imagenet_utils.WEIGHTS_URL}{weights_stem}/{file_name}"
-    return imagenet_utils.load_weights(model, weights, file_name, origin)
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 DOC = """Instantiates the {title} model.

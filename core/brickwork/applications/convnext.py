@@ -1,4 +1,4 @@
-"""ConvNeXt Tiny, Small, Base, Large and XLarge (Liu et al., 2022), as ``keras.applications.convnext``.
+"""ConvNeXt Tiny to XLarge (Liu et al., 2022), as ``keras.applications.convnext``.
 
 With ``include_preprocessing=True`` (the default) the models normalize their
 inputs themselves (pixels in `[0, 255]` go in), so ``preprocess_input`` here
@@ -187,6 +187,22 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top, weights=weights)
+    file_name = None
+    if weights == "imagenet":
+        variant = str(weights_name).split("convnext_")[-1]
+        expected = MODEL_CONFIGS.get(variant)
+        if expected is None or (list(depths) != expected["depths"]
+                                or list(projection_dims) != expected["projection_dims"]):
+            raise ValueError(f"Architecture configuration does not match {weights_name} "
+                             f"variant. When using pre-trained weights, the model architecture "
+                             f"must match the pre-trained configuration.")
+        if weights_name not in name:
+            raise ValueError(f'Model name "{name}" does not match weights variant '
+                             f'"{weights_name}". When using imagenet weights, model name must '
+                             f'contain the weights variant (e.g., "convnext_{variant}").')
+        file_name = f"{name}{'.h5' if include_top else '_notop.h5'}"
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     if input_tensor is not None:
         inputs = imagenet_utils.model_inputs(input_tensor, img_input)[0]
@@ -233,21 +249,7 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
         x = layers.LayerNormalization(epsilon=1e-6)(x)
 
     model = Model(inputs=inputs, outputs=x, name=name)
-    file_name = None
-    if weights == "imagenet":
-        variant = str(weights_name).split("convnext_")[-1]
-        expected = MODEL_CONFIGS.get(variant)
-        if expected is None or (list(depths) != expected["depths"]
-                                or list(projection_dims) != expected["projection_dims"]):
-            raise ValueError(f"Architecture configuration does not match {weights_name} "
-                             f"variant. When using pre-trained weights, the model architecture "
-                             f"must match the pre-trained configuration.")
-        if weights_name not in name:
-            raise ValueError(f'Model name "{name}" does not match weights variant '
-                             f'"{weights_name}". When using imagenet weights, model name must '
-                             f'contain the weights variant (e.g., "convnext_{variant}").')
-        file_name = f"{name}{'.h5' if include_top else '_notop.h5'}"
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 _DOC = """Instantiates the {title} architecture.

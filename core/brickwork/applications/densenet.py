@@ -1,4 +1,4 @@
-"""DenseNet121, DenseNet169 and DenseNet201 (Huang et al., 2017), as ``keras.applications.densenet``."""
+"""DenseNet121, 169 and 201 (Huang et al., 2017), as ``keras.applications.densenet``."""
 from brickwork import backend, layers
 from brickwork.applications import imagenet_utils
 from brickwork.models import Model
@@ -63,6 +63,11 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights)
+    stem = _PUBLISHED.get(tuple(blocks))
+    file_name = None if stem is None else \
+        f"{stem}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
 
     # The two stem paddings are unnamed in Keras: they take automatic names.
@@ -89,10 +94,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    stem = _PUBLISHED.get(tuple(blocks))
-    file_name = None if stem is None else \
-        f"{stem}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 def _constructor(title, blocks, default_name):

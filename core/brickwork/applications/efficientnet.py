@@ -59,6 +59,9 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top, weights=weights)
+    file_name = f"{name}{'.h5' if include_top else '_notop.h5'}" if weights_name else None
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     bn_axis = 3 if backend.image_data_format() == "channels_last" else 1
 
@@ -117,8 +120,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = f"{name}{'.h5' if include_top else '_notop.h5'}" if weights_name else None
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16,

@@ -47,7 +47,8 @@ def round_filters(filters, width_coefficient, min_depth, depth_divisor):
     """Filters scaled by width and rounded to a multiple of ``depth_divisor``."""
     filters *= width_coefficient
     minimum_depth = min_depth or depth_divisor
-    return int(max(minimum_depth, int(filters + depth_divisor / 2) // depth_divisor * depth_divisor))
+    rounded = int(filters + depth_divisor / 2) // depth_divisor * depth_divisor
+    return int(max(minimum_depth, rounded))
 
 
 def round_repeats(repeats, depth_coefficient):
@@ -180,6 +181,9 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top, weights=weights)
+    file_name = f"{name}{'.h5' if include_top else '_notop.h5'}" if weights_name else None
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     bn_axis = 3 if backend.image_data_format() == "channels_last" else 1
 
@@ -245,8 +249,7 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = f"{name}{'.h5' if include_top else '_notop.h5'}" if weights_name else None
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 _DOC = """Instantiates the {title} architecture.

@@ -108,16 +108,6 @@ def _preprocess_tensor(x, data_format, mode):
     return x - mean
 
 
-def _identity_preprocess(x, data_format=None):
-    """The models of this family preprocess inside themselves: returns ``x`` unchanged.
-
-    Args:
-        x: A floating point array or tensor of images with values in `[0, 255]`.
-        data_format: Unused; kept for API compatibility.
-    """
-    return x
-
-
 def _load_class_index(path=None):
     candidates = [path] if path else [os.path.join(models_cache_dir(), CLASS_INDEX_FILE)]
     for candidate in candidates:
@@ -211,7 +201,8 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
         channels = input_shape[0] if channels_first else input_shape[-1]
         spatial = input_shape[1:] if channels_first else input_shape[:2]
         if channels != 3 and weights == "imagenet":
-            raise ValueError(f"The input must have 3 channels; Received `input_shape={input_shape}`")
+            raise ValueError("The input must have 3 channels; Received "
+                             f"`input_shape={input_shape}`")
         if any(d is not None and d < min_size for d in spatial):
             raise ValueError(f"Input size must be at least {min_size}x{min_size}; "
                              f"Received: input_shape={input_shape}")
@@ -268,28 +259,35 @@ def validate_activation(classifier_activation, weights):
                          f"classifier_activation={classifier_activation}")
 
 
-def load_weights(model, weights, file_name=None, origin=None):
-    """Load ``weights`` into ``model``: a file path, or ``'imagenet'`` from Keras's cache.
+def locate_weights(weights, file_name=None, origin=None, model_name="the model"):
+    """The weights file to load, found before anything is built.
 
-    ``'imagenet'`` reads ``file_name`` from ``~/.keras/models`` (where Keras
-    stores what it downloaded); brickwork downloads nothing, so a missing
-    file is an error that says where to get it.
+    ``None`` gives ``None``; a path is returned as is; ``'imagenet'`` is
+    ``file_name`` in ``~/.keras/models`` (where Keras stores what it
+    downloaded). brickwork downloads nothing, so a missing file is an error
+    that names the file and where to get it.
     """
     if weights is None:
-        return model
-    if weights == "imagenet":
-        if file_name is None:
-            raise ValueError(f"{model.name}: no ImageNet weights are published for this "
-                             "configuration. Pass `weights=None` or the path to a weights file.")
-        path = os.path.join(models_cache_dir(), file_name)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                f"{model.name}: weights='imagenet' needs the file {file_name!r}, and brickwork "
-                f"downloads nothing. Download it from {origin} and pass its path as "
-                f"`weights='/path/to/{file_name}'`, or save it as {path!r} (where Keras keeps "
-                "it). Or use `weights=None` for random initialization.")
-        weights = path
-    model.load_weights(os.fspath(weights))
+        return None
+    if weights != "imagenet":
+        return os.fspath(weights)
+    if file_name is None:
+        raise ValueError(f"{model_name}: no ImageNet weights are published for this "
+                         "configuration. Pass `weights=None` or the path to a weights file.")
+    path = os.path.join(models_cache_dir(), file_name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"{model_name}: weights='imagenet' needs the file {file_name!r}, and brickwork "
+            f"downloads nothing. Download it from {origin} and pass its path as "
+            f"`weights='/path/to/{file_name}'`, or save it as {path!r} (where Keras keeps "
+            "it). Or use `weights=None` for random initialization.")
+    return path
+
+
+def load_weights(model, weights_file):
+    """Load ``weights_file`` (from :func:`locate_weights`) into ``model``, if any."""
+    if weights_file is not None:
+        model.load_weights(weights_file)
     return model
 
 

@@ -65,6 +65,9 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=299, min_size=75, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights)
+    file_name = ("inception_v3_weights_tf_dim_ordering_tf_kernels"
+                 f"{'' if include_top else '_notop'}.h5")
+    weights_file = imagenet_utils.locate_weights(weights, file_name, _WEIGHTS_DIR + file_name, name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     axis = _axis()
     valid2 = ((2, 2), "valid")
@@ -127,9 +130,7 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         x = layers.GlobalMaxPooling2D()(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = ("inception_v3_weights_tf_dim_ordering_tf_kernels"
-                 f"{'' if include_top else '_notop'}.h5")
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + file_name)
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 preprocess_input = imagenet_utils.family_preprocess("tf", "InceptionV3")

@@ -76,6 +76,14 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in "
                           "[128, 160, 192, 224]. Weights for input shape (224, 224) will be "
                           "loaded as the default.", stacklevel=2)
+    if name is None:
+        name = f"mobilenet_{alpha:0.2f}_{rows}"
+    file_name = None
+    if weights == "imagenet":
+        top = "" if include_top else "_no_top"
+        file_name = f"mobilenet_{_ALPHA_TEXT[alpha]}_{rows}_tf{top}.h5"
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
 
     x = _conv_block(img_input, 32, alpha, strides=(2, 2))
@@ -97,14 +105,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    if name is None:
-        name = f"mobilenet_{alpha:0.2f}_{rows}"
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = None
-    if weights == "imagenet":
-        top = "" if include_top else "_no_top"
-        file_name = f"mobilenet_{_ALPHA_TEXT[alpha]}_{rows}_tf{top}.h5"
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 def _conv_block(inputs, filters, alpha, kernel=(3, 3), strides=(1, 1)):

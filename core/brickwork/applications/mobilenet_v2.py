@@ -79,6 +79,15 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in "
                           "[96, 128, 160, 192, 224]. Weights for input shape (224, 224) will "
                           "be loaded as the default.", stacklevel=2)
+    if name is None:
+        name = f"mobilenetv2_{alpha:0.2f}_{rows}"
+    file_name = None
+    if weights == "imagenet":
+        top = "" if include_top else "_no_top"
+        file_name = (f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}"
+                     f"{top}.h5")
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     channel_axis = 1 if backend.image_data_format() == "channels_first" else -1
 
@@ -105,15 +114,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    if name is None:
-        name = f"mobilenetv2_{alpha:0.2f}_{rows}"
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = None
-    if weights == "imagenet":
-        top = "" if include_top else "_no_top"
-        file_name = (f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}"
-                     f"{top}.h5")
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):

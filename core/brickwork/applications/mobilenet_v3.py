@@ -1,4 +1,4 @@
-"""MobileNetV3Small and MobileNetV3Large (Howard et al., 2019), as ``keras.applications.mobilenet_v3``.
+"""MobileNetV3Small and Large (Howard et al., 2019), as ``keras.applications.mobilenet_v3``.
 
 With ``include_preprocessing=True`` (the default) the models rescale their
 inputs themselves (pixels in `[0, 255]` go in), so ``preprocess_input``
@@ -43,7 +43,8 @@ def _channel_axis():
 
 
 def _se_block(inputs, filters, se_ratio, prefix):
-    x = layers.GlobalAveragePooling2D(keepdims=True, name=f"{prefix}squeeze_excite_avg_pool")(inputs)
+    x = layers.GlobalAveragePooling2D(keepdims=True,
+                                      name=f"{prefix}squeeze_excite_avg_pool")(inputs)
     x = layers.Conv2D(_depth(filters * se_ratio), kernel_size=1, padding="same",
                       name=f"{prefix}squeeze_excite_conv")(x)
     x = layers.ReLU(name=f"{prefix}squeeze_excite_relu")(x)
@@ -134,6 +135,13 @@ def MobileNetV3(stack_fn, last_point_ch, input_shape=None, alpha=1.0, model_type
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not 224. "
                           "Weights for input shape (224, 224) will be loaded as the default.",
                           stacklevel=2)
+    file_name = None
+    if weights == "imagenet":
+        model_name = f"{model_type}{'_minimalistic' if minimalistic else ''}_224_{alpha}_float"
+        file_name = (f"weights_mobilenet_v3_{model_name}.h5" if include_top
+                     else f"weights_mobilenet_v3_{model_name}_no_top_v2.h5")
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     axis = _channel_axis()
     if minimalistic:
@@ -174,12 +182,7 @@ def MobileNetV3(stack_fn, last_point_ch, input_shape=None, alpha=1.0, model_type
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = None
-    if weights == "imagenet":
-        model_name = f"{model_type}{'_minimalistic' if minimalistic else ''}_224_{alpha}_float"
-        file_name = (f"weights_mobilenet_v3_{model_name}.h5" if include_top
-                     else f"weights_mobilenet_v3_{model_name}_no_top_v2.h5")
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 # (expansion, filters, kernel ("k" = the model's kernel), stride, squeeze-excite?, activation

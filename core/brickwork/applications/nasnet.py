@@ -64,6 +64,14 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
     if backend.image_data_format() != "channels_last":
         warnings.warn("The NASNet family of models is only available for the input data format "
                       '"channels_last".', stacklevel=2)
+    file_name = None
+    if weights == "imagenet":
+        variant = {224: "mobile", 331: "large"}.get(default_size)
+        if variant is None:
+            raise ValueError("ImageNet weights can only be loaded with NASNetLarge or NASNetMobile")
+        file_name = f"NASNet-{variant}{'' if include_top else '-no-top'}.h5"
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
     if penultimate_filters % (24 * (filter_multiplier ** 2)) != 0:
         raise ValueError("For NASNet-A models, the `penultimate_filters` must be a multiple of "
@@ -96,13 +104,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
         x = layers.GlobalMaxPooling2D()(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = None
-    if weights == "imagenet":
-        variant = {224: "mobile", 331: "large"}.get(default_size)
-        if variant is None:
-            raise ValueError("ImageNet weights can only be loaded with NASNetLarge or NASNetMobile")
-        file_name = f"NASNet-{variant}{'' if include_top else '-no-top'}.h5"
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 def _separable_conv_block(ip, filters, kernel_size=(3, 3), strides=(1, 1), block_id=None):
@@ -160,7 +162,8 @@ def _normal_a_cell(ip, p, filters, block_id=None):
     """A normal cell: five combined branches, concatenated with the adjusted input."""
     p = _adjust_block(p, ip, filters, block_id)
     h = _squeeze(ip, filters, "normal", block_id)
-    x1_1 = _separable_conv_block(h, filters, kernel_size=(5, 5), block_id=f"normal_left1_{block_id}")
+    x1_1 = _separable_conv_block(h, filters, kernel_size=(5, 5),
+                                 block_id=f"normal_left1_{block_id}")
     x1_2 = _separable_conv_block(p, filters, block_id=f"normal_right1_{block_id}")
     x1 = layers.add([x1_1, x1_2], name=f"normal_add_1_{block_id}")
     x2_1 = _separable_conv_block(p, filters, (5, 5), block_id=f"normal_left2_{block_id}")

@@ -47,6 +47,12 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights)
+    file_name = None
+    if weights_name is not None:
+        suffix = "" if include_top else "_notop"
+        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+    weights_file = imagenet_utils.locate_weights(weights, file_name,
+                                                 _WEIGHTS_DIR + str(file_name), name)
     img_input = imagenet_utils.image_input(input_tensor, input_shape)
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
@@ -71,11 +77,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    file_name = None
-    if weights_name is not None:
-        suffix = "" if include_top else "_notop"
-        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-    return imagenet_utils.load_weights(model, weights, file_name, _WEIGHTS_DIR + str(file_name))
+    return imagenet_utils.load_weights(model, weights_file)
 
 
 def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):

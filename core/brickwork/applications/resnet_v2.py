@@ -1,4 +1,4 @@
-"""ResNet50V2, ResNet101V2 and ResNet152V2 (He et al., 2016), as ``keras.applications.resnet_v2``."""
+"""ResNet50V2, 101V2 and 152V2 (He et al., 2016), as ``keras.applications.resnet_v2``."""
 
 from brickwork.applications import imagenet_utils
 from brickwork.applications.resnet import ResNet, stack_residual_blocks_v2
