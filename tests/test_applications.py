@@ -19,7 +19,7 @@ import pytest
 import brickwork
 from brickwork import applications as A
 from brickwork.applications import (convnext, densenet, efficientnet, efficientnet_v2,
-                                    imagenet_utils, nasnet)
+                                    imagenet_utils, nasnet, resnet)
 
 HERE = Path(__file__).parent / "fixtures"
 DATA = HERE / "keras_applications"
@@ -119,6 +119,14 @@ SMALL_BUILDERS = {
         input_shape=S32, alpha=0.35, classes=10, weights=weights),
     "mobilenet_v3_small": lambda weights: A.MobileNetV3Small(
         input_shape=S32, alpha=0.35, include_top=False, pooling="avg", weights=weights),
+    "resnet_small": lambda weights: resnet.ResNet(
+        lambda x: resnet.stack_residual_blocks_v1(x, 8, 2, stride1=1, name="conv2"),
+        preact=False, use_bias=True, name="resnet_mini", input_shape=S32, classes=10,
+        weights=weights),
+    "resnet_v2_small": lambda weights: resnet.ResNet(
+        lambda x: resnet.stack_residual_blocks_v2(x, 8, 2, name="conv2"),
+        preact=True, use_bias=True, name="resnetv2_mini", input_shape=S32, classes=10,
+        weights=weights),
     "nasnet_small": lambda weights: nasnet.NASNet(
         input_shape=S32, penultimate_filters=96, num_blocks=1, stem_block_filters=16,
         classes=10, weights=weights, default_size=32, name="nasnet_mini"),
@@ -136,7 +144,7 @@ def _close(got, want, what, sensitivity=0.0):
 # NASNet's graph (hundreds of layers even at one block per stage) loads slowly.
 QUICK_FILES = set(FILES) - {"nasnet_small"}
 QUICK_WEIGHT_FILES = {"convnext_small", "efficientnet_v2_small", "mobilenet_v3_small",
-                      "mobilenet_small"}
+                      "mobilenet_small", "resnet_v2_small"}
 
 
 @pytest.mark.parametrize("case", _cases(FILES, QUICK_FILES))
