@@ -66,7 +66,7 @@ def runs(tmp_path_factory):
 
 
 @needs_mpi
-@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "custom_step"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "custom_step", "synchronized_bn"])
 def test_two_processes_train_as_one_with_the_same_global_batch(runs, name):
     single, double = runs
     one, two = np.load(single / f"{name}.npz"), np.load(double / f"{name}.npz")

@@ -94,6 +94,17 @@ class CustomStep(keras.Model):
         return [self.loss_tracker]
 
 
+def cnn_synchronized_bn():
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)), keras.layers.Conv2D(4, 3),
+        keras.layers.BatchNormalization(synchronized=True), keras.layers.Activation("relu"),
+        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def custom_step():
     keras.utils.set_random_seed(4)
     model = CustomStep()
@@ -179,6 +190,12 @@ def train_all():
     model = custom_step()
     history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
     save("custom_step", model, history)
+
+    # BatchNormalization(synchronized=True): statistics of both processes' rows.
+    x, y = data(50, (6, 6, 2), 32, classes=2)
+    model = cnn_synchronized_bn()
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    save("synchronized_bn", model, history)
 
 
 def resumable(fail_at_epoch):

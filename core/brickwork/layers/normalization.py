@@ -7,7 +7,7 @@ from brickwork.api_export import keras_export
 
 import warnings
 
-from brickwork import constraints, initializers, ops, regularizers
+from brickwork import constraints, distribution_state, initializers, ops, regularizers
 from brickwork.layers.input_spec import InputSpec
 from brickwork.layers.layer import Layer
 from brickwork.layers.wrapper import Wrapper
@@ -114,9 +114,11 @@ class BatchNormalization(_AffineParameters, Layer):
             (ValueError).
         renorm_clipping: kept in the config for Keras compatibility; unused.
         renorm_momentum: kept in the config for Keras compatibility; unused.
-        synchronized: accepted for Keras compatibility. One process computes
-            the whole batch here, so the statistics are always the full
-            batch's.
+        synchronized: under a data-parallel distribution
+            (``brickwork.distribution.DataParallel`` over several processes),
+            take the batch statistics over every process's rows instead of
+            this process's alone. (In one process the statistics are the
+            whole batch's either way.)
 
     Call arguments:
         inputs: the input tensor.
@@ -159,8 +161,6 @@ class BatchNormalization(_AffineParameters, Layer):
             raise ValueError(f"BatchNormalization layer {self.name!r}: `epsilon` must be "
                              f"positive, received epsilon={epsilon!r}")
         self.axis = int(axis)
-        # One process computes the whole batch: synchronized statistics are
-        # the plain batch statistics.
         self.synchronized = synchronized
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
@@ -209,14 +209,42 @@ class BatchNormalization(_AffineParameters, Layer):
             weights = None
             if mask is not None:
                 weights = ops.expand_dims(ops.cast(mask, dtype), -1)
-            outputs, mean, variance = ops.batch_normalization_training(
-                inputs, self.axis, beta, gamma, self.epsilon, weights)
+            if self.synchronized and distribution_state.active_distribution() is not None:
+                outputs, mean, variance = self._synchronized_training(inputs, beta, gamma, weights)
+            else:
+                outputs, mean, variance = ops.batch_normalization_training(
+                    inputs, self.axis, beta, gamma, self.epsilon, weights)
             self._update_moving_statistics(mean, variance)
         else:
             outputs = ops.batch_normalization(
                 inputs, ops.cast(self.moving_mean, dtype), ops.cast(self.moving_variance, dtype),
                 self.axis, beta, gamma, self.epsilon)
         return ops.cast(outputs, self.compute_dtype)
+
+    def _synchronized_training(self, inputs, beta, gamma, weights):
+        """Batch statistics of every process's rows (``synchronized=True`` under
+        a data-parallel distribution): counts, sums and sums of squares summed
+        over the processes in one differentiable collective."""
+        rank = len(ops.shape(inputs))
+        axis = self.axis % rank
+        reduce_axes = [i for i in range(rank) if i != axis]
+        weights = ops.ones_like(inputs) if weights is None else ops.broadcast_to(
+            weights, ops.shape(inputs))
+        local = ops.stack([ops.sum(weights, axis=reduce_axes),
+                           ops.sum(inputs * weights, axis=reduce_axes),
+                           ops.sum(ops.square(inputs) * weights, axis=reduce_axes)])
+        count, total, squares = ops.unstack(ops.sum_over_processes(local))
+        mean = total / count
+        variance = ops.maximum(squares / count - ops.square(mean), 0.0)
+        shape = [1] * rank
+        shape[axis] = -1
+        outputs = (inputs - ops.reshape(mean, shape)) * ops.reshape(
+            ops.rsqrt(variance + self.epsilon), shape)
+        if gamma is not None:
+            outputs = outputs * ops.reshape(gamma, shape)
+        if beta is not None:
+            outputs = outputs + ops.reshape(beta, shape)
+        return outputs, ops.stop_gradient(mean), ops.stop_gradient(variance)
 
     def _update_moving_statistics(self, mean, variance):
         momentum = self.momentum

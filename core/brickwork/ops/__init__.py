@@ -22,6 +22,7 @@ from brickwork.ops.convolution import *  # noqa: F401,F403
 from brickwork.ops.pooling import *  # noqa: F401,F403
 from brickwork.ops.recurrent import *  # noqa: F401,F403
 from brickwork.ops.normalization import *  # noqa: F401,F403
+from brickwork.ops.collective import sum_over_processes  # noqa: F401
 from brickwork.ops.einsum import *  # noqa: F401,F403
 from brickwork.ops.resampling import *  # noqa: F401,F403
 from brickwork.ops.attention import *  # noqa: F401,F403
