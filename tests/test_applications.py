@@ -196,7 +196,7 @@ DETERMINISTIC = {
 }
 
 
-@pytest.mark.parametrize("case", _cases(DETERMINISTIC, {"vgg19", "resnet_v2",
+@pytest.mark.parametrize("case", _cases(DETERMINISTIC, {"vgg19", "resnet_v2", "xception",
                                                          "mobilenet_v3_large",
                                                          "efficientnet_b0"}))
 def test_full_size_model_predicts_as_keras(case):
