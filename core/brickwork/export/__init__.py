@@ -41,6 +41,7 @@ def _import_onnx():
                                   attention_extra,
                                   augmentation, clahe, conv_lstm, misc_layers,
                                   operations, preprocessing, spectrogram)
+    applications.register_loaded()
     return onnx
 
 
