@@ -109,17 +109,17 @@ def _preprocess_tensor(x, data_format, mode):
 
 
 def _load_class_index(path=None):
-    candidates = [path] if path else [os.path.join(models_cache_dir(), CLASS_INDEX_FILE)]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate):
-            with open(candidate, encoding="utf-8") as f:
-                return json.load(f)
-    where = path if path else candidates[0]
-    raise FileNotFoundError(
-        f"decode_predictions needs the ImageNet class index, and found none at {where!r}. "
-        "brickwork downloads nothing: fetch it yourself from "
-        f"{CLASS_INDEX_URL} and save it as {candidates[0]!r} (where Keras keeps it), "
-        "or pass `class_index_path=` to decode_predictions.")
+    """The class index: from ``path``, else from Keras's cache folder."""
+    cached = os.path.join(models_cache_dir(), CLASS_INDEX_FILE)
+    where = os.fspath(path) if path is not None else cached
+    if not os.path.isfile(where):
+        raise FileNotFoundError(
+            f"decode_predictions needs the ImageNet class index, and found none at {where!r}. "
+            f"brickwork downloads nothing: fetch it yourself from {CLASS_INDEX_URL} and save "
+            f"it as {cached!r} (where Keras keeps it), or pass its path as "
+            "`class_index_path=`.")
+    with open(where, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def decode_predictions(preds, top=5, class_index_path=None):
