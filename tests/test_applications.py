@@ -261,6 +261,9 @@ def test_decode_predictions_reads_the_cached_class_index(class_index):
     assert decoded[0][0][2] == pytest.approx(0.5)
     assert decoded[1][0][:2] == ("n00000999", "class_999")
     assert len(A.vgg16.decode_predictions(preds)[0]) == 5
+    explicit = class_index / "models" / "imagenet_class_index.json"
+    assert imagenet_utils.decode_predictions(preds, top=1, class_index_path=explicit)[1][0][1] \
+        == "class_999"
 
 
 def test_decode_predictions_without_the_class_index_says_where_to_get_it(tmp_path,
