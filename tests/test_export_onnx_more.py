@@ -203,6 +203,19 @@ def test_string_layers_are_refused_with_the_reason(tmp_path):
     model = bw.Sequential([L.Input((1,), dtype="int64"), L.Hashing(num_bins=4)])
     with pytest.raises(ExportError, match="Hashing.*FarmHash"):
         model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    a, b = L.Input((1,), dtype="int64"), L.Input((1,), dtype="int64")
+    model = bw.Model([a, b], L.HashedCrossing(num_bins=4)((a, b)))
+    with pytest.raises(ExportError, match="HashedCrossing.*strings"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    model = bw.Sequential([L.Input((1,), dtype="string"), L.StringLookup(vocabulary=["a"])])
+    with pytest.raises(ExportError, match="holds strings.*StringLookup, TextVectorization"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+
+
+def test_augmentation_casts_integer_images(tmp_path):
+    model = bw.Sequential([L.Input((8, 10, 3), dtype="uint8"), L.RandomFlip(),
+                           L.AutoContrast()])
+    check_export(model, images().astype("uint8"), tmp_path, "augmentation")
 
 
 # -- core-ish layers ---------------------------------------------------------------

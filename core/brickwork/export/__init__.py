@@ -113,6 +113,9 @@ def build_onnx_model(model, input_signature=None, opset_version=None):
     input_infos, input_names = [], []
     for tensor, (shape, dtype) in zip(model.inputs, _signature_shapes(model, input_signature)):
         name = graph.reserve(tensor._keras_history.layer.name)
+        if str(dtype) == "string":
+            from brickwork.export.exclusions import refuse_string_input
+            refuse_string_input(model, name)
         dims = ["batch" if i == 0 and d is None else (f"{name}_dim{i}" if d is None else d)
                 for i, d in enumerate(shape)]
         elem = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(standardize_dtype(dtype)))

@@ -22,3 +22,15 @@ REASONS = {
 
 def reason_for(layer):
     return REASONS.get(type(layer).__name__)
+
+
+def refuse_string_input(model, input_name):
+    """A model input of strings: the error names the string layers' reason."""
+    from brickwork.export.graph import ExportError
+    string_layers = ", ".join(name for name, reason in REASONS.items() if reason == _STRINGS
+                              or name == "Hashing")
+    raise ExportError(f"Model {model.name!r}: input {input_name!r} holds strings, and an ONNX "
+                      f"graph written by brickwork is numeric: string layers ({string_layers}) "
+                      f"are not exported, since vocabulary lookups, tokenizing and hashing of "
+                      f"text have no numeric ONNX form. Run them in the input pipeline and "
+                      f"export the model from their integer output on.")
