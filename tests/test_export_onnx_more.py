@@ -261,11 +261,13 @@ def test_additive_attention(tmp_path, causal):
     check_export(model, [data(4, 6), data(5, 6, seed=1)], tmp_path, "attention")
 
 
-@pytest.mark.parametrize("options", [dict(), dict(use_causal_mask=True), dict(mask=True)])
+@pytest.mark.parametrize("options", [dict(), dict(use_causal_mask=True), dict(mask=True),
+                                     dict(sliding_window=2, use_causal_mask=True)])
 def test_group_query_attention(tmp_path, options):
     query, value = L.Input((4, 8)), L.Input((6, 8))
     inputs, feed = [query, value], [data(4, 8), data(6, 8, seed=1)]
-    layer = L.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2)
+    layer = L.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2,
+                                  sliding_window=options.get("sliding_window"))
     kwargs = {"use_causal_mask": options.get("use_causal_mask", False)}
     if options.get("mask"):
         mask = L.Input((4, 6))

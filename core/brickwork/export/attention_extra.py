@@ -2,6 +2,8 @@
 attention layers export.attention does not cover), decomposed as there."""
 from __future__ import annotations
 
+import numpy as np
+
 from brickwork import layers as L
 from brickwork.export.attention import _LOWEST, _causal_keep, _kwarg
 from brickwork.export.core_layers import emit_einsum_dense
@@ -46,6 +48,21 @@ def _repeat_heads(g, x, repeats, heads, head_dim, hint):
     return g.reshape(x, [0, 0, heads * repeats, head_dim], hint)
 
 
+def _sliding_window_keep(g, scores, window, hint):
+    """Boolean ``|i - j| < window`` over the last two axes of ``scores``."""
+    shape = g.op("Shape", [scores], hint)
+    lengths = []
+    for axis in (-2, -1):
+        size = g.op("Squeeze", [g.op("Slice", [shape, g.ints([axis], f"{hint}/start"),
+                                               g.ints([axis + 1 or np.iinfo(np.int64).max],
+                                                      f"{hint}/end")], hint)], hint)
+        lengths.append(g.op("Range", [g.constant(np.array(0), f"{hint}/zero", np.int64), size,
+                                      g.constant(np.array(1), f"{hint}/one", np.int64)], hint))
+    rows = g.op("Unsqueeze", [lengths[0], g.ints([1], f"{hint}/axis")], hint)
+    distance = g.op("Abs", [g.op("Sub", [rows, lengths[1]], hint)], hint)
+    return g.op("Less", [distance, g.ints([window], f"{hint}/window")], hint)
+
+
 @converter(L.GroupQueryAttention)
 def grouped_query_attention(call):
     layer, g, h = call.layer, call.graph, call.hint
@@ -53,8 +70,6 @@ def grouped_query_attention(call):
         call.refuse("an input carries a Keras mask (from Masking or Embedding(mask_zero=True)), "
                     "and masked attention is not exported yet; pass an explicit "
                     "`attention_mask` input instead")
-    if layer.sliding_window is not None:
-        call.refuse("sliding_window has no ONNX converter yet")
     args, kwargs = call.arguments
     names = ["query", "value", "key"]
     bound = dict(zip(names, args))
@@ -82,6 +97,9 @@ def grouped_query_attention(call):
     if _kwarg(call, "use_causal_mask", False):
         causal = _causal_keep(g, scores, h)
         keep = causal if keep is None else g.op("And", [keep, causal], h)
+    if layer.sliding_window is not None:
+        window = _sliding_window_keep(g, scores, int(layer.sliding_window), h)
+        keep = window if keep is None else g.op("And", [keep, window], h)
     if keep is not None:
         scores = g.op("Where", [keep, scores, g.constant(_LOWEST, f"{h}/lowest")], h)
     weights = g.op("Softmax", [scores], h, axis=-1)
