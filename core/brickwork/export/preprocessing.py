@@ -14,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import layers as L
+from brickwork import ops
 from brickwork.export.augmentation import as_float
 from brickwork.export.graph import converter
 
 
 def _host(array):
-    """A backend array (NumPy or CuPy) as a NumPy array."""
-    return array.get() if hasattr(array, "get") else np.asarray(array)
+    """A backend array (of any backend) as a NumPy array."""
+    return ops.convert_to_numpy(array)
 
 
 def _tensor_type(g, dtype):
