@@ -1,5 +1,6 @@
 """Shared fixtures: every test runs with fresh layer names and a fixed seed."""
 import inspect
+import os
 import sys
 import types
 
@@ -8,6 +9,14 @@ import pytest
 
 import brickwork
 from brickwork import backend, naming
+
+
+# BRICKWORK_TEST_BACKEND=contract runs the session on the contract backend
+# (tests/contract_backend.py: only what brickwork.array_namespace declares).
+if os.environ.get("BRICKWORK_TEST_BACKEND") == "contract":
+    import contract_backend
+    contract_backend.register()
+    backend.set_backend(contract_backend.NAME)
 
 
 def available_backends():
