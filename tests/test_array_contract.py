@@ -49,15 +49,25 @@ def _is_xp(node) -> bool:
     return False
 
 
+#: Helpers of ``brickwork.ops`` that look a namespace function up by the
+#: name they are given (``getattr(backend_xp(), name)``).
+BY_NAME_HELPERS = {"_xp", "_rounding", "_window"}
+
+
 def _uses():
     """``(place, name)`` for each ``xp.name``, ``(place, "sub.name")`` for
-    each ``xp.sub.name``, and ``(place, "name.at")`` for each ufunc ``.at``."""
+    each ``xp.sub.name``, and ``(place, "name.at")`` for each ufunc ``.at``;
+    also each name given to one of :data:`BY_NAME_HELPERS`."""
     for path in sorted(CORE.rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
+            place = f"{path.relative_to(CORE.parent)}:{getattr(node, 'lineno', 0)}"
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in BY_NAME_HELPERS and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                yield place, node.args[0].value
             if not isinstance(node, ast.Attribute):
                 continue
-            place = f"{path.relative_to(CORE.parent)}:{node.lineno}"
             if _is_xp(node.value):
                 yield place, node.attr
             elif isinstance(node.value, ast.Attribute) and _is_xp(node.value.value):

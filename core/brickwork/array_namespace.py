@@ -40,7 +40,7 @@ from typing import Any, Protocol
 CREATION = (
     "asarray", "array", "ascontiguousarray", "empty", "empty_like", "zeros", "zeros_like",
     "ones", "ones_like", "full", "arange", "linspace", "logspace", "eye", "tri", "diag",
-    "meshgrid", "vander", "kaiser", "copyto")
+    "meshgrid", "vander", "kaiser", "bartlett", "blackman", "hamming", "hanning", "copyto")
 
 #: Elementwise math (ufuncs of NumPy; called as functions only: no
 #: ``.at``/``.reduce``, which CuPy lacks or spells differently).
@@ -53,6 +53,7 @@ ELEMENTWISE = (
     "floor_divide", "maximum", "minimum", "fmax", "fmin", "clip", "nextafter", "ldexp",
     "nan_to_num", "real", "imag", "conj", "angle", "equal", "greater", "isclose", "isfinite",
     "isinf", "isnan", "logical_and", "logical_or", "logical_not", "logical_xor", "invert",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift", "fmod", "gcd", "lcm",
     "where")
 
 #: Reductions, scans, sorting and searching.
