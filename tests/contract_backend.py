@@ -80,7 +80,7 @@ _BINARY = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "
 class ContractArray:
     """An array of the contract backend: a NumPy array behind a wall."""
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "__weakref__")  # weakly referenced, as NumPy's and CuPy's (masks)
     __array_ufunc__ = None  # NumPy ufuncs refuse it; ndarray ⊕ ContractArray comes here
     __hash__ = None
 

@@ -24,7 +24,9 @@ methods ``astype``, ``reshape``, ``ravel``, ``copy``, ``transpose``,
 ``sum``, ``mean``, ``max``, ``min``, ``any``, ``all``, ``argmax``,
 ``fill``, ``item`` and ``tolist``; ``float()``, ``int()`` and ``bool()`` of a
 one-element array give Python numbers (a device synchronisation on a GPU).
-Reductions return 0-d arrays, as CuPy's do.
+Reductions return 0-d arrays, as CuPy's do. Arrays take weak references
+(``brickwork.masks`` keeps the Keras mask of a plain array in a side table
+that forgets it when the array dies).
 
 The test suite holds a backend that follows exactly this protocol and no
 more (``tests/contract_backend.py``): its arrays refuse implicit conversion

@@ -37,6 +37,14 @@ def pythonify_logs(logs):
     return {key: flat[key] for key in sorted(flat)}
 
 
+def _to_backend(value):
+    """A batch's array on the backend; string arrays stay NumPy arrays on the
+    host (no GPU array holds strings; lookup layers take them there)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return value
+    return ops.convert_to_tensor(value)
+
+
 @functools.lru_cache(maxsize=None)
 def _takes_training(compute_loss):
     return "training" in inspect.signature(compute_loss).parameters
@@ -497,7 +505,7 @@ class Trainer:
     def _predict_batch(self, x):
         """Outputs for one batch as NumPy arrays (``convert_to_numpy`` brings
         CuPy results to the host), as Keras' ``predict`` returns them."""
-        x = tree.map_structure(ops.convert_to_tensor, x)
+        x = tree.map_structure(_to_backend, x)
         outputs = self.predict_step(data_utils.pack_x_y_sample_weight(x))
         return tree.map_structure(ops.convert_to_numpy, outputs)
 
