@@ -10,8 +10,8 @@ A backend gives core two things besides its kernels (``brickwork.hookspecs``):
   ``xp.<name>`` in core against this list.
 * ``BackendInfo.array_adapters``, the few operations NumPy's *module* API
   spells in a way a GPU library cannot follow (:class:`ArrayAdapters`):
-  moving an array to the host and back, and unbuffered scatter updates
-  (``numpy.add.at`` is ``cupyx.scatter_add`` on CuPy). NumPy's are in
+  moving an array to the host and back, unbuffered scatter updates
+  (``numpy.add.at`` is ``cupyx.scatter_add`` on CuPy), and selecting a device. NumPy's are in
   ``brickwork.numpy_adapters``, the default.
 
 Arrays of the namespace need not be NumPy arrays, and core must not
@@ -88,7 +88,8 @@ NAMESPACE_NAMES = frozenset(CREATION + ELEMENTWISE + REDUCTIONS + MANIPULATION +
                             + tuple(SUBMODULES))
 
 #: The functions of ``BackendInfo.array_adapters``.
-ADAPTER_NAMES = ("to_host", "from_host", "add_at", "maximum_at", "minimum_at", "multiply_at")
+ADAPTER_NAMES = ("to_host", "from_host", "add_at", "maximum_at", "minimum_at", "multiply_at",
+                 "device")
 
 
 class ArrayNamespace(Protocol):
@@ -134,6 +135,10 @@ class ArrayAdapters(Protocol):
 
     def multiply_at(self, out: Any, index: Any, values: Any) -> None:
         """``out[index] *= values``, unbuffered."""
+
+    def device(self, index: int) -> Any:
+        """A context manager making accelerator ``index`` current for a block
+        (``brickwork.device("gpu:1")``); a CPU backend's selects nothing."""
 
 
 def missing_names(xp) -> list[str]:

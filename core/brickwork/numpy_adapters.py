@@ -1,5 +1,7 @@
 """The array adapters (``brickwork.array_namespace.ArrayAdapters``) for
 backends whose arrays are NumPy arrays: the default ``BackendInfo.array_adapters``."""
+import contextlib
+
 import numpy as np
 
 
@@ -15,3 +17,8 @@ add_at = np.add.at
 maximum_at = np.maximum.at
 minimum_at = np.minimum.at
 multiply_at = np.multiply.at
+
+
+def device(index):
+    """Everything runs on the CPU: no device to select."""
+    return contextlib.nullcontext()

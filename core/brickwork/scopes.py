@@ -91,10 +91,7 @@ def device(device_name):
     kind, index = match.group(1).lower(), int(match.group(2) or 0)
     if kind in ("gpu", "cuda"):
         from brickwork.backend import get_backend
-        xp = get_backend().xp
-        cuda = getattr(xp, "cuda", None)
-        if cuda is not None and hasattr(cuda, "Device"):
-            with cuda.Device(index):
-                yield
-            return
+        with get_backend().adapters.device(index):  # a CPU backend's selects nothing
+            yield
+        return
     yield

@@ -4,6 +4,11 @@ import cupy
 import cupyx
 
 
+def device(index):
+    """GPU ``index`` as the current CUDA device for a ``with`` block."""
+    return cupy.cuda.Device(index)
+
+
 def to_host(array):
     return cupy.asnumpy(array)
 
