@@ -199,8 +199,10 @@ def test_weight_histograms(tmp_path, data, histogram_freq, epochs):
     train = _read(tmp_path / "train")
     weights = [w for layer in model.layers for w in layer.weights]
     tags = sorted(f"{w.path}/histogram" for w in weights)
-    assert tags == ["dense/bias/histogram", "dense/kernel/histogram",
-                    "dense_1/bias/histogram", "dense_1/kernel/histogram"]
+    # Tags are the variables' paths, which start with the Sequential's name (as in Keras).
+    assert tags == [f"{model.name}/{tag}" for tag in (
+        "dense/bias/histogram", "dense/kernel/histogram", "dense_1/bias/histogram",
+        "dense_1/kernel/histogram")]
     assert sorted(tag for tag in train.Tags()["tensors"] if tag.endswith("/histogram")) == tags
     accumulator = plugin_event_accumulator.EventAccumulator(str(tmp_path / "train"))
     accumulator.Reload()
@@ -259,8 +261,9 @@ def test_weight_images_with_write_images(tmp_path, data):
     accumulator.Reload()
     # dense_2's bias has one value: squeezed to a scalar, it makes no image (as Keras).
     assert sorted(accumulator.PluginTagToContent("images")) == [
-        "dense/bias/image", "dense/kernel/image", "dense_1/bias/image", "dense_1/kernel/image",
-        "dense_2/kernel/image"]
+        f"{model.name}/{tag}" for tag in ("dense/bias/image", "dense/kernel/image",
+                                          "dense_1/bias/image", "dense_1/kernel/image",
+                                          "dense_2/kernel/image")]
     # As Keras: the (3, 4) kernel is one 3 x 4 image; the (4, 2) kernel is
     # turned on its side to 2 x 4 (the longer side across); the (2, 1) kernel
     # squeezes to a vector and, like the (4,) bias, is a column. Values in
@@ -268,6 +271,7 @@ def test_weight_images_with_write_images(tmp_path, data):
     for path, (height, width), transposed in (
             ("dense/kernel", (3, 4), False), ("dense_1/kernel", (2, 4), True),
             ("dense_2/kernel", (2, 1), False), ("dense/bias", (4, 1), False)):
+        path = f"{model.name}/{path}"
         [(step, tensor)] = _series(train, f"{path}/image")
         assert step == 0
         assert list(tensor[:2]) == [str(width).encode(), str(height).encode()]

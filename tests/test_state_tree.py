@@ -25,17 +25,22 @@ def test_the_state_tree_nests_every_variable_by_path():
     tree = model.get_state_tree(value_format="numpy_array")
     assert sorted(tree) == ["metrics_variables", "non_trainable_variables",
                             "optimizer_variables", "trainable_variables"]
-    assert sorted(tree["trainable_variables"]) == ["hidden", "norm", "out"]
-    assert sorted(tree["trainable_variables"]["norm"]) == ["beta", "gamma"]
-    assert sorted(tree["non_trainable_variables"]["norm"]) == ["moving_mean", "moving_variance"]
+    # As Keras: a Sequential builds its layers inside its own name scope, so
+    # their variables' paths (and the tree) start with the model's name.
+    assert sorted(tree["trainable_variables"]) == ["my_sequential"]
+    trainable = tree["trainable_variables"]["my_sequential"]
+    assert sorted(trainable) == ["hidden", "norm", "out"]
+    assert sorted(trainable["norm"]) == ["beta", "gamma"]
+    assert sorted(tree["non_trainable_variables"]["my_sequential"]["norm"]) == [
+        "moving_mean", "moving_variance"]
     assert sorted(tree["metrics_variables"]) == ["loss", "mean_absolute_error"]
     assert sorted(tree["metrics_variables"]["loss"]) == ["count", "total"]
     adam = tree["optimizer_variables"]["adam"]
-    assert adam["iteration"] == 2 and "hidden_kernel_momentum" in adam
-    np.testing.assert_array_equal(tree["trainable_variables"]["hidden"]["kernel"],
+    assert adam["iteration"] == 2 and "my_sequential_hidden_kernel_momentum" in adam
+    np.testing.assert_array_equal(trainable["hidden"]["kernel"],
                                   model.get_layer("hidden").kernel.numpy())
     backend_tree = model.get_state_tree()
-    assert isinstance(backend_tree["trainable_variables"]["out"]["bias"],
+    assert isinstance(backend_tree["trainable_variables"]["my_sequential"]["out"]["bias"],
                       type(ops.convert_to_tensor(np.zeros(1))))
     with pytest.raises(ValueError, match="value_format"):
         model.get_state_tree("torch")
@@ -49,13 +54,16 @@ def test_set_state_tree_makes_another_model_the_same():
     np.testing.assert_array_equal(target.predict(x, verbose=0), source.predict(x, verbose=0))
     for a, b in zip(target.optimizer.variables, source.optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    partial = {"trainable_variables": {"out": {"bias": np.array([5.0], "float32")}}}
+    partial = {"trainable_variables": {"my_sequential": {"out": {"bias": np.array([5.0],
+                                                                             "float32")}}}}
     target.set_state_tree(partial)
     assert target.get_layer("out").bias.numpy().tolist() == [5.0]
     with pytest.raises(ValueError, match="Unknown variable name: weights"):
         target.set_state_tree({"weights": {}})
-    with pytest.raises(ValueError, match="no trainable_variables variable at path 'out/gain'"):
-        target.set_state_tree({"trainable_variables": {"out": {"gain": np.ones(1)}}})
+    with pytest.raises(ValueError, match="no trainable_variables variable at path "
+                                         "'my_sequential/out/gain'"):
+        target.set_state_tree({"trainable_variables": {"my_sequential": {"out": {
+            "gain": np.ones(1)}}}})
 
 
 def test_reset_states_zeroes_the_states_of_stateful_layers():

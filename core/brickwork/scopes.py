@@ -12,10 +12,10 @@ class name_scope:  # noqa: N801  (Keras's name)
     """Open a hierarchical name scope: inside ``with name_scope("block"):``,
     :func:`current_path` is ``"block"``, and nested scopes join with ``/``.
 
-    Keras prefixes the paths of variables created inside a scope with it;
-    brickwork keeps the scope stack and its path (``current_path()``) but
-    its variables' paths come from the layers that own them, as Keras's
-    saved files record them.
+    As in Keras, the paths of variables created inside a scope start with
+    it: a layer's weights are made inside its own scope (and a Sequential's
+    or subclassed model's layers inside the model's), so their paths read
+    ``scope/.../layer/variable``.
 
     Args:
         name: The scope's name (no ``/``).

@@ -23,6 +23,7 @@ from brickwork.layers.input_spec import InputSpec
 from brickwork.masks import get_keras_mask, set_keras_mask
 from brickwork.naming import auto_name, to_snake_case
 from brickwork.saving import load_limits
+from brickwork.scopes import current_path, name_scope
 from brickwork.symbolic import KerasTensor, Node, is_symbolic
 from brickwork.variables import Variable, autocast_scope
 
@@ -90,6 +91,17 @@ def _map_shapes(fn, shapes):
 
 def _shape_of(value):
     return tuple(value.shape)
+
+
+def _in_own_name_scope(build):
+    """``build`` run inside the layer's name scope (as Keras's build wrapper),
+    so that sub-layers and weights made there get the layer's path."""
+    @functools.wraps(build)
+    def scoped_build(self, *args, **kwargs):
+        with self._open_name_scope():
+            return build(self, *args, **kwargs)
+    scoped_build._opens_name_scope = True
+    return scoped_build
 
 
 class Layer:
@@ -160,6 +172,21 @@ class Layer:
         object.__setattr__(instance, "_auto_config", _capture_auto_config(cls, args, kwargs))
         return instance
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_opens_name_scope", False):
+            cls.build = _in_own_name_scope(build)
+
+    def _open_name_scope(self):
+        """The layer's name scope, as Keras opens it around ``build``, calls and
+        ``add_weight``: its variables' paths are ``<enclosing scopes>/<name>/<variable>``
+        (``sequential/dense/kernel``), the enclosing scopes being those of the
+        first build or call (a functional model's layers are built outside it)."""
+        if self.__dict__.get("_parent_path") is None:
+            object.__setattr__(self, "_parent_path", current_path())
+        return name_scope(self.name, caller=self)
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
                  autocast=True, name=None, **kwargs):
         setattr_ = object.__setattr__
@@ -214,6 +241,9 @@ class Layer:
             slots = self.__dict__.get("_layer_slots")
             if slots is not None:
                 slots[name] = None  # containers may receive layers later
+            if value is not self and self._layer_candidates(value):
+                # Calls open the name scope, so sub-layers built lazily get its path.
+                object.__setattr__(self, "_has_sublayers", True)
         elif getattr(type(value), "_tracked_as_metric", False):
             # A Metric (duck-typed: metrics import layers): models list it.
             self.__dict__.setdefault("_metric_slots", {})[name] = None
@@ -280,7 +310,8 @@ class Layer:
                             trainable=trainable, name=name or "variable",
                             regularizer=regularizers.get(regularizer),
                             constraint=constraints.get(constraint))
-        variable.path = f"{self.name}/{variable.name}"
+        with self._open_name_scope():
+            variable.path = f"{current_path()}/{variable.name}"
         self._track_variable(variable)  # listed by its own trainability
         if not self._trainable:
             variable.trainable = False  # a frozen layer's weights are frozen too
@@ -465,18 +496,24 @@ class Layer:
         with call_context.enter(training) as resolved:
             if self._call_has_training_arg and resolved is not None:
                 kwargs["training"] = resolved
-            if self.autocast and self.compute_dtype != self.variable_dtype:
-                # Mixed precision: float32 weights are read in the compute dtype.
-                with autocast_scope(self.compute_dtype):
-                    outputs = self.call(*args, **kwargs)
+            if self.__dict__.get("_has_sublayers"):
+                with self._open_name_scope():
+                    outputs = self._call_in_compute_dtype(args, kwargs)
             else:
-                outputs = self.call(*args, **kwargs)
+                outputs = self._call_in_compute_dtype(args, kwargs)
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
                 batch = ops.shape(output)[0] if ops.shape(output) else 1
                 self.add_loss(ops.divide(self.activity_regularizer(output), batch))
         self._attach_output_masks(first, outputs, previous_mask)
         return outputs
+
+    def _call_in_compute_dtype(self, args, kwargs):
+        if self.autocast and self.compute_dtype != self.variable_dtype:
+            # Mixed precision: float32 weights are read in the compute dtype.
+            with autocast_scope(self.compute_dtype):
+                return self.call(*args, **kwargs)
+        return self.call(*args, **kwargs)
 
     # -- mask propagation (as Keras 3's Layer.__call__) -----------------------------
 
