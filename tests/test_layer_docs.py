@@ -37,3 +37,13 @@ def test_layer_is_documented_as_keras_documents_it(name, cls):
     assert not missing, f"{name}'s Args: section does not describe {missing}"
     assert re.search(r"(Input|Output) shape", doc), f"{name}'s docstring gives no input/output shape"
     assert "Example" in doc, f"{name}'s docstring has no example"
+
+
+def test_the_layer_reference_page_lists_every_layer():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "tools" / "layer_reference.py"
+    spec = importlib.util.spec_from_file_location("layer_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run python tools/layer_reference.py"
