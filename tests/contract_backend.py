@@ -294,6 +294,12 @@ def make_adapters() -> types.ModuleType:
     module.minimum_at = scatter(np.minimum)
     module.multiply_at = scatter(np.multiply)
     module.device = lambda index: contextlib.nullcontext()
+
+    def special_function(name):
+        from brickwork import numpy_adapters
+        return _wrapped(numpy_adapters.special_function(name))
+
+    module.special_function = special_function
     return module
 
 

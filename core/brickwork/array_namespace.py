@@ -11,7 +11,8 @@ A backend gives core two things besides its kernels (``brickwork.hookspecs``):
 * ``BackendInfo.array_adapters``, the few operations NumPy's *module* API
   spells in a way a GPU library cannot follow (:class:`ArrayAdapters`):
   moving an array to the host and back, unbuffered scatter updates
-  (``numpy.add.at`` is ``cupyx.scatter_add`` on CuPy), and selecting a device. NumPy's are in
+  (``numpy.add.at`` is ``cupyx.scatter_add`` on CuPy), selecting a device, and
+  the special functions of ``scipy.special`` core uses. NumPy's are in
   ``brickwork.numpy_adapters``, the default.
 
 Arrays of the namespace need not be NumPy arrays, and core must not
@@ -89,7 +90,7 @@ NAMESPACE_NAMES = frozenset(CREATION + ELEMENTWISE + REDUCTIONS + MANIPULATION +
 
 #: The functions of ``BackendInfo.array_adapters``.
 ADAPTER_NAMES = ("to_host", "from_host", "add_at", "maximum_at", "minimum_at", "multiply_at",
-                 "device")
+                 "device", "special_function")
 
 
 class ArrayNamespace(Protocol):
@@ -139,6 +140,10 @@ class ArrayAdapters(Protocol):
     def device(self, index: int) -> Any:
         """A context manager making accelerator ``index`` current for a block
         (``brickwork.device("gpu:1")``); a CPU backend's selects nothing."""
+
+    def special_function(self, name: str) -> Any:
+        """``scipy.special.<name>`` for the namespace's arrays (``erf``,
+        ``erfc``, ``erfinv``; ``cupyx.scipy.special`` on CuPy)."""
 
 
 def missing_names(xp) -> list[str]:

@@ -9,6 +9,12 @@ def device(index):
     return cupy.cuda.Device(index)
 
 
+def special_function(name):
+    """``cupyx.scipy.special.<name>`` (``erf``, ``erfc``, ``erfinv``)."""
+    import cupyx.scipy.special
+    return getattr(cupyx.scipy.special, name)
+
+
 def to_host(array):
     return cupy.asnumpy(array)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import builtins
 
-import numpy as np
-
 from brickwork import tree
 from brickwork.autodiff import Tensor, needs_grad, record
 from brickwork.ops import manipulation as _a

@@ -154,6 +154,6 @@ def shape_of_data(value):
     return getattr(value, "shape", ())
 
 
-__all__ = ["backend_xp", "array_adapters", "to_host", "kernels", "data_of", "convert_to_tensor", "convert_to_numpy",
-           "cast", "stop_gradient", "shape", "dtype_of", "unbroadcast", "needs_grad",
+__all__ = ["backend_xp", "array_adapters", "to_host", "kernels", "data_of", "convert_to_tensor",
+           "convert_to_numpy", "cast", "stop_gradient", "shape", "dtype_of", "unbroadcast", "needs_grad",
            "record", "autodiff"]

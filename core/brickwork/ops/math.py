@@ -17,8 +17,8 @@ import numpy as np
 
 from brickwork.autodiff import is_tracked
 from brickwork.dtypes import FLOATX, promote_types, standardize_dtype
-from brickwork.ops.core import (backend_xp, data_of, needs_grad, record, shape_of_data,
-                                unbroadcast)
+from brickwork.ops.core import (array_adapters, backend_xp, data_of, needs_grad, record,
+                                shape_of_data, unbroadcast)
 
 _FLOATING = "fc"
 
@@ -497,21 +497,9 @@ def sinc(x):
 
 
 def _special(name):
-    """A scipy.special function for the backend's arrays (cupyx on CuPy;
-    a vectorized ``math`` function when SciPy is absent)."""
-    xp = backend_xp()
-    if xp is not np:
-        import importlib
-        return getattr(importlib.import_module("cupyx.scipy.special"), name)
-    try:
-        import scipy.special
-        return getattr(scipy.special, name)
-    except ImportError:
-        scalar = {"erf": _math.erf, "erfc": _math.erfc}.get(name)
-        if scalar is None:
-            raise NotImplementedError(f"{name} needs SciPy on the NumPy backend") from None
-        vectorized = np.vectorize(scalar)
-        return lambda v: vectorized(v).astype(v.dtype)
+    """A ``scipy.special`` function (``erf``, ``erfc``, ``erfinv``) for the
+    backend's arrays, from its array adapters."""
+    return array_adapters().special_function(name)
 
 
 def erf(x):

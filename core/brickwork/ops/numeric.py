@@ -450,7 +450,8 @@ def _segment_extremum(data, segment_ids, num_segments, name):
         info = xp.iinfo(values.dtype)
         start = info.min if name == "max" else info.max
     out = xp.full((n,) + values.shape[1:], start, dtype=values.dtype)
-    getattr(array_adapters(), "maximum_at" if name == "max" else "minimum_at")(out, ids[keep], values[keep])
+    scatter = getattr(array_adapters(), "maximum_at" if name == "max" else "minimum_at")
+    scatter(out, ids[keep], values[keep])
     if not needs_grad(data):
         return out
     safe = xp.where(keep, ids, 0)
