@@ -192,3 +192,33 @@ def test_a_contract_array_reaching_numpy_moves_through_its_adapters(contract):
         moved = ops.convert_to_tensor(on_contract)
         assert type(moved) is np.ndarray
         np.testing.assert_array_equal(ops.convert_to_numpy(on_contract), [0.0, 1.0, 2.0])
+
+
+#: Core modules that may import CuPy by name, with the reason.
+CUPY_IMPORTS_ALLOWED = {
+    "brickwork/distribution/nccl.py": "the NCCL transport between GPUs is CuPy's cupy.cuda.nccl",
+    "brickwork/distribution/distribution_lib.py": "binds each MPI process to its GPU for NCCL",
+}
+
+
+def test_core_imports_no_array_library_but_numpy():
+    assert all((CORE.parent / name).exists() for name in CUPY_IMPORTS_ALLOWED)
+    found = []
+    for path in sorted(CORE.rglob("*.py")):
+        name = str(path.relative_to(CORE.parent))
+        if name in CUPY_IMPORTS_ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), name)):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                    node.func, "id", None)) == "import_module" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                modules = [str(node.args[0].value)]
+            else:
+                continue
+            found += [f"{name}:{node.lineno}: {m}" for m in modules
+                      if m.split(".")[0] in ("cupy", "cupyx")]
+    assert not found, "core reaches the array library through the backend: " + ", ".join(found)
