@@ -31,6 +31,7 @@ NAME = "contract"
 NAMESPACE_MODULE = "brickwork_contract_namespace"
 ADAPTERS_MODULE = "brickwork_contract_adapters"
 KERNELS_PACKAGE = "brickwork_contract_kernels"
+PLUGIN_NAME = "brickwork-contract-backend"
 
 _IMPLICIT = ("Implicit conversion to a NumPy array is not allowed (contract backend, as on a GPU): "
              "core must move arrays to the host with the backend's array_adapters.to_host "
@@ -352,4 +353,17 @@ def register():
         name=NAME, array_module=NAMESPACE_MODULE, array_adapters=ADAPTERS_MODULE,
         kernel_modules=tuple(sorted(m.__name__ for m in kernels.values())),
         device_name=lambda: "cpu (contract check)"))
-    manager.register(plugin, "brickwork-contract-backend")
+    manager.register(plugin, PLUGIN_NAME)
+
+
+def unregister():
+    """Undo :func:`register` (the selected backend must be another one)."""
+    from brickwork import backend
+    manager = backend.plugin_manager()
+    manager.unregister(PLUGIN_NAME)
+    for name in [n for n in sys.modules if n.startswith((KERNELS_PACKAGE + ".", NAMESPACE_MODULE,
+                                                          ADAPTERS_MODULE))]:
+        if manager.pm.get_plugin(name) is not None:
+            manager.pm.unregister(name=name)
+        del sys.modules[name]
+    backend.refresh()

@@ -20,6 +20,7 @@ import ast
 import importlib
 import importlib.util
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -132,10 +133,25 @@ def test_numpy_adapters_scatter_unbuffered():
 
 # --- the contract backend itself ------------------------------------------------
 
+def test_the_contract_backend_registers_and_unregisters_without_a_trace():
+    if contract_backend.NAME in backend.plugin_manager().backends:
+        pytest.skip("the session runs on the contract backend")
+    contract_backend.register()
+    assert contract_backend.NAME in [s.name for s in backend.list_backends() if s.usable]
+    contract_backend.unregister()
+    assert contract_backend.NAME not in [s.name for s in backend.list_backends()]
+    assert not [n for n in sys.modules if n.startswith("brickwork_contract")]
+
+
 @pytest.fixture(scope="module")
 def contract():
+    """The contract backend, registered for this module's tests only (unless
+    the whole session runs on it)."""
+    registered_here = contract_backend.NAME not in backend.plugin_manager().backends
     contract_backend.register()
-    return backend._registry.load(contract_backend.NAME)
+    yield backend._registry.load(contract_backend.NAME)
+    if registered_here:
+        contract_backend.unregister()
 
 
 def test_contract_namespace_has_the_declared_names_and_no_other(contract):
