@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from brickwork_numpy import compiled
-from brickwork_numpy.kernels import optimizers, optimizers_extra
+from brickwork_numpy.kernels import optimizers
 
 needs_numba = pytest.mark.skipif(not compiled.enabled(), reason=compiled.UNAVAILABLE_REASON or "")
 
@@ -25,14 +25,14 @@ UPDATES = {
     "amsgrad": (optimizers.adam_update, 3, (1e-3, 0.9, 0.999, 1e-7), lambda t: (t,)),
     "rmsprop": (optimizers.rmsprop_update, 1, (None, None, 1e-3, 0.9, 0.0, 1e-7), None),
     "rmsprop_centered_momentum": (optimizers.rmsprop_update, 3, (1e-3, 0.9, 0.9, 1e-7), None),
-    "adagrad": (optimizers_extra.adagrad_update, 1, (0.01, 1e-7), None),
-    "adadelta": (optimizers_extra.adadelta_update, 2, (1.0, 0.95, 1e-7), None),
-    "adamax": (optimizers_extra.adamax_update, 2, (1e-3, 0.9, 0.999, 1e-7), lambda t: (t,)),
-    "nadam": (optimizers_extra.nadam_update, 2, (1e-3, 0.9, 0.999, 1e-7),
+    "adagrad": (optimizers.adagrad_update, 1, (0.01, 1e-7), None),
+    "adadelta": (optimizers.adadelta_update, 2, (1.0, 0.95, 1e-7), None),
+    "adamax": (optimizers.adamax_update, 2, (1e-3, 0.9, 0.999, 1e-7), lambda t: (t,)),
+    "nadam": (optimizers.nadam_update, 2, (1e-3, 0.9, 0.999, 1e-7),
               lambda t: (t, float(np.prod([0.9 * (1 - 0.5 * 0.96**i) for i in range(1, t + 1)])))),
-    "lion": (optimizers_extra.lion_update, 1, (1e-3, 0.9, 0.99), None),
-    "ftrl": (optimizers_extra.ftrl_update, 2, (0.1, -0.5, 0.01, 0.02, 0.03, 0.5), None),
-    "ftrl_power": (optimizers_extra.ftrl_update, 2, (0.1, -0.7, 0.0, 0.0, 0.0, 0.0), None),
+    "lion": (optimizers.lion_update, 1, (1e-3, 0.9, 0.99), None),
+    "ftrl": (optimizers.ftrl_update, 2, (0.1, -0.5, 0.01, 0.02, 0.03, 0.5), None),
+    "ftrl_power": (optimizers.ftrl_update, 2, (0.1, -0.7, 0.0, 0.0, 0.0, 0.0), None),
 }
 
 

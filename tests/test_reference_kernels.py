@@ -40,7 +40,7 @@ REFERENCE_DIR = pathlib.Path(reference_package.__file__).parent
 #: Every reference module, in an order that binds each after those it uses.
 REFERENCE_MODULES = ("special", "reductions", "geometry", "activations", "dense", "attention",
                      "indexing", "dropout", "random", "losses", "normalization", "pooling",
-                     "convolution", "recurrent", "optimizers", "optimizers_extra")
+                     "convolution", "recurrent", "optimizers")
 
 
 def _reference(name):
@@ -256,7 +256,6 @@ def test_brickwork_cupy_reference_puts_the_reference_back():
         fused = set()
         for key, module in kernels.items():
             family = key.split(":")[0].rpartition(".")[2]
-            family = {"optimizers_extra": "optimizers"}.get(family, family)
             if module.startswith("brickwork_cupy.cuda"):
                 assert family not in reference_families, (setting, key)
                 fused.add(family)

@@ -1,6 +1,10 @@
 """Hook specifications: the contract between brickwork and its backends.
 
 Reading this file tells a backend author everything they must implement.
+The kernels are grouped by family, in the order data flows through a model:
+dense, activations, attention, row gathers, dropout, normalization,
+convolution and pooling, recurrent sequences, losses, optimizer updates, and
+random numbers; the array namespace core computes with comes last.
 
 There are two kinds of hooks:
 
@@ -150,23 +154,6 @@ def brickwork_data_adapters():
 
 
 # -------------------------------------------------------------------------
-# Random numbers
-# -------------------------------------------------------------------------
-
-
-@hookspec
-def random_generator(seed):
-    """Make a random generator on the backend's device.
-
-    :param seed: an int, or None for fresh OS entropy.
-    :returns: an object with the methods of ``numpy.random.Generator`` that
-        brickwork uses: ``random(size, dtype)`` (uniform in [0, 1)),
-        ``standard_normal(size, dtype)``, ``integers(low, high, size)`` and
-        ``permutation(n)``, each returning backend arrays.
-    """
-
-
-# -------------------------------------------------------------------------
 # Dense (fully connected) layer
 # -------------------------------------------------------------------------
 
@@ -259,50 +246,49 @@ def log_softmax_backward(dy, y, axis):
 
 
 # -------------------------------------------------------------------------
-# Fused losses
+# Attention
 # -------------------------------------------------------------------------
 
 
 @hookspec
-def softmax_crossentropy_forward(logits, target, sparse):
-    """Cross-entropy of ``softmax(logits)`` against a target, fused.
+def masked_softmax_forward(x, mask, axis):
+    """Softmax along ``axis`` (an int, may be negative) over the entries where
+    ``mask`` is True, as Keras' ``Softmax`` layer computes it with a mask
+    (masked logits replaced by -1e9, masked outputs set to 0): masked entries
+    get probability 0, and a slice with every entry masked is all zeros.
 
-    :param logits: ``(..., classes)``.
-    :param target: when ``sparse`` is False, probabilities of the logits'
-        shape (one-hot or smoothed); when True, integer class indices of shape
-        ``logits.shape[:-1]``.
-    :returns: ``(loss, probs)``: ``loss`` of shape ``logits.shape[:-1]`` is
-        ``-sum(target * log_softmax(logits), -1)``; ``probs`` is the softmax,
-        kept for the backward pass.
+    :param x: any shape, floating.
+    :param mask: a boolean array broadcastable to ``x`` (True = attend), or
+        None for a plain softmax.
+    :returns: ``y`` with the shape and dtype of ``x``. Its gradient is
+        :func:`softmax_backward` ``(dy, y, axis)``, since ``y`` is 0 wherever
+        the mask is False.
+    """
+
+
+# -------------------------------------------------------------------------
+# Row gathers (Embedding lookups, ``take`` along axis 0)
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def take_rows_forward(table, indices):
+    """Rows of ``table`` at ``indices``: ``table[indices]``.
+
+    :param table: ``(N, ...)``.
+    :param indices: integer array of any shape, each in ``[0, N)`` (the
+        caller checks the range).
+    :returns: ``indices.shape + table.shape[1:]``, dtype of ``table``.
     """
 
 
 @hookspec
-def softmax_crossentropy_backward(dloss, probs, target, sparse):
-    """Gradient of :func:`softmax_crossentropy_forward` with respect to the
-    logits: ``dloss[..., None] * (probs * sum(target, -1) - target)``.
+def take_rows_backward(dy, indices, num_rows):
+    """Gradient of :func:`take_rows_forward` w.r.t. ``table``: a zero
+    ``(num_rows, *dy.shape[indices.ndim:])`` array of ``dy``'s dtype with each
+    row ``dy[k]`` added at row ``indices[k]``; repeated indices accumulate.
 
-    :param dloss: ``logits.shape[:-1]``.
-    :returns: ``dlogits``, shape of ``probs``.
-    """
-
-
-@hookspec
-def sigmoid_crossentropy_forward(logits, target):
-    """Elementwise binary cross-entropy of ``sigmoid(logits)`` against
-    ``target`` in [0, 1], computed stably as
-    ``max(z, 0) - z * t + log(1 + exp(-|z|))``.
-
-    :returns: ``loss`` with the shape of ``logits``.
-    """
-
-
-@hookspec
-def sigmoid_crossentropy_backward(dloss, logits, target):
-    """Gradient of :func:`sigmoid_crossentropy_forward`:
-    ``dloss * (sigmoid(logits) - target)``.
-
-    :returns: ``dlogits``.
+    :returns: ``dtable``.
     """
 
 
@@ -331,280 +317,6 @@ def dropout_backward(dy, mask):
     """Gradient of :func:`dropout_forward`: ``dy * mask`` (mask broadcast).
 
     :returns: ``dx``.
-    """
-
-
-# -------------------------------------------------------------------------
-# Optimizer updates (in place, Keras 3 update rules)
-# -------------------------------------------------------------------------
-
-
-@hookspec
-def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nesterov):
-    """One SGD step, in place on ``variable`` (and ``momentum_buffer``).
-
-    With ``momentum == 0``: ``variable -= learning_rate * gradient`` and
-    ``momentum_buffer`` is None. Otherwise
-    ``m = momentum * m - learning_rate * gradient``, then
-    ``variable += momentum * m - learning_rate * gradient`` when ``nesterov``,
-    else ``variable += m``.
-
-    :param learning_rate, momentum: Python floats.
-    :returns: None.
-    """
-
-
-@hookspec
-def adam_update(variable, gradient, first_moment, second_moment, max_second_moment,
-                learning_rate, beta_1, beta_2, epsilon, step):
-    """One Adam step, in place, as Keras 3 computes it (``step`` counts from 1)::
-
-        alpha = learning_rate * sqrt(1 - beta_2**step) / (1 - beta_1**step)
-        m += (gradient - m) * (1 - beta_1)
-        v += (gradient**2 - v) * (1 - beta_2)
-        if max_second_moment is not None:   # amsgrad
-            v_hat = maximum(v_hat, v); v_used = v_hat
-        variable -= alpha * m / (sqrt(v_used) + epsilon)
-
-    :returns: None.
-    """
-
-
-@hookspec
-def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradient,
-                   learning_rate, rho, momentum, epsilon):
-    """One RMSprop step, in place, as Keras 3 computes it::
-
-        velocity = rho * velocity + (1 - rho) * gradient**2
-        if average_gradient is not None:     # centered
-            average_gradient = rho * average_gradient + (1 - rho) * gradient
-            denominator = velocity - average_gradient**2 + epsilon
-        else:
-            denominator = velocity + epsilon
-        increment = learning_rate * gradient / sqrt(denominator)
-        if momentum_buffer is not None:      # momentum > 0
-            momentum_buffer = momentum * momentum_buffer + increment
-            variable -= momentum_buffer
-        else:
-            variable -= increment
-
-    :returns: None.
-    """
-
-
-# -------------------------------------------------------------------------
-# Recurrent sequences (SimpleRNN, LSTM, GRU): a whole sequence per call
-# -------------------------------------------------------------------------
-#
-# Shared conventions of the recurrent kernels:
-#
-# * ``inputs`` is batch-major ``(B, T, in)``; ``kernel`` is ``(in, G*u)`` and
-#   ``recurrent_kernel`` ``(u, G*u)`` in Keras layout, whose column blocks are
-#   the gates (G = 1 for SimpleRNN; LSTM: 4 blocks ``[i, f, c, o]``; GRU: 3
-#   blocks ``[z, r, h]``).
-# * ``go_backwards``: steps are processed from ``T-1`` down to ``0``; every
-#   per-step result is in *processing* order.
-# * ``mask``: None or bool ``(B, T)`` (in input order). At a masked step a
-#   row's states carry over unchanged.
-# * ``input_masks``: None, or ``(1, B, in)`` (one mask shared by every gate)
-#   or ``(G, B, in)`` (one per gate): multiplicative dropout masks, constant
-#   over time, applied to the inputs before each gate's projection.
-#   ``recurrent_masks``: None or ``(G, B, u)``, the same for the previous
-#   hidden state before each gate's recurrent projection.
-# * ``activation`` / ``recurrent_activation`` name elementwise activations
-#   of ``OUTPUT_DIFFERENTIABLE_ACTIVATIONS`` (not softmax/log_softmax).
-# * Forward kernels return ``h_seq`` of shape ``(T, B, u)``, *time-major*:
-#   ``h_seq[t]`` is the hidden state after processing step ``t`` (carried
-#   over masked steps), so ``h_seq[-1]`` is the final hidden state. They
-#   also return a ``workspace``: an opaque object of the backend's choice,
-#   passed unchanged to the matching backward kernel (it holds the gate
-#   activations and whatever else the backward pass needs). Backward may be
-#   called more than once with the same workspace (a persistent tape) and
-#   must give the same gradients each time.
-# * Backward kernels take ``dh_seq`` (gradient w.r.t. ``h_seq``, or None
-#   when zero), ``dh_last`` (extra gradient w.r.t. ``h_seq[-1]``, or None)
-#   and return gradients in the forward's argument order: ``(dinputs,
-#   dkernel, drecurrent_kernel, dbias, dinitial_h[, dinitial_c])``.
-#   ``dinputs`` is None when ``need_dinputs`` is False; ``dbias`` has the
-#   shape of the forward bias (callers drop it when the bias was None).
-
-
-@hookspec
-def simple_rnn_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_masks,
-                       recurrent_masks, activation, go_backwards):
-    """A SimpleRNN over a whole sequence (G = 1)::
-
-        h_t = activation((x_t * im) @ kernel + bias + (h_{t-1} * rm) @ recurrent_kernel)
-
-    :param bias: ``(u,)`` or None.
-    :param initial_h: ``(B, u)``.
-    :returns: ``(h_seq, workspace)``.
-    """
-
-
-@hookspec
-def simple_rnn_backward(dh_seq, dh_last, workspace, need_dinputs):
-    """Gradients of :func:`simple_rnn_forward` (backpropagation through time).
-
-    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
-    """
-
-
-@hookspec
-def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
-                 input_masks, recurrent_masks, activation, recurrent_activation, go_backwards):
-    """An LSTM over a whole sequence, Keras gate order ``[i, f, c, o]`` (G = 4)::
-
-        z = (x_t * im_g) @ kernel_g + bias_g + (h_{t-1} * rm_g) @ recurrent_kernel_g
-        i, f, o = recurrent_activation(z_i, z_f, z_o);  g = activation(z_c)
-        c_t = f * c_{t-1} + i * g;   h_t = o * activation(c_t)
-
-    With no dropout masks this is one GEMM for the input projection of all
-    steps, then one recurrent GEMM and one fused gate update per step.
-
-    :param bias: ``(4u,)`` or None.
-    :param initial_h, initial_c: ``(B, u)``.
-    :returns: ``(h_seq, c_last, workspace)``; ``c_last`` ``(B, u)`` is the
-        final cell state.
-    """
-
-
-@hookspec
-def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
-    """Gradients of :func:`lstm_forward`. ``dc_last``: gradient w.r.t.
-    ``c_last``, or None.
-
-    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h,
-        dinitial_c)``.
-    """
-
-
-@hookspec
-def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_masks,
-                recurrent_masks, activation, recurrent_activation, reset_after, go_backwards):
-    """A GRU over a whole sequence, Keras gate order ``[z, r, h]`` (G = 3)::
-
-        xz, xr, xh = split((x_t * im_g) @ kernel_g + input_bias_g)
-        reset_after=True:
-            rz, rr, rh = split((h_{t-1} * rm_g) @ recurrent_kernel_g + recurrent_bias_g)
-            z = recurrent_activation(xz + rz);  r = recurrent_activation(xr + rr)
-            hh = activation(xh + r * rh)
-        reset_after=False:
-            z, r as above without a recurrent bias
-            hh = activation(xh + (r * (h_{t-1} * rm_h)) @ recurrent_kernel_h)
-        h_t = z * h_{t-1} + (1 - z) * hh
-
-    :param bias: None; ``(2, 3u)`` when ``reset_after`` (row 0 the input
-        bias, row 1 the recurrent bias); ``(3u,)`` otherwise (input bias).
-    :param initial_h: ``(B, u)``.
-    :returns: ``(h_seq, workspace)``.
-    """
-
-
-@hookspec
-def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
-    """Gradients of :func:`gru_forward`.
-
-    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
-    """
-
-
-# -------------------------------------------------------------------------
-# More optimizer updates (in place, Keras 3 update rules)
-#
-# As for sgd/adam/rmsprop above: every array is updated in place in its own
-# dtype; hyperparameters are Python floats (``step`` a Python int counting
-# from 1). AdamW uses ``adam_update``: its decoupled weight decay is applied
-# by the optimizer base class before the update.
-# -------------------------------------------------------------------------
-
-
-@hookspec
-def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
-    """One Adagrad step, in place::
-
-        accumulator += gradient**2
-        variable -= learning_rate * gradient / sqrt(accumulator + epsilon)
-
-    :returns: None.
-    """
-
-
-@hookspec
-def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
-                    learning_rate, rho, epsilon):
-    """One Adadelta step, in place::
-
-        accumulated_grad = rho * accumulated_grad + (1 - rho) * gradient**2
-        delta = -sqrt(accumulated_delta_var + epsilon) * gradient
-                / sqrt(accumulated_grad + epsilon)
-        accumulated_delta_var = rho * accumulated_delta_var + (1 - rho) * delta**2
-        variable += learning_rate * delta
-
-    :returns: None.
-    """
-
-
-@hookspec
-def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1, beta_2,
-                  epsilon, step):
-    """One Adamax step, in place::
-
-        first_moment += (gradient - first_moment) * (1 - beta_1)
-        norm = maximum(beta_2 * norm, abs(gradient))
-        variable -= learning_rate * first_moment / ((1 - beta_1**step) * (norm + epsilon))
-
-    :returns: None.
-    """
-
-
-@hookspec
-def nadam_update(variable, gradient, first_moment, second_moment, learning_rate, beta_1,
-                 beta_2, epsilon, step, u_product):
-    """One Nadam step, in place. ``u_product`` is the product of the momentum
-    schedule ``u_i = beta_1 * (1 - 0.5 * 0.96**i)`` over ``i = 1 .. step``
-    (the optimizer keeps it, updated once per step before the update)::
-
-        u_t, u_next = u_step, u_(step + 1)
-        first_moment += (gradient - first_moment) * (1 - beta_1)
-        second_moment += (gradient**2 - second_moment) * (1 - beta_2)
-        m_hat = u_next * first_moment / (1 - u_product * u_next)
-                + (1 - u_t) * gradient / (1 - u_product)
-        v_hat = second_moment / (1 - beta_2**step)
-        variable -= learning_rate * m_hat / (sqrt(v_hat) + epsilon)
-
-    :returns: None.
-    """
-
-
-@hookspec
-def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
-    """One Lion step, in place::
-
-        variable -= learning_rate * sign(beta_1 * momentum + (1 - beta_1) * gradient)
-        momentum = beta_2 * momentum + (1 - beta_2) * gradient
-
-    :returns: None.
-    """
-
-
-@hookspec
-def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning_rate_power,
-                l1_regularization_strength, l2_regularization_strength,
-                l2_shrinkage_regularization_strength, beta):
-    """One FTRL-proximal step, in place, as Keras 3 computes it (``p`` is
-    ``-learning_rate_power``, 0.5 by default)::
-
-        l2 = l2_regularization_strength + beta / (2 * learning_rate)
-        shrunk_gradient = gradient + 2 * l2_shrinkage_regularization_strength * variable
-        new_accumulator = accumulator + gradient**2
-        linear += shrunk_gradient
-                  - (new_accumulator**p - accumulator**p) / learning_rate * variable
-        quadratic = new_accumulator**p / learning_rate + 2 * l2
-        variable = (clip(linear, -l1, l1) - linear) / quadratic   # l1 = l1_regularization_strength
-        accumulator = new_accumulator
-
-    :returns: None.
     """
 
 
@@ -851,49 +563,339 @@ def avg_pool_backward(dy, x, pool_size, strides, padding):
 
 
 # -------------------------------------------------------------------------
-# Attention
+# Recurrent sequences (SimpleRNN, LSTM, GRU): a whole sequence per call
 # -------------------------------------------------------------------------
+#
+# Shared conventions of the recurrent kernels:
+#
+# * ``inputs`` is batch-major ``(B, T, in)``; ``kernel`` is ``(in, G*u)`` and
+#   ``recurrent_kernel`` ``(u, G*u)`` in Keras layout, whose column blocks are
+#   the gates (G = 1 for SimpleRNN; LSTM: 4 blocks ``[i, f, c, o]``; GRU: 3
+#   blocks ``[z, r, h]``).
+# * ``go_backwards``: steps are processed from ``T-1`` down to ``0``; every
+#   per-step result is in *processing* order.
+# * ``mask``: None or bool ``(B, T)`` (in input order). At a masked step a
+#   row's states carry over unchanged.
+# * ``input_masks``: None, or ``(1, B, in)`` (one mask shared by every gate)
+#   or ``(G, B, in)`` (one per gate): multiplicative dropout masks, constant
+#   over time, applied to the inputs before each gate's projection.
+#   ``recurrent_masks``: None or ``(G, B, u)``, the same for the previous
+#   hidden state before each gate's recurrent projection.
+# * ``activation`` / ``recurrent_activation`` name elementwise activations
+#   of ``OUTPUT_DIFFERENTIABLE_ACTIVATIONS`` (not softmax/log_softmax).
+# * Forward kernels return ``h_seq`` of shape ``(T, B, u)``, *time-major*:
+#   ``h_seq[t]`` is the hidden state after processing step ``t`` (carried
+#   over masked steps), so ``h_seq[-1]`` is the final hidden state. They
+#   also return a ``workspace``: an opaque object of the backend's choice,
+#   passed unchanged to the matching backward kernel (it holds the gate
+#   activations and whatever else the backward pass needs). Backward may be
+#   called more than once with the same workspace (a persistent tape) and
+#   must give the same gradients each time.
+# * Backward kernels take ``dh_seq`` (gradient w.r.t. ``h_seq``, or None
+#   when zero), ``dh_last`` (extra gradient w.r.t. ``h_seq[-1]``, or None)
+#   and return gradients in the forward's argument order: ``(dinputs,
+#   dkernel, drecurrent_kernel, dbias, dinitial_h[, dinitial_c])``.
+#   ``dinputs`` is None when ``need_dinputs`` is False; ``dbias`` has the
+#   shape of the forward bias (callers drop it when the bias was None).
 
 
 @hookspec
-def masked_softmax_forward(x, mask, axis):
-    """Softmax along ``axis`` (an int, may be negative) over the entries where
-    ``mask`` is True, as Keras' ``Softmax`` layer computes it with a mask
-    (masked logits replaced by -1e9, masked outputs set to 0): masked entries
-    get probability 0, and a slice with every entry masked is all zeros.
+def simple_rnn_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_masks,
+                       recurrent_masks, activation, go_backwards):
+    """A SimpleRNN over a whole sequence (G = 1)::
 
-    :param x: any shape, floating.
-    :param mask: a boolean array broadcastable to ``x`` (True = attend), or
-        None for a plain softmax.
-    :returns: ``y`` with the shape and dtype of ``x``. Its gradient is
-        :func:`softmax_backward` ``(dy, y, axis)``, since ``y`` is 0 wherever
-        the mask is False.
+        h_t = activation((x_t * im) @ kernel + bias + (h_{t-1} * rm) @ recurrent_kernel)
+
+    :param bias: ``(u,)`` or None.
+    :param initial_h: ``(B, u)``.
+    :returns: ``(h_seq, workspace)``.
+    """
+
+
+@hookspec
+def simple_rnn_backward(dh_seq, dh_last, workspace, need_dinputs):
+    """Gradients of :func:`simple_rnn_forward` (backpropagation through time).
+
+    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
+    """
+
+
+@hookspec
+def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask,
+                 input_masks, recurrent_masks, activation, recurrent_activation, go_backwards):
+    """An LSTM over a whole sequence, Keras gate order ``[i, f, c, o]`` (G = 4)::
+
+        z = (x_t * im_g) @ kernel_g + bias_g + (h_{t-1} * rm_g) @ recurrent_kernel_g
+        i, f, o = recurrent_activation(z_i, z_f, z_o);  g = activation(z_c)
+        c_t = f * c_{t-1} + i * g;   h_t = o * activation(c_t)
+
+    With no dropout masks this is one GEMM for the input projection of all
+    steps, then one recurrent GEMM and one fused gate update per step.
+
+    :param bias: ``(4u,)`` or None.
+    :param initial_h, initial_c: ``(B, u)``.
+    :returns: ``(h_seq, c_last, workspace)``; ``c_last`` ``(B, u)`` is the
+        final cell state.
+    """
+
+
+@hookspec
+def lstm_backward(dh_seq, dh_last, dc_last, workspace, need_dinputs):
+    """Gradients of :func:`lstm_forward`. ``dc_last``: gradient w.r.t.
+    ``c_last``, or None.
+
+    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h,
+        dinitial_c)``.
+    """
+
+
+@hookspec
+def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_h, mask, input_masks,
+                recurrent_masks, activation, recurrent_activation, reset_after, go_backwards):
+    """A GRU over a whole sequence, Keras gate order ``[z, r, h]`` (G = 3)::
+
+        xz, xr, xh = split((x_t * im_g) @ kernel_g + input_bias_g)
+        reset_after=True:
+            rz, rr, rh = split((h_{t-1} * rm_g) @ recurrent_kernel_g + recurrent_bias_g)
+            z = recurrent_activation(xz + rz);  r = recurrent_activation(xr + rr)
+            hh = activation(xh + r * rh)
+        reset_after=False:
+            z, r as above without a recurrent bias
+            hh = activation(xh + (r * (h_{t-1} * rm_h)) @ recurrent_kernel_h)
+        h_t = z * h_{t-1} + (1 - z) * hh
+
+    :param bias: None; ``(2, 3u)`` when ``reset_after`` (row 0 the input
+        bias, row 1 the recurrent bias); ``(3u,)`` otherwise (input bias).
+    :param initial_h: ``(B, u)``.
+    :returns: ``(h_seq, workspace)``.
+    """
+
+
+@hookspec
+def gru_backward(dh_seq, dh_last, workspace, need_dinputs):
+    """Gradients of :func:`gru_forward`.
+
+    :returns: ``(dinputs, dkernel, drecurrent_kernel, dbias, dinitial_h)``.
     """
 
 
 # -------------------------------------------------------------------------
-# Row gathers (Embedding lookups, ``take`` along axis 0)
+# Fused losses
 # -------------------------------------------------------------------------
 
 
 @hookspec
-def take_rows_forward(table, indices):
-    """Rows of ``table`` at ``indices``: ``table[indices]``.
+def softmax_crossentropy_forward(logits, target, sparse):
+    """Cross-entropy of ``softmax(logits)`` against a target, fused.
 
-    :param table: ``(N, ...)``.
-    :param indices: integer array of any shape, each in ``[0, N)`` (the
-        caller checks the range).
-    :returns: ``indices.shape + table.shape[1:]``, dtype of ``table``.
+    :param logits: ``(..., classes)``.
+    :param target: when ``sparse`` is False, probabilities of the logits'
+        shape (one-hot or smoothed); when True, integer class indices of shape
+        ``logits.shape[:-1]``.
+    :returns: ``(loss, probs)``: ``loss`` of shape ``logits.shape[:-1]`` is
+        ``-sum(target * log_softmax(logits), -1)``; ``probs`` is the softmax,
+        kept for the backward pass.
     """
 
 
 @hookspec
-def take_rows_backward(dy, indices, num_rows):
-    """Gradient of :func:`take_rows_forward` w.r.t. ``table``: a zero
-    ``(num_rows, *dy.shape[indices.ndim:])`` array of ``dy``'s dtype with each
-    row ``dy[k]`` added at row ``indices[k]``; repeated indices accumulate.
+def softmax_crossentropy_backward(dloss, probs, target, sparse):
+    """Gradient of :func:`softmax_crossentropy_forward` with respect to the
+    logits: ``dloss[..., None] * (probs * sum(target, -1) - target)``.
 
-    :returns: ``dtable``.
+    :param dloss: ``logits.shape[:-1]``.
+    :returns: ``dlogits``, shape of ``probs``.
+    """
+
+
+@hookspec
+def sigmoid_crossentropy_forward(logits, target):
+    """Elementwise binary cross-entropy of ``sigmoid(logits)`` against
+    ``target`` in [0, 1], computed stably as
+    ``max(z, 0) - z * t + log(1 + exp(-|z|))``.
+
+    :returns: ``loss`` with the shape of ``logits``.
+    """
+
+
+@hookspec
+def sigmoid_crossentropy_backward(dloss, logits, target):
+    """Gradient of :func:`sigmoid_crossentropy_forward`:
+    ``dloss * (sigmoid(logits) - target)``.
+
+    :returns: ``dlogits``.
+    """
+
+
+# -------------------------------------------------------------------------
+# Optimizer updates (in place, Keras 3 update rules)
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def sgd_update(variable, gradient, momentum_buffer, learning_rate, momentum, nesterov):
+    """One SGD step, in place on ``variable`` (and ``momentum_buffer``).
+
+    With ``momentum == 0``: ``variable -= learning_rate * gradient`` and
+    ``momentum_buffer`` is None. Otherwise
+    ``m = momentum * m - learning_rate * gradient``, then
+    ``variable += momentum * m - learning_rate * gradient`` when ``nesterov``,
+    else ``variable += m``.
+
+    :param learning_rate, momentum: Python floats.
+    :returns: None.
+    """
+
+
+@hookspec
+def adam_update(variable, gradient, first_moment, second_moment, max_second_moment,
+                learning_rate, beta_1, beta_2, epsilon, step):
+    """One Adam step, in place, as Keras 3 computes it (``step`` counts from 1)::
+
+        alpha = learning_rate * sqrt(1 - beta_2**step) / (1 - beta_1**step)
+        m += (gradient - m) * (1 - beta_1)
+        v += (gradient**2 - v) * (1 - beta_2)
+        if max_second_moment is not None:   # amsgrad
+            v_hat = maximum(v_hat, v); v_used = v_hat
+        variable -= alpha * m / (sqrt(v_used) + epsilon)
+
+    :returns: None.
+    """
+
+
+@hookspec
+def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradient,
+                   learning_rate, rho, momentum, epsilon):
+    """One RMSprop step, in place, as Keras 3 computes it::
+
+        velocity = rho * velocity + (1 - rho) * gradient**2
+        if average_gradient is not None:     # centered
+            average_gradient = rho * average_gradient + (1 - rho) * gradient
+            denominator = velocity - average_gradient**2 + epsilon
+        else:
+            denominator = velocity + epsilon
+        increment = learning_rate * gradient / sqrt(denominator)
+        if momentum_buffer is not None:      # momentum > 0
+            momentum_buffer = momentum * momentum_buffer + increment
+            variable -= momentum_buffer
+        else:
+            variable -= increment
+
+    :returns: None.
+    """
+
+
+# --- Adagrad, Adadelta, Adamax, Nadam, Lion and FTRL ---
+#
+# As for sgd/adam/rmsprop above: every array is updated in place in its own
+# dtype; hyperparameters are Python floats (``step`` a Python int counting
+# from 1). AdamW uses ``adam_update``: its decoupled weight decay is applied
+# by the optimizer base class before the update.
+
+
+@hookspec
+def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
+    """One Adagrad step, in place::
+
+        accumulator += gradient**2
+        variable -= learning_rate * gradient / sqrt(accumulator + epsilon)
+
+    :returns: None.
+    """
+
+
+@hookspec
+def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
+                    learning_rate, rho, epsilon):
+    """One Adadelta step, in place::
+
+        accumulated_grad = rho * accumulated_grad + (1 - rho) * gradient**2
+        delta = -sqrt(accumulated_delta_var + epsilon) * gradient
+                / sqrt(accumulated_grad + epsilon)
+        accumulated_delta_var = rho * accumulated_delta_var + (1 - rho) * delta**2
+        variable += learning_rate * delta
+
+    :returns: None.
+    """
+
+
+@hookspec
+def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1, beta_2,
+                  epsilon, step):
+    """One Adamax step, in place::
+
+        first_moment += (gradient - first_moment) * (1 - beta_1)
+        norm = maximum(beta_2 * norm, abs(gradient))
+        variable -= learning_rate * first_moment / ((1 - beta_1**step) * (norm + epsilon))
+
+    :returns: None.
+    """
+
+
+@hookspec
+def nadam_update(variable, gradient, first_moment, second_moment, learning_rate, beta_1,
+                 beta_2, epsilon, step, u_product):
+    """One Nadam step, in place. ``u_product`` is the product of the momentum
+    schedule ``u_i = beta_1 * (1 - 0.5 * 0.96**i)`` over ``i = 1 .. step``
+    (the optimizer keeps it, updated once per step before the update)::
+
+        u_t, u_next = u_step, u_(step + 1)
+        first_moment += (gradient - first_moment) * (1 - beta_1)
+        second_moment += (gradient**2 - second_moment) * (1 - beta_2)
+        m_hat = u_next * first_moment / (1 - u_product * u_next)
+                + (1 - u_t) * gradient / (1 - u_product)
+        v_hat = second_moment / (1 - beta_2**step)
+        variable -= learning_rate * m_hat / (sqrt(v_hat) + epsilon)
+
+    :returns: None.
+    """
+
+
+@hookspec
+def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
+    """One Lion step, in place::
+
+        variable -= learning_rate * sign(beta_1 * momentum + (1 - beta_1) * gradient)
+        momentum = beta_2 * momentum + (1 - beta_2) * gradient
+
+    :returns: None.
+    """
+
+
+@hookspec
+def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning_rate_power,
+                l1_regularization_strength, l2_regularization_strength,
+                l2_shrinkage_regularization_strength, beta):
+    """One FTRL-proximal step, in place, as Keras 3 computes it (``p`` is
+    ``-learning_rate_power``, 0.5 by default)::
+
+        l2 = l2_regularization_strength + beta / (2 * learning_rate)
+        shrunk_gradient = gradient + 2 * l2_shrinkage_regularization_strength * variable
+        new_accumulator = accumulator + gradient**2
+        linear += shrunk_gradient
+                  - (new_accumulator**p - accumulator**p) / learning_rate * variable
+        quadratic = new_accumulator**p / learning_rate + 2 * l2
+        variable = (clip(linear, -l1, l1) - linear) / quadratic   # l1 = l1_regularization_strength
+        accumulator = new_accumulator
+
+    :returns: None.
+    """
+
+
+# -------------------------------------------------------------------------
+# Random numbers
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def random_generator(seed):
+    """Make a random generator on the backend's device.
+
+    :param seed: an int, or None for fresh OS entropy.
+    :returns: an object with the methods of ``numpy.random.Generator`` that
+        brickwork uses: ``random(size, dtype)`` (uniform in [0, 1)),
+        ``standard_normal(size, dtype)``, ``integers(low, high, size)`` and
+        ``permutation(n)``, each returning backend arrays.
     """
 
 

@@ -14,7 +14,7 @@ One module per kernel family, plus helpers shared between families:
   ``geometry`` (windows, padding and scratch buffers of convolution and pooling);
 * ``activations``, ``dense``, ``attention``, ``indexing``, ``dropout``,
   ``random``, ``losses``, ``normalization``, ``pooling``, ``convolution``,
-  ``recurrent``, ``optimizers``, ``optimizers_extra``.
+  ``recurrent``, ``optimizers``.
 
 Rules for the modules here, so that every backend can bind them:
 

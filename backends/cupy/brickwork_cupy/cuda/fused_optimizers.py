@@ -8,7 +8,7 @@ import cupy
 
 from brickwork.plugin import hookimpl
 from brickwork.reference_kernels.optimizers import adam_step_size
-from brickwork.reference_kernels.optimizers_extra import nadam_factors
+from brickwork.reference_kernels.optimizers import nadam_factors
 
 from .launch import I32, I64, InPlace, launch, scalar
 

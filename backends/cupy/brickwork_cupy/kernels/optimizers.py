@@ -1,5 +1,5 @@
-"""SGD, Adam and RMSprop on the GPU: the reference kernels bound to CuPy,
-replaced by fused CUDA kernels (one in-place launch per variable and step)."""
+"""Optimizer steps on the GPU: the reference kernels bound to CuPy, replaced
+by fused CUDA kernels (one in-place launch per variable and step)."""
 import cupy
 
 from brickwork.reference_kernels import bind, optimizers
@@ -12,4 +12,5 @@ reference = bind(optimizers, globals(), xp=cupy)
 
 if reference_switch.fused("optimizers"):
     from brickwork_cupy.cuda.fused_optimizers import (
-        adam_update, rmsprop_update, sgd_update)
+        adadelta_update, adagrad_update, adam_update, adamax_update, ftrl_update, lion_update,
+        nadam_update, rmsprop_update, sgd_update)

@@ -1,6 +1,7 @@
-"""SGD, Adam and RMSprop: the reference kernels on NumPy, each step one
-compiled pass (``compiled/optimizers.py``) when the arrays can be updated
-in place through flat views; the reference computes the same values."""
+"""Optimizer steps (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion,
+FTRL): the reference kernels on NumPy, each step one compiled pass
+(``compiled/optimizers.py``) when the arrays can be updated in place through
+flat views; the reference computes the same values."""
 import numpy as np
 
 from brickwork.plugin import hookimpl
@@ -70,3 +71,79 @@ def rmsprop_update(variable, gradient, velocity, momentum_buffer, average_gradie
     loops.rmsprop(flat(variable), flat_gradient(gradient, variable.dtype), flat(velocity),
                   flat(momentum_buffer), flat(average_gradient), learning_rate,
                   rho, 1 - rho, momentum, epsilon)
+
+
+@hookimpl
+def adagrad_update(variable, gradient, accumulator, learning_rate, epsilon):
+    loops = compiled_updates(variable, gradient, accumulator)
+    if loops is None:
+        return reference.adagrad_update(variable, gradient, accumulator, learning_rate, epsilon)
+    loops.adagrad(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
+                  learning_rate, epsilon)
+
+
+@hookimpl
+def adadelta_update(variable, gradient, accumulated_grad, accumulated_delta_var,
+                    learning_rate, rho, epsilon):
+    loops = compiled_updates(variable, gradient, accumulated_grad, accumulated_delta_var)
+    if loops is None:
+        return reference.adadelta_update(variable, gradient, accumulated_grad,
+                                         accumulated_delta_var, learning_rate, rho, epsilon)
+    loops.adadelta(flat(variable), flat_gradient(gradient, variable.dtype),
+                   flat(accumulated_grad), flat(accumulated_delta_var),
+                   learning_rate, rho, 1 - rho, epsilon)
+
+
+@hookimpl
+def adamax_update(variable, gradient, first_moment, norm, learning_rate, beta_1, beta_2,
+                  epsilon, step):
+    loops = compiled_updates(variable, gradient, first_moment, norm)
+    if loops is None:
+        return reference.adamax_update(variable, gradient, first_moment, norm, learning_rate,
+                                       beta_1, beta_2, epsilon, step)
+    loops.adamax(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
+                 flat(norm), learning_rate, 1 - beta_1, beta_2,
+                 epsilon, 1 - beta_1**step)
+
+
+@hookimpl
+def nadam_update(variable, gradient, first_moment, second_moment, learning_rate, beta_1,
+                 beta_2, epsilon, step, u_product):
+    moment_weight, gradient_weight, velocity_scale = nadam_factors(beta_1, beta_2, step,
+                                                                   u_product)
+    loops = compiled_updates(variable, gradient, first_moment, second_moment)
+    if loops is None:
+        return reference.nadam_update(variable, gradient, first_moment, second_moment,
+                                      learning_rate, beta_1, beta_2, epsilon, step, u_product)
+    loops.nadam(flat(variable), flat_gradient(gradient, variable.dtype), flat(first_moment),
+                flat(second_moment), learning_rate, 1 - beta_1,
+                1 - beta_2, epsilon, moment_weight,
+                gradient_weight, velocity_scale)
+
+
+@hookimpl
+def lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2):
+    loops = compiled_updates(variable, gradient, momentum)
+    if loops is None:
+        return reference.lion_update(variable, gradient, momentum, learning_rate, beta_1, beta_2)
+    loops.lion(flat(variable), flat_gradient(gradient, variable.dtype), flat(momentum),
+               learning_rate, beta_1, 1 - beta_1, beta_2,
+               1 - beta_2)
+
+
+@hookimpl
+def ftrl_update(variable, gradient, accumulator, linear, learning_rate, learning_rate_power,
+                l1_regularization_strength, l2_regularization_strength,
+                l2_shrinkage_regularization_strength, beta):
+    p = -learning_rate_power
+    l2 = l2_regularization_strength + beta / (2.0 * learning_rate)
+    loops = compiled_updates(variable, gradient, accumulator, linear)
+    if loops is None:
+        return reference.ftrl_update(variable, gradient, accumulator, linear, learning_rate,
+                                     learning_rate_power, l1_regularization_strength,
+                                     l2_regularization_strength,
+                                     l2_shrinkage_regularization_strength, beta)
+    loops.ftrl(flat(variable), flat_gradient(gradient, variable.dtype), flat(accumulator),
+               flat(linear), learning_rate, p, p == 0.5,
+               l1_regularization_strength, 2 * l2,
+               2 * l2_shrinkage_regularization_strength)
