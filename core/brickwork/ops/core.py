@@ -20,6 +20,10 @@ _PLAIN_TYPES = {np.ndarray, float, int, bool, type(None), str, slice, Tensor, np
                 np.float64, np.int32, np.int64, type(Ellipsis)}
 
 
+# Values that are host data as they stand: no backend owns them.
+_HOST_DATA = {np.ndarray, float, int, bool, complex, list, tuple}
+
+
 def _holds_keras_tensor(values):
     for value in values:
         if type(value) in _PLAIN_TYPES:
@@ -102,7 +106,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     xp = backend_xp()
     if dtype is not None:
         dtype = standardize_dtype(dtype)
-    if type(x) is not np.ndarray and not isinstance(x, xp.ndarray) and _backend.owner_of(x):
+    if type(x) not in _HOST_DATA and not isinstance(x, xp.ndarray) and _backend.owner_of(x):
         x = _backend.to_host(x)  # another backend's array (CuPy's reaching NumPy)
     return xp.asarray(x, dtype=dtype)
 

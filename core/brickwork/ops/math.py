@@ -29,6 +29,9 @@ _FLOATING = "fc"
 _PYTHON_SCALARS = {int, float, bool}
 
 
+_HOST = (np.ndarray, np.generic)
+
+
 def _on_device(value):
     """A host (NumPy) array as the backend's array, where the backend's
     arrays are not NumPy's: a GPU array does not mix with a host one."""
@@ -54,7 +57,7 @@ def _pair(op, x, y):
     dx = getattr(x, "dtype", None)
     dy = getattr(y, "dtype", None)
     if dx is not None and dy is not None:
-        if type(x) is not type(y):
+        if type(x) is not type(y) and not (isinstance(x, _HOST) and isinstance(y, _HOST)):
             x, y = _on_device(x), _on_device(y)
         if dx != dy:
             target = promote_types(dx, dy)
