@@ -21,7 +21,8 @@ _PLAIN_TYPES = {np.ndarray, float, int, bool, type(None), str, slice, Tensor, np
 
 
 # Values that are host data as they stand: no backend owns them.
-_HOST_DATA = {np.ndarray, float, int, bool, complex, list, tuple}
+_HOST_DATA = {np.ndarray, float, int, bool, complex, list, tuple,
+              *(t for t in np.sctypeDict.values() if isinstance(t, type))}
 
 
 def _holds_keras_tensor(values):
