@@ -85,7 +85,7 @@ def test_logs_and_decisions_agree_and_only_rank_0_writes(runs):
     assert len((double / "mlp.csv").read_text().splitlines()) == 4
     # Weights that differ between processes are named, then rank 0's are used.
     assert ranks["weights_warning"] and re.search(
-        r"1 of 4 weights differ from rank 0's on other processes: 'dense_\d+/bias' "
+        r"1 of 4 weights differ from rank 0's on other processes: 'sequential_\d+/dense_\d+/bias' "
         r"\(ranks \[1\]\)", ranks["weights_warning"][0])
     assert ranks["biases"][0] == ranks["biases"][1]
 
