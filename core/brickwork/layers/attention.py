@@ -36,6 +36,33 @@ def causal_mask(query_length, value_length):
     cols = ops.reshape(ops.arange(value_length), (1, 1, value_length))
     return ops.greater_equal(rows, cols)
 
+def combined_attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask,
+                            use_causal_mask, sliding_window):
+    """Every mask of an attention call as one boolean ``(batch, Tq, Tv)``-
+    broadcastable mask (None when there is none): the query's and the
+    value's/key's Keras masks, a causal mask, a sliding window of
+    ``|i - j| < sliding_window`` and the explicit ``attention_mask``."""
+    combined = None
+
+    def both(mask):
+        return mask if combined is None else ops.logical_and(combined, mask)
+    if query_mask is not None:
+        combined = ops.expand_dims(_as_bool(query_mask), -1)
+    for mask in (value_mask, key_mask):
+        if mask is not None:
+            combined = both(ops.expand_dims(_as_bool(mask), -2))
+    query_length, value_length = ops.shape(query)[1], ops.shape(value)[1]
+    if use_causal_mask:
+        combined = both(causal_mask(query_length, value_length))
+    if sliding_window is not None:
+        rows = ops.reshape(ops.arange(query_length), (1, query_length, 1))
+        cols = ops.reshape(ops.arange(value_length), (1, 1, value_length))
+        combined = both(ops.less(ops.abs(ops.subtract(rows, cols)), sliding_window))
+    if attention_mask is not None:
+        combined = both(_as_bool(attention_mask))
+    return combined
+
+
 
 def _as_bool(mask):
     return mask if ops.dtype_of(mask) == "bool" else ops.cast(mask, "bool")
@@ -490,27 +517,8 @@ class MultiHeadAttention(Layer):
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
                         use_causal_mask):
-        """Combine every mask into one boolean ``(batch, Tq, Tv)``-broadcastable mask."""
-        auto = None
-        if query_mask is not None:
-            auto = ops.expand_dims(_as_bool(query_mask), -1)
-        for mask in (value_mask, key_mask):
-            if mask is not None:
-                mask = ops.expand_dims(_as_bool(mask), -2)
-                auto = mask if auto is None else ops.logical_and(auto, mask)
-        query_length, value_length = ops.shape(query)[1], ops.shape(value)[1]
-        if use_causal_mask:
-            mask = causal_mask(query_length, value_length)
-            auto = mask if auto is None else ops.logical_and(auto, mask)
-        if self._sliding_window is not None:
-            rows = ops.reshape(ops.arange(query_length), (1, query_length, 1))
-            cols = ops.reshape(ops.arange(value_length), (1, 1, value_length))
-            mask = ops.less(ops.abs(ops.subtract(rows, cols)), self._sliding_window)
-            auto = mask if auto is None else ops.logical_and(auto, mask)
-        if attention_mask is not None:
-            attention_mask = _as_bool(attention_mask)
-            return attention_mask if auto is None else ops.logical_and(attention_mask, auto)
-        return auto
+        return combined_attention_mask(query, value, query_mask, value_mask, key_mask,
+                                       attention_mask, use_causal_mask, self._sliding_window)
 
     # -- calling ----------------------------------------------------------------------
 
@@ -829,27 +837,8 @@ class GroupedQueryAttention(Layer):
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
                         use_causal_mask):
-        """One boolean ``(batch, Tq, Tv)``-broadcastable mask from every mask given."""
-        auto = None
-        if query_mask is not None:
-            auto = ops.expand_dims(_as_bool(query_mask), -1)
-        for mask in (value_mask, key_mask):
-            if mask is not None:
-                mask = ops.expand_dims(_as_bool(mask), -2)
-                auto = mask if auto is None else ops.logical_and(auto, mask)
-        query_length, value_length = ops.shape(query)[1], ops.shape(value)[1]
-        if use_causal_mask:
-            mask = causal_mask(query_length, value_length)
-            auto = mask if auto is None else ops.logical_and(auto, mask)
-        if self.sliding_window is not None:
-            rows = ops.reshape(ops.arange(query_length), (1, query_length, 1))
-            cols = ops.reshape(ops.arange(value_length), (1, 1, value_length))
-            mask = ops.less(ops.abs(ops.subtract(rows, cols)), self.sliding_window)
-            auto = mask if auto is None else ops.logical_and(auto, mask)
-        if attention_mask is not None:
-            attention_mask = _as_bool(attention_mask)
-            return attention_mask if auto is None else ops.logical_and(attention_mask, auto)
-        return auto
+        return combined_attention_mask(query, value, query_mask, value_mask, key_mask,
+                                       attention_mask, use_causal_mask, self.sliding_window)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
