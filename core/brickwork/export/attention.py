@@ -21,6 +21,21 @@ def _causal_keep(g, scores, hint):
 def _kwarg(call, name, default=None):
     return call.arguments[1].get(name, default)
 
+def attend(g, call, scores, value, hint):
+    """The end of a dot-product or additive attention: the causal mask when
+    the call asked for it, softmax over the keys, the weighted sum of
+    ``value``; with ``return_attention_scores`` the weights as well."""
+    if _kwarg(call, "use_causal_mask", False):
+        offset = g.constant(_MASKED_SCORE_OFFSET, f"{hint}/offset")
+        scores = g.op("Where", [_causal_keep(g, scores, hint), scores,
+                                g.op("Sub", [scores, offset], hint)], hint)
+    weights = g.op("Softmax", [scores], hint, axis=-1)
+    output = g.op("MatMul", [weights, value], hint)
+    if _kwarg(call, "return_attention_scores", False):
+        return [output, weights]
+    return [output]
+
+
 
 @converter(L.Attention)
 def attention(call):
@@ -45,15 +60,7 @@ def attention(call):
                      keepdims=0)
         scores = g.op("Mul", [total, call.weight(layer.concat_score_weight,
                                                  "concat_score_weight")], h)
-    if _kwarg(call, "use_causal_mask", False):
-        offset = g.constant(_MASKED_SCORE_OFFSET, f"{h}/offset")
-        scores = g.op("Where", [_causal_keep(g, scores, h), scores,
-                                g.op("Sub", [scores, offset], h)], h)
-    weights = g.op("Softmax", [scores], h, axis=-1)
-    output = g.op("MatMul", [weights, value], h)
-    if _kwarg(call, "return_attention_scores", False):
-        return [output, weights]
-    return [output]
+    return attend(g, call, scores, value, h)
 
 
 @converter(L.MultiHeadAttention)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork import layers as L
-from brickwork.export.attention import _LOWEST, _causal_keep, _kwarg
+from brickwork.export.attention import _LOWEST, _causal_keep, _kwarg, attend
 from brickwork.export.core_layers import emit_einsum_dense
 from brickwork.export.graph import converter
-from brickwork.layers.attention import _MASKED_SCORE_OFFSET
 
 
 @converter(L.AdditiveAttention)
@@ -28,15 +27,7 @@ def additive_attention(call):
     if layer.scale is not None:
         pairs = g.op("Mul", [call.weight(layer.scale, "scale"), pairs], h)
     scores = g.op("ReduceSum", [pairs, g.ints([-1], f"{h}/axis")], h, keepdims=0)
-    if _kwarg(call, "use_causal_mask", False):
-        offset = g.constant(_MASKED_SCORE_OFFSET, f"{h}/offset")
-        scores = g.op("Where", [_causal_keep(g, scores, h), scores,
-                                g.op("Sub", [scores, offset], h)], h)
-    weights = g.op("Softmax", [scores], h, axis=-1)
-    output = g.op("MatMul", [weights, value], h)
-    if _kwarg(call, "return_attention_scores", False):
-        return [output, weights]
-    return [output]
+    return attend(g, call, scores, value, h)
 
 
 def _repeat_heads(g, x, repeats, heads, head_dim, hint):
