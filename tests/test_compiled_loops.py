@@ -194,16 +194,17 @@ def test_prefetch_takes_only_one_dimensional_arrays():
 
 @needs_numba
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("beta", [0.0, 1.0])
-def test_numpy_blas_gemm_matches_matmul_on_strided_rows(dtype, beta):
+@pytest.mark.parametrize("beta", [0.0, 1.0, 2.0])
+@pytest.mark.parametrize("rows", [1, 2, 6])  # 1 and 2: gemm's own loop (SMALL_ROWS)
+def test_numpy_blas_gemm_matches_matmul_on_strided_rows(dtype, beta, rows):
     from brickwork_numpy.compiled import blas
     function = blas.gemm_function(dtype)
     if function is None:
         pytest.skip("NumPy is not built against scipy-openblas here")
     rng = np.random.default_rng(1)
-    a = rng.standard_normal((6, 11)).astype(dtype)[:, 2:9]
+    a = rng.standard_normal((rows, 11)).astype(dtype)[:, 2:9]
     b = rng.standard_normal((7, 5)).astype(dtype)
-    c = rng.standard_normal((6, 8)).astype(dtype)[:, :5]
+    c = rng.standard_normal((rows, 8)).astype(dtype)[:, :5]
     expected = a @ b + beta * c
     blas.gemm(function, a, b, c, beta)
     np.testing.assert_allclose(c, expected, rtol=1e-5 if dtype == "float32" else 1e-12)

@@ -11,6 +11,7 @@ import functools
 import inspect
 import math
 import warnings
+import weakref
 
 import numpy as np
 
@@ -26,6 +27,14 @@ from brickwork.saving import load_limits
 from brickwork.scopes import current_path, name_scope
 from brickwork.symbolic import KerasTensor, Node, is_symbolic
 from brickwork.variables import Variable, autocast_scope
+
+# Per-thread ``training`` and call depth (brickwork.call_context), read and
+# written directly by ``Layer.__call__``: a context manager per layer call
+# costs more than the rest of a small layer's bookkeeping.
+_call_state = call_context._context
+# Layers whose ``_losses`` may be non-empty: ``add_loss`` adds, the
+# outermost call clears. While it is empty, calls skip walking the layer tree.
+_LOSS_HOLDERS = weakref.WeakSet()
 
 _BASE_INIT_ARGS = ("activity_regularizer", "trainable", "dtype", "autocast", "name")
 _PLAIN_TYPES = (str, int, float, bool, type(None))
@@ -486,27 +495,45 @@ class Layer:
             args = (self._convert_inputs(args[0]),) + args[1:]
         first = args[0] if args else next(iter(kwargs.values()))
         self._check_input(first)
-        self._maybe_build(first, args, kwargs)
+        if not self.built:
+            self._maybe_build(first, args, kwargs)
         training = kwargs.pop("training", None)
         previous_mask = self._populate_mask(first, kwargs)
         self._populate_argument_masks(args, kwargs)
-        if call_context.depth() == 0:
-            for layer in self._flatten_layers():
-                layer._losses = []
-        with call_context.enter(training) as resolved:
-            if self._call_has_training_arg and resolved is not None:
-                kwargs["training"] = resolved
+        state = _call_state
+        if state.depth == 0 and _LOSS_HOLDERS:
+            self._clear_losses()
+        # As ``call_context.enter`` (inlined: it runs once per layer call).
+        previous_training = state.training
+        if training is not None:
+            state.training = training
+        state.depth += 1
+        try:
+            if self._call_has_training_arg and state.training is not None:
+                kwargs["training"] = state.training
             if self.__dict__.get("_has_sublayers"):
                 with self._open_name_scope():
                     outputs = self._call_in_compute_dtype(args, kwargs)
             else:
                 outputs = self._call_in_compute_dtype(args, kwargs)
+        finally:
+            state.depth -= 1
+            state.training = previous_training
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
                 batch = ops.shape(output)[0] if ops.shape(output) else 1
                 self.add_loss(ops.divide(self.activity_regularizer(output), batch))
         self._attach_output_masks(first, outputs, previous_mask)
         return outputs
+
+    def _clear_losses(self):
+        """Empty the losses of this layer and its sub-layers (the outermost
+        call starts afresh, as Keras's). Only layers that added a loss since
+        their last clearing hold any, so calls skip this while none does."""
+        for layer in self._flatten_layers():
+            if layer in _LOSS_HOLDERS:
+                layer.__dict__["_losses"] = []
+                _LOSS_HOLDERS.discard(layer)
 
     def _call_in_compute_dtype(self, args, kwargs):
         if self.autocast and self.compute_dtype != self.variable_dtype:
@@ -560,6 +587,8 @@ class Layer:
     def _attach_output_masks(self, first, outputs, previous_mask, stacklevel=3):
         """Attach ``compute_mask`` to outputs that carry no mask yet; a layer
         that does not support masking drops an incoming mask, with a warning."""
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return  # the default compute_mask gives None for no mask
         if not self.supports_masking:
             if previous_mask is not None:
                 warnings.warn(
@@ -627,6 +656,14 @@ class Layer:
 
     def _convert_inputs(self, inputs):
         """Backend arrays of the compute dtype (floating inputs are cast)."""
+        if type(inputs) is _backend.get_backend().xp.ndarray:
+            # One backend array, as most calls pass: kept when it is of a kind
+            # this layer takes, in the compute dtype if floating.
+            dtype = inputs.dtype
+            kind = dtype.kind
+            if kind in self.input_dtype_kinds and (
+                    kind != "f" or not self.autocast or dtype == self.compute_dtype):
+                return inputs
         compute_dtype = self.compute_dtype
 
         def convert(value):
@@ -743,6 +780,7 @@ class Layer:
 
     def add_loss(self, loss):
         self._losses.append(loss)
+        _LOSS_HOLDERS.add(self)
 
     @property
     def losses(self):

@@ -48,11 +48,42 @@ class _Gemm(types.WrapperAddressProtocol):
         return self._signature
 
 
+#: Up to this many rows of ``a``, :func:`gemm` multiplies in its own loop:
+#: OpenBLAS's ``?gemm`` on one or two rows (a recurrent step at batch 1) costs
+#: about 3x the loop (LSTM 128 units, 100 steps: 3.1 against 0.86 ms).
+SMALL_ROWS = 2
+
+
+@jit
+def _rows_times_matrix(a, b, c, beta):
+    """``c = a @ b + beta * c`` for few rows of ``a``: each row of ``c`` adds
+    a scaled row of ``b`` per column of ``a`` (the inner loop vectorizes)."""
+    m, k = a.shape
+    n = b.shape[1]
+    for i in range(m):
+        ci = c[i]
+        ai = a[i]
+        if beta == 0:
+            for j in range(n):
+                ci[j] = 0
+        elif beta != 1:
+            for j in range(n):
+                ci[j] *= beta
+        for p in range(k):
+            aip = ai[p]
+            bp = b[p]
+            for j in range(n):
+                ci[j] += aip * bp[j]
+
+
 @jit
 def gemm(function, a, b, c, beta):
     """``c = a @ b + beta * c`` through ``function`` (from :func:`gemm_function`).
     ``a``, ``b``, ``c``: 2-D, rows contiguous (row strides may exceed the
     width), of the dtype ``function`` was made for."""
+    if a.shape[0] <= SMALL_ROWS:
+        _rows_times_matrix(a, b, c, beta)
+        return
     m, k = a.shape
     n = b.shape[1]
     size = a.itemsize
@@ -104,4 +135,4 @@ def _agrees_with_matmul(function, dtype):
     c = rng.standard_normal((3, 4)).astype(dtype)
     expected = a @ b + 2 * c
     gemm(function, a, b, c, 2.0)
-    return np.allclose(c, expected, rtol=1e-4, atol=1e-5)
+    return np.allclose(c, expected, rtol=1e-4, atol=1e-5)  # 3 rows: the BLAS call

@@ -143,7 +143,8 @@ def _lstm_backward_rows(start, stop, t, dh, dc, recurrent, dh_seq, gates, c_prev
 @jit
 def lstm_forward_steps(gemm_function, z, recurrent_kernel, bias, scale, shift, c, h, carry):
     """Every step of a sequence in one call: ``z[t] += h[t] @ recurrent_kernel``
-    (NumPy's BLAS, see ``blas.py``), then :func:`lstm_forward_step`.
+    (NumPy's BLAS, or a compiled loop for batches of one or two rows: see
+    ``blas.py``), then :func:`lstm_forward_step`.
 
     z: ``(T(+1), B, 4u)`` input projections; c, h: ``(T+1, B, u)`` with the
     initial states in ``[0]``; carry: ``(T, B)`` or None.
