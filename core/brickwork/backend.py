@@ -236,6 +236,12 @@ def to_host(array):
     return np.asarray(array) if owner is None else owner.adapters.to_host(array)
 
 
+def selected_backend_count() -> int:
+    """How many backends this process has selected so far: while it is one,
+    every array brickwork made lives on that backend."""
+    return len(_registry._activated)
+
+
 def backend() -> str:
     """Name of the backend in use, as ``keras.backend.backend()`` gives it."""
     return get_backend().name

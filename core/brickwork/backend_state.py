@@ -28,6 +28,8 @@ def check_model_backend(model):
     optimizer and metrics (which ``compile`` may have created while another
     backend was selected)."""
     selected = _backend.get_backend()
+    if _backend.selected_backend_count() <= 1:
+        return  # no other backend was ever selected: nothing can live on one
     for layer in model._flatten_layers():
         home = layer.__dict__.get("_weights_backend")
         if home is not None and home != selected.name:
