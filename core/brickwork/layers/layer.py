@@ -43,15 +43,23 @@ _UNTRACKED_ATTRIBUTES = frozenset({"_inbound_nodes", "_outbound_nodes", "_auto_c
                                    "_build_shapes", "_compile_state", "_parent"})
 
 
+@functools.lru_cache(maxsize=None)
+def _signature_of(function):
+    """``inspect.signature(function)``, computed once per function (layers
+    ask for their ``__init__``'s at every construction)."""
+    return inspect.signature(function)
+
+
 def _capture_auto_config(cls, args, kwargs):
     """Constructor arguments, if all plain, for the default ``get_config``."""
+    signature = _signature_of(cls.__init__)
     try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound = signature.bind(None, *args, **kwargs)
     except TypeError:
         return None
     config = {}
     for name, value in list(bound.arguments.items())[1:]:
-        parameter = inspect.signature(cls.__init__).parameters[name]
+        parameter = signature.parameters[name]
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             config.update(value)
         elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
