@@ -70,6 +70,11 @@ def torch_conv(backward):
     return step
 
 
+def _bw_predict_one(x):
+    model = seed_cnn()
+    return lambda: model.predict_on_batch(x)
+
+
 def cases():
     x, y = data((BATCH, 28, 28, 1)), labels(BATCH)
     x_nchw = x.transpose(0, 3, 1, 2).copy()
@@ -86,6 +91,10 @@ def cases():
              lambda: torch_train_step(torch_seed_cnn(), x_nchw, y), target=1.0),  # issue 9 (issue 4: 1.2)
         Case(f"seed cnn inference b{BATCH}", bw_predict,
              lambda: torch_inference(torch_seed_cnn(), x_nchw)),
+        # One sample: the fixed cost per predict_on_batch and per layer call
+        # (issue 22: within 1.5x of torch).
+        Case("seed cnn inference b1", lambda: _bw_predict_one(x[:1]),
+             lambda: torch_inference(torch_seed_cnn(), x_nchw[:1]), target=1.5),
         Case("conv2d 3x3 64->64 32x56x56 forward", lambda: brickwork_conv(False),
              lambda: torch_conv(False), target=1.5),
         Case("conv2d 3x3 64->64 32x56x56 fwd+bwd", lambda: brickwork_conv(True),

@@ -23,6 +23,11 @@ def torch_model():
                          nn.Linear(512, 10))
 
 
+def _bw_predict_one(x):
+    model = brickwork_model()
+    return lambda: model.predict_on_batch(x)
+
+
 def cases():
     x, y = data((BATCH, 784)), labels(BATCH)
 
@@ -38,4 +43,6 @@ def cases():
              lambda: torch_train_step(torch_model(), x, y), target=1.0),  # issue 9
         Case(f"mlp 784-512-512-10 inference b{BATCH}", bw_predict,
              lambda: torch_inference(torch_model(), x)),
+        Case("mlp 784-512-512-10 inference b1", lambda: _bw_predict_one(x[:1]),
+             lambda: torch_inference(torch_model(), x[:1]), target=1.5),
     ]

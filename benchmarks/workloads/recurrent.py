@@ -9,19 +9,19 @@ from . import Case, torch_inference, torch_input, torch_on_device
 VOCAB, EMBED, UNITS, STEPS, BATCH = 10000, 128, 128, 100, 64
 
 
-def tokens(seed=0):
-    return np.random.default_rng(seed).integers(0, VOCAB, size=(BATCH, STEPS)).astype("int32")
+def tokens(seed=0, batch=BATCH, steps=STEPS):
+    return np.random.default_rng(seed).integers(0, VOCAB, size=(batch, steps)).astype("int32")
 
 
-def targets(seed=1):
-    return np.random.default_rng(seed).integers(0, 2, size=(BATCH, 1)).astype("float32")
+def targets(seed=1, batch=BATCH):
+    return np.random.default_rng(seed).integers(0, 2, size=(batch, 1)).astype("float32")
 
 
-def brickwork_model(kind):
+def brickwork_model(kind, steps=STEPS):
     import brickwork as bw
     from brickwork import layers
     recurrent = layers.LSTM(UNITS) if kind == "lstm" else layers.GRU(UNITS)
-    model = bw.Sequential([layers.Input((STEPS,), dtype="int32"), layers.Embedding(VOCAB, EMBED),
+    model = bw.Sequential([layers.Input((steps,), dtype="int32"), layers.Embedding(VOCAB, EMBED),
                            recurrent, layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy")
     return model
@@ -73,7 +73,7 @@ def cases():
             model = brickwork_model(kind)
             return lambda: model.predict_on_batch(x)
 
-        def torch_predict(kind=kind):
+        def torch_predict(kind=kind, x=x):
             import torch
             model = torch_on_device(torch_model(kind))
             model.eval()
@@ -89,6 +89,13 @@ def cases():
                            lambda kind=kind: torch_train_step(torch_model(kind), x, y),
                            1.0 if kind == "lstm" else 1.2))
         result.append(Case(f"{name} inference", bw_predict, torch_predict))
+
+        def bw_predict_one(kind=kind):
+            model = brickwork_model(kind)
+            return lambda: model.predict_on_batch(x[:1])
+        result.append(Case(f"embedding->{kind}({UNITS})->dense t{STEPS} b1 inference",
+                           bw_predict_one, lambda kind=kind: torch_predict(kind, x[:1]),
+                           target=1.5))
     return result
 
 
