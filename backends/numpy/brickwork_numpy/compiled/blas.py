@@ -122,17 +122,27 @@ def gemm_function(dtype):
             symbol = getattr(ctypes.CDLL(path), name)
         except (OSError, AttributeError):
             continue
-        function = _Gemm(ctypes.cast(symbol, ctypes.c_void_p).value, scalar)
-        if _agrees_with_matmul(function, dtype):
-            return function
+        if _agrees_with_matmul(symbol, dtype):
+            return _Gemm(ctypes.cast(symbol, ctypes.c_void_p).value, scalar)
     return None
 
 
-def _agrees_with_matmul(function, dtype):
+def _agrees_with_matmul(symbol, dtype):
+    """Whether ``symbol`` computes ``a @ b + 2c`` as ``np.matmul`` does, on
+    strided rows. Called through ctypes, not :func:`gemm`: compiling ``gemm``
+    for this check alone cost a second on each first run (empty cache)."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((3, 8)).astype(dtype)[:, :5]  # strided rows
     b = rng.standard_normal((5, 4)).astype(dtype)
     c = rng.standard_normal((3, 4)).astype(dtype)
     expected = a @ b + 2 * c
-    gemm(function, a, b, c, 2.0)
-    return np.allclose(c, expected, rtol=1e-4, atol=1e-5)  # 3 rows: the BLAS call
+    scalar = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+    i32, i64, pointer = ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p
+    symbol.restype = None
+    symbol.argtypes = [i32, i32, i32, i64, i64, i64, scalar, pointer, i64, pointer, i64, scalar,
+                       pointer, i64]
+    size = a.itemsize
+    symbol(_ROW_MAJOR, _NO_TRANSPOSE, _NO_TRANSPOSE, 3, 4, 5, 1.0, a.ctypes.data,
+           a.strides[0] // size, b.ctypes.data, b.strides[0] // size, 2.0, c.ctypes.data,
+           c.strides[0] // size)
+    return np.allclose(c, expected, rtol=1e-4, atol=1e-5)
