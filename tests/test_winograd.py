@@ -238,7 +238,8 @@ def test_split_loops_equal_pure_numpy(winograd, monkeypatch, case):
     monkeypatch.setattr(split, "MIN_SPLIT_WORK", 0)
     rng = np.random.default_rng(7)
     if case == "direct-conv":
-        x, kernel, bias = rng.normal(size=(3, 11, 10, 2)), rng.normal(size=(3, 3, 2, 5)), rng.normal(size=5)
+        # 27x10: at least the direct loops' MIN_PIXELS.
+        x, kernel, bias = rng.normal(size=(3, 27, 10, 2)), rng.normal(size=(3, 3, 2, 5)), rng.normal(size=5)
         geometry = ((1, 2), ((1, 1), (2, 0)), (2, 1))
         run = lambda: convolution.conv_backward(
             np.cos(y_ref), x, kernel, y_ref, geometry[0], geometry[1], geometry[2], 1, "relu",

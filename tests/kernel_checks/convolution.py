@@ -33,9 +33,10 @@ CONV_CASES = {
     "2d-3x3-uneven-padding": ((5, 4), (3, 3), (1, 1), ((2, 0), (0, 1)), (1, 1), 1),
     "2d-3x3-one-channel": ((6, 7), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     # 3x3 with 1-3 input channels: the compiled direct loops (any geometry).
-    "2d-few-channels-strided-dilated": ((8, 9), (3, 3), (2, 1), ((1, 2), (0, 1)), (1, 2), 1),
+    # (At least MIN_PIXELS = 256 input pixels: below it im2col serves.)
+    "2d-few-channels-strided-dilated": ((30, 9), (3, 3), (2, 1), ((1, 2), (0, 1)), (1, 2), 1),
     # ... and their one-channel loop: pixels in pairs, an odd one out, border pixels.
-    "2d-one-channel-strided-dilated": ((9, 12), (3, 3), (1, 2), ((1, 0), (2, 1)), (2, 1), 1),
+    "2d-one-channel-strided-dilated": ((23, 12), (3, 3), (1, 2), ((1, 0), (2, 1)), (2, 1), 1),
     # 3x3 kernels that fall back to im2col: strided, dilated.
     "2d-3x3-stride2": ((7, 6), (3, 3), (2, 2), ((1, 1), (0, 1)), (1, 1), 1),
     "2d-3x3-dilated": ((7, 7), (3, 3), (1, 1), ((2, 2), (2, 2)), (2, 2), 1),

@@ -93,7 +93,8 @@ def _direct(kernel_shape, groups, x):
     """The compiled direct loops when they serve this convolution (2-D, very
     few input channels), else None."""
     direct = compiled.module("conv_loops", x) if len(kernel_shape) == 4 else None
-    return direct if direct is not None and direct.applies(kernel_shape, groups) else None
+    return (direct if direct is not None and direct.applies(kernel_shape, groups, x.shape[1:-1])
+            else None)
 
 
 @hookimpl
