@@ -4,9 +4,9 @@ NumPy's ufuncs make one pass over memory per call and, in common builds,
 evaluate float32 ``exp``/``tanh`` one element at a time. Where a kernel's
 time goes to many small elementwise passes (LSTM/GRU gates, optimizer
 updates, Winograd transforms), a compiled loop does the same work in one
-vectorized pass. numba is an optional dependency (``brickwork[fast]``):
-without it, or with ``BRICKWORK_NUMBA=0``, every kernel takes its pure-NumPy
-path, which computes the same values.
+vectorized pass. numba is a dependency of brickwork; where it cannot import,
+or with ``BRICKWORK_NUMBA=0``, every kernel takes its pure-NumPy path, which
+computes the same values.
 
 Kernels ask for a compiled module at call time::
 
@@ -18,8 +18,9 @@ so tests can run each kernel both ways (:func:`disabled`).
 
 Importing this package does not import numba (0.3 s): it only checks that
 numba is installed. :func:`activate`, run when the NumPy backend is first
-selected, imports it; each compiled module then compiles (or loads from
-numba's cache) on first use.
+selected, imports it and drops numba's cache if the package's sources changed
+(``cache_stamp``); each compiled module then compiles (or loads from numba's
+cache) on first use.
 """
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ def activate() -> None:
     except Exception as exc:  # installed but unusable (e.g. a NumPy it does not support)
         UNAVAILABLE_REASON = f"numba failed to import ({type(exc).__name__}: {exc})"
         _enabled = False
+        return
+    from brickwork_numpy.compiled import cache_stamp
+    cache_stamp.drop_stale_cache()
 
 
 #: The dtypes compiled loops take; others (float16: numba has no float16
